@@ -1,0 +1,116 @@
+// Hashing for the wire: SHA-256, double SHA-256 (checksums, txids, block hashes) and the
+// byte-reversed hex that people read hashes in.
+import { createHash } from "node:crypto";
+
+/**
+ * SHA-256 of `data`.
+ *
+ * @param data Input bytes.
+ * @returns The 32-byte digest.
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "@btcstream/p2p/wire";
+ * console.log(sha256(new Uint8Array()).length); // 32
+ * ```
+ */
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest().buffer.slice(0));
+}
+
+/**
+ * Double SHA-256 of `data`: what Bitcoin uses for checksums, txids and block hashes.
+ *
+ * @param data Input bytes.
+ * @returns The 32-byte digest, in wire (internal) byte order.
+ *
+ * @example
+ * ```ts
+ * import { doubleSha256, hashToHex } from "@btcstream/p2p/wire";
+ * console.log(hashToHex(doubleSha256(new Uint8Array())).slice(0, 8)); // "56944c5d"
+ * ```
+ */
+export function doubleSha256(data: Uint8Array): Uint8Array {
+  const first = createHash("sha256").update(data).digest();
+  const second = createHash("sha256").update(first).digest();
+  return new Uint8Array(second.buffer, second.byteOffset, 32);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * A hash in the byte-reversed hex that block explorers and RPCs show.
+ *
+ * @param hash A hash in wire order (usually 32 bytes).
+ * @returns Lower-case hex of the reversed bytes.
+ *
+ * @example
+ * ```ts
+ * import { hashToHex } from "@btcstream/p2p/wire";
+ * console.log(hashToHex(new Uint8Array([1, 2]))); // "0201"
+ * ```
+ */
+export function hashToHex(hash: Uint8Array): string {
+  let s = "";
+  for (let i = hash.length - 1; i >= 0; i--) s += HEX[hash[i]];
+  return s;
+}
+
+/**
+ * Parses the byte-reversed hex people read into a hash in wire order.
+ *
+ * @param hex Hex of even length (a block hash or txid as displayed).
+ * @returns The bytes in wire order.
+ * @throws {TypeError} If `hex` is not even-length hex.
+ *
+ * @example
+ * ```ts
+ * import { hashToHex, hexToHash } from "@btcstream/p2p/wire";
+ * const id = "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08";
+ * console.log(hashToHex(hexToHash(id)) === id); // true
+ * ```
+ */
+export function hexToHash(hex: string): Uint8Array {
+  const bytes = hexToBytes(hex);
+  return bytes.reverse();
+}
+
+/**
+ * Hex to bytes, in the order written.
+ *
+ * @param hex Hex of even length.
+ * @returns The bytes.
+ * @throws {TypeError} If `hex` is not even-length hex.
+ *
+ * @example
+ * ```ts
+ * import { hexToBytes } from "@btcstream/p2p/wire";
+ * console.log(hexToBytes("f9beb4d9")); // Uint8Array(4) [ 249, 190, 180, 217 ]
+ * ```
+ */
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new TypeError(`Cannot parse hex: expected an even number of hex digits`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+/**
+ * Bytes to lower-case hex, in the order given.
+ *
+ * @param bytes Input bytes.
+ * @returns Their hex.
+ *
+ * @example
+ * ```ts
+ * import { bytesToHex } from "@btcstream/p2p/wire";
+ * console.log(bytesToHex(new Uint8Array([0xf9, 0xbe]))); // "f9be"
+ * ```
+ */
+export function bytesToHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+  return s;
+}
