@@ -36,6 +36,26 @@ export function doubleSha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(second.buffer, second.byteOffset, 32);
 }
 
+/**
+ * Double SHA-256 of several byte ranges taken as one input, without concatenating them.
+ *
+ * @param parts The pieces, in order.
+ * @returns The 32-byte digest, in wire order.
+ *
+ * @example
+ * ```ts
+ * import { doubleSha256, doubleSha256Parts } from "@btcstream/p2p/wire";
+ * const a = new Uint8Array([1, 2]), b = new Uint8Array([3]);
+ * console.log(doubleSha256Parts([a, b]).join() === doubleSha256(new Uint8Array([1, 2, 3])).join()); // true
+ * ```
+ */
+export function doubleSha256Parts(parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash("sha256");
+  for (const part of parts) h.update(part);
+  const second = createHash("sha256").update(h.digest()).digest();
+  return new Uint8Array(second.buffer, second.byteOffset, 32);
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
