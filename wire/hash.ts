@@ -1,6 +1,14 @@
 // Hashing for the wire: SHA-256, double SHA-256 (checksums, txids, block hashes) and the
 // byte-reversed hex that people read hashes in.
 import { createHash } from "node:crypto";
+import {
+  checksumOfDigest,
+  checksumSmall,
+  doubleSha256Small,
+  sha256OfDigest,
+  sha256Small,
+  SMALL_INPUT_MAX,
+} from "./_sha256.ts";
 
 /**
  * SHA-256 of `data`.
@@ -15,7 +23,9 @@ import { createHash } from "node:crypto";
  * ```
  */
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(data).digest().buffer.slice(0));
+  if (data.length <= SMALL_INPUT_MAX) return sha256Small(data);
+  const d = createHash("sha256").update(data).digest();
+  return new Uint8Array(d.buffer, d.byteOffset, 32);
 }
 
 /**
@@ -31,9 +41,19 @@ export function sha256(data: Uint8Array): Uint8Array {
  * ```
  */
 export function doubleSha256(data: Uint8Array): Uint8Array {
-  const first = createHash("sha256").update(data).digest();
-  const second = createHash("sha256").update(first).digest();
-  return new Uint8Array(second.buffer, second.byteOffset, 32);
+  if (data.length <= SMALL_INPUT_MAX) return doubleSha256Small(data);
+  // Native for the long first round; the 32-byte second round is cheaper in JavaScript
+  // than another node:crypto call.
+  return sha256OfDigest(createHash("sha256").update(data).digest());
+}
+
+/**
+ * The frame checksum of `data[start, end)`: the first four bytes of its double SHA-256, read
+ * as a big-endian uint32. Allocates nothing for short payloads.
+ */
+export function checksum(data: Uint8Array, start: number, end: number): number {
+  if (end - start <= SMALL_INPUT_MAX) return checksumSmall(data, start, end);
+  return checksumOfDigest(createHash("sha256").update(data.subarray(start, end)).digest());
 }
 
 /**
@@ -52,8 +72,7 @@ export function doubleSha256(data: Uint8Array): Uint8Array {
 export function doubleSha256Parts(parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash("sha256");
   for (const part of parts) h.update(part);
-  const second = createHash("sha256").update(h.digest()).digest();
-  return new Uint8Array(second.buffer, second.byteOffset, 32);
+  return sha256OfDigest(h.digest());
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import {
+  checksumSmall,
+  doubleSha256Small,
+  sha256OfDigest,
+  sha256Small,
+} from "../../wire/_sha256.ts";
+import {
+  bytesToHex,
+  checksum,
+  doubleSha256,
+  doubleSha256Parts,
+  hashToHex,
+  hexToBytes,
+  hexToHash,
+  sha256,
+} from "../../wire/hash.ts";
+
+function nodeSha(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
+function nodeDsha(data: Uint8Array): Uint8Array {
+  return nodeSha(nodeSha(data));
+}
+function be32(d: Uint8Array): number {
+  return ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
+}
+
+Deno.test("sha256: known answers (FIPS 180-2)", () => {
+  const enc = new TextEncoder();
+  assert.equal(
+    bytesToHex(sha256Small(enc.encode("abc"))),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+  assert.equal(
+    bytesToHex(sha256Small(enc.encode("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
+    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+  );
+  assert.equal(
+    bytesToHex(sha256Small(new Uint8Array())),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+  // The checksum of an empty payload, as in every verack header.
+  assert.equal(bytesToHex(doubleSha256(new Uint8Array()).subarray(0, 4)), "5df6e0e2");
+});
+
+Deno.test("sha256: the JavaScript path equals node:crypto at every length 0..1100", () => {
+  const data = new Uint8Array(1200);
+  crypto.getRandomValues(data);
+  for (let n = 0; n <= 1100; n++) {
+    const input = data.subarray(3, 3 + n);
+    const want = nodeSha(input);
+    const want2 = nodeDsha(input);
+    assert.deepEqual(sha256Small(input), want, `sha256Small length ${n}`);
+    assert.deepEqual(sha256Small(data, 3, 3 + n), want, `sha256Small range length ${n}`);
+    assert.deepEqual(doubleSha256Small(input), want2, `doubleSha256Small length ${n}`);
+    assert.deepEqual(sha256(input), want, `sha256 length ${n}`);
+    assert.deepEqual(doubleSha256(input), want2, `doubleSha256 length ${n}`);
+    assert.equal(checksumSmall(data, 3, 3 + n), be32(want2), `checksumSmall length ${n}`);
+    assert.equal(checksum(data, 3, 3 + n), be32(want2), `checksum length ${n}`);
+  }
+});
+
+Deno.test("sha256: property: random inputs and split points agree with node:crypto", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(), (input, cut) => {
+      const want = nodeDsha(input);
+      assert.deepEqual(doubleSha256(input), want);
+      assert.deepEqual(sha256OfDigest(nodeSha(input)), want);
+      const at = input.length === 0 ? 0 : cut % input.length;
+      assert.deepEqual(doubleSha256Parts([input.subarray(0, at), input.subarray(at)]), want);
+      assert.equal(checksum(input, 0, input.length), be32(want));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("hex helpers", async (t) => {
+  await t.step("display hex is byte-reversed", () => {
+    const h = hexToHash("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+    assert.equal(h[0], 0x6f);
+    assert.equal(h[31], 0x00);
+    assert.equal(hashToHex(h), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+  });
+  await t.step("round-trips and rejects junk", () => {
+    assert.equal(bytesToHex(hexToBytes("00ff10Ab")), "00ff10ab");
+    assert.throws(() => hexToBytes("abc"), TypeError);
+    assert.throws(() => hexToBytes("zz"), TypeError);
+  });
+});

@@ -1,0 +1,136 @@
+// An allocation-free SHA-256 (FIPS 180-4) for short inputs. node:crypto is native and fast
+// on long inputs, but each call costs a few microseconds in Deno, which would cap small
+// messages (ping, verack, a 1-entry inv) at a few hundred thousand per second. Here the
+// second round of every double SHA-256 (always 32 bytes) and whole short payloads are hashed
+// in JavaScript, into preallocated state. Property tests check it against node:crypto.
+import { compress as compressBlock } from "./_sha256_compress.ts";
+
+const IV = new Int32Array([
+  0x6a09e667,
+  0xbb67ae85,
+  0x3c6ef372,
+  0xa54ff53a,
+  0x510e527f,
+  0x9b05688c,
+  0x1f83d9ab,
+  0x5be0cd19,
+]);
+
+/** The block being compressed, as sixteen big-endian words (single-threaded reuse). */
+const W = new Int32Array(16);
+/** Running state: eight words. */
+const H = new Int32Array(8);
+/** Tail block(s) with padding. */
+const TAIL = new Uint8Array(128);
+
+/** Largest input hashed here rather than by node:crypto (measured break-even is ~1 KB). */
+export const SMALL_INPUT_MAX = 512;
+
+function compress(): void {
+  compressBlock(H, W);
+}
+
+function loadBlock(bytes: Uint8Array, p: number): void {
+  for (let i = 0; i < 16; i++, p += 4) {
+    W[i] = (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3];
+  }
+}
+
+/** SHA-256 of `data[start, end)` into `H` (as big-endian words). */
+function hashRange(data: Uint8Array, start: number, end: number): void {
+  H.set(IV);
+  const length = end - start;
+  let p = start;
+  while (end - p >= 64) {
+    loadBlock(data, p);
+    compress();
+    p += 64;
+  }
+  const rest = end - p;
+  for (let i = 0; i < rest; i++) TAIL[i] = data[p + i];
+  TAIL[rest] = 0x80;
+  const blocks = rest < 56 ? 1 : 2;
+  const last = blocks * 64;
+  TAIL.fill(0, rest + 1, last - 8);
+  // Bit length: inputs here are far below 2^32 bits, so the high word is 0.
+  const bits = length * 8;
+  TAIL[last - 8] = 0;
+  TAIL[last - 7] = 0;
+  TAIL[last - 6] = 0;
+  TAIL[last - 5] = Math.floor(bits / 0x100000000) & 0xff;
+  TAIL[last - 4] = bits >>> 24;
+  TAIL[last - 3] = bits >>> 16;
+  TAIL[last - 2] = bits >>> 8;
+  TAIL[last - 1] = bits;
+  loadBlock(TAIL, 0);
+  compress();
+  if (blocks === 2) {
+    loadBlock(TAIL, 64);
+    compress();
+  }
+}
+
+/** SHA-256 of the 32-byte digest now in `H`, left in `H` (the second round of dSHA-256). */
+function rehashState(): void {
+  for (let i = 0; i < 8; i++) W[i] = H[i];
+  W[8] = 0x80000000 | 0;
+  for (let i = 9; i < 15; i++) W[i] = 0;
+  W[15] = 256;
+  H.set(IV);
+  compress();
+}
+
+/** SHA-256 of a 32-byte `digest[0, 32)` into `H`. */
+function rehashBytes(digest: Uint8Array): void {
+  for (let i = 0, p = 0; i < 8; i++, p += 4) {
+    W[i] = (digest[p] << 24) | (digest[p + 1] << 16) | (digest[p + 2] << 8) | digest[p + 3];
+  }
+  W[8] = 0x80000000 | 0;
+  for (let i = 9; i < 15; i++) W[i] = 0;
+  W[15] = 256;
+  H.set(IV);
+  compress();
+}
+
+function writeState(out: Uint8Array): Uint8Array {
+  for (let i = 0, p = 0; i < 8; i++, p += 4) {
+    const v = H[i];
+    out[p] = v >>> 24;
+    out[p + 1] = v >>> 16;
+    out[p + 2] = v >>> 8;
+    out[p + 3] = v;
+  }
+  return out;
+}
+
+/** SHA-256 of `data[start, end)` in JavaScript (any length; fastest below ~1 KB). */
+export function sha256Small(data: Uint8Array, start = 0, end = data.length): Uint8Array {
+  hashRange(data, start, end);
+  return writeState(new Uint8Array(32));
+}
+
+/** Double SHA-256 of `data[start, end)` in JavaScript. */
+export function doubleSha256Small(data: Uint8Array, start = 0, end = data.length): Uint8Array {
+  hashRange(data, start, end);
+  rehashState();
+  return writeState(new Uint8Array(32));
+}
+
+/** Double SHA-256 whose first round was done elsewhere: SHA-256 of a 32-byte digest. */
+export function sha256OfDigest(digest: Uint8Array): Uint8Array {
+  rehashBytes(digest);
+  return writeState(new Uint8Array(32));
+}
+
+/** First four bytes of dSHA-256(data[start, end)) as a big-endian uint32, no allocation. */
+export function checksumSmall(data: Uint8Array, start: number, end: number): number {
+  hashRange(data, start, end);
+  rehashState();
+  return H[0] >>> 0;
+}
+
+/** First four bytes of SHA-256(digest) as a big-endian uint32, `digest` being 32 bytes. */
+export function checksumOfDigest(digest: Uint8Array): number {
+  rehashBytes(digest);
+  return H[0] >>> 0;
+}
