@@ -15,9 +15,10 @@ export function decodeWith<M extends { readonly command: string }>(
   payload: Uint8Array,
   ctx: CodecContext = DEFAULT_CONTEXT,
   start = 0,
-  end = payload.length,
+  end: number = payload.length,
+  view?: DataView,
 ): M {
-  const r = new ByteReader(payload, codec.command, start, end);
+  const r = new ByteReader(payload, codec.command, start, end, view);
   const message = codec.decode(r, ctx);
   if (r.pos !== end) {
     throw new MessageError(

@@ -12,9 +12,16 @@ export class ByteReader {
   /** Command being decoded, for error messages. */
   readonly command: string;
 
-  constructor(bytes: Uint8Array, command: string, start = 0, end = bytes.length) {
+  constructor(
+    bytes: Uint8Array,
+    command: string,
+    start = 0,
+    end: number = bytes.length,
+    view?: DataView,
+  ) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // A caller decoding many frames from one chunk passes that chunk's view.
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
     this.command = command;

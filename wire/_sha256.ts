@@ -5,17 +5,6 @@
 // in JavaScript, into preallocated state. Property tests check it against node:crypto.
 import { compress as compressBlock } from "./_sha256_compress.ts";
 
-const IV = new Int32Array([
-  0x6a09e667,
-  0xbb67ae85,
-  0x3c6ef372,
-  0xa54ff53a,
-  0x510e527f,
-  0x9b05688c,
-  0x1f83d9ab,
-  0x5be0cd19,
-]);
-
 /** The block being compressed, as sixteen big-endian words (single-threaded reuse). */
 const W = new Int32Array(16);
 /** Running state: eight words. */
@@ -36,10 +25,44 @@ function loadBlock(bytes: Uint8Array, p: number): void {
   }
 }
 
+/** Loads `data[start, end)` (at most 55 bytes) and its padding as one block into `W`. */
+function loadShortBlock(data: Uint8Array, start: number, end: number): void {
+  const length = end - start;
+  const words = length >>> 2;
+  let p = start;
+  for (let i = 0; i < words; i++, p += 4) {
+    W[i] = (data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3];
+  }
+  // The partial word, then the 0x80 terminator.
+  let last = 0;
+  const rem = length & 3;
+  for (let j = 0; j < rem; j++) last |= data[p + j] << (24 - 8 * j);
+  W[words] = last | (0x80 << (24 - 8 * rem));
+  for (let i = words + 1; i < 15; i++) W[i] = 0;
+  W[15] = length * 8;
+}
+
+function resetState(): void {
+  H[0] = 0x6a09e667;
+  H[1] = 0xbb67ae85 | 0;
+  H[2] = 0x3c6ef372;
+  H[3] = 0xa54ff53a | 0;
+  H[4] = 0x510e527f;
+  H[5] = 0x9b05688c | 0;
+  H[6] = 0x1f83d9ab;
+  H[7] = 0x5be0cd19;
+}
+
 /** SHA-256 of `data[start, end)` into `H` (as big-endian words). */
 function hashRange(data: Uint8Array, start: number, end: number): void {
-  H.set(IV);
+  resetState();
   const length = end - start;
+  if (length <= 55) {
+    // One block holds the input and its padding: most control messages and every ping.
+    loadShortBlock(data, start, end);
+    compress();
+    return;
+  }
   let p = start;
   while (end - p >= 64) {
     loadBlock(data, p);
@@ -76,7 +99,7 @@ function rehashState(): void {
   W[8] = 0x80000000 | 0;
   for (let i = 9; i < 15; i++) W[i] = 0;
   W[15] = 256;
-  H.set(IV);
+  resetState();
   compress();
 }
 
@@ -88,7 +111,7 @@ function rehashBytes(digest: Uint8Array): void {
   W[8] = 0x80000000 | 0;
   for (let i = 9; i < 15; i++) W[i] = 0;
   W[15] = 256;
-  H.set(IV);
+  resetState();
   compress();
 }
 
