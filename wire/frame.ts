@@ -70,7 +70,7 @@ for (const name of COMMANDS) {
 }
 
 /**
- * Reads and checks the 24-byte header at `bytes[offset]`: network limit, magic, command
+ * Reads and checks the 24-byte header at `bytes[offset]`: magic, network limit, command
  * syntax. Per-command limits are checked by the caller, which knows whether it skips
  * unknown commands.
  */
@@ -80,17 +80,8 @@ export function parseHeader(
   magic: number,
   view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
 ): FrameHeader {
-  const length = view.getUint32(offset + 16, true);
-  const command = readCommand(view, bytes, offset + 4);
-  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
-    throw new MessageError(
-      "payload-too-large",
-      `Cannot frame "${
-        command ?? "?"
-      }": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
-      command,
-    );
-  }
+  // As Bitcoin Core (V1Transport::readHeader): the magic first, so that garbage from a
+  // non-Bitcoin client reads as what it is; then the size, before anything is buffered.
   const got = view.getUint32(offset, true);
   if (got !== magic) {
     throw new MessageError(
@@ -98,6 +89,14 @@ export function parseHeader(
       `Cannot frame message: magic 0x${got.toString(16).padStart(8, "0")} is not the network's 0x${
         magic.toString(16).padStart(8, "0")
       }`,
+    );
+  }
+  const length = view.getUint32(offset + 16, true);
+  const command = readCommand(view, bytes, offset + 4);
+  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    throw new MessageError(
+      "payload-too-large",
+      `Cannot frame "${command ?? "?"}": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
       command,
     );
   }

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { decodeMessage, decodePayload, encodeMessage, encodePayload } from "../../wire/frame.ts";
+import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
+
+const PING_1 = "f9beb4d970696e6700000000000000000800000008533f6b0100000000000000";
+
+function expectCode(code: MessageErrorCode, f: () => unknown): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+function withHeader(hex: string, patch: (view: DataView, bytes: Uint8Array) => void): Uint8Array {
+  const bytes = hexToBytes(hex);
+  patch(new DataView(bytes.buffer), bytes);
+  return bytes;
+}
+
+Deno.test("encodeMessage", async (t) => {
+  await t.step("frames an empty payload with the checksum of nothing", () => {
+    assert.equal(
+      bytesToHex(encodeMessage({ command: "ping", nonce: 1n })),
+      PING_1,
+    );
+  });
+  await t.step("uses the network's magic", () => {
+    const frame = encodeMessage({ command: "ping", nonce: 1n }, { network: "regtest" });
+    assert.equal(bytesToHex(frame.subarray(0, 4)), "fabfb5da");
+    const signet = encodeMessage({ command: "ping", nonce: 1n }, { network: "signet" });
+    assert.equal(bytesToHex(signet.subarray(0, 4)), "0a03cf40");
+  });
+  await t.step("encodePayload is the frame minus its header", () => {
+    assert.equal(bytesToHex(encodePayload({ command: "ping", nonce: 1n })), PING_1.slice(48));
+  });
+  await t.step("rejects unknown commands and bad options", () => {
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => encodeMessage({ command: "nope" } as any), TypeError);
+    // deno-lint-ignore no-explicit-any
+    assert.throws(
+      () => encodeMessage({ command: "ping", nonce: 1n }, { network: "moon" as any }),
+      TypeError,
+    );
+    assert.throws(
+      () => encodeMessage({ command: "ping", nonce: 1n }, { protocolVersion: -1 }),
+      RangeError,
+    );
+  });
+});
+
+Deno.test("decodeMessage", async (t) => {
+  await t.step("decodes a mainnet frame with the defaults", () => {
+    assert.deepEqual(decodeMessage(hexToBytes(PING_1)), { command: "ping", nonce: 1n });
+  });
+  await t.step("decodes with another network's magic when told", () => {
+    const frame = encodeMessage({ command: "ping", nonce: 5n }, { network: "testnet4" });
+    assert.deepEqual(decodeMessage(frame, { network: "testnet4" }), { command: "ping", nonce: 5n });
+    expectCode("bad-magic", () => decodeMessage(frame));
+  });
+  await t.step("a frame shorter than a header is truncated", () => {
+    for (let n = 0; n < 24; n++) {
+      expectCode("truncated", () => decodeMessage(hexToBytes(PING_1).subarray(0, n)));
+    }
+  });
+  await t.step("a payload shorter than announced is truncated, at every length", () => {
+    for (let n = 24; n < 32; n++) {
+      expectCode("truncated", () => decodeMessage(hexToBytes(PING_1).subarray(0, n)));
+    }
+  });
+  await t.step("bytes after the frame are trailing bytes", () => {
+    const frame = new Uint8Array(33);
+    frame.set(hexToBytes(PING_1));
+    expectCode("trailing-bytes", () => decodeMessage(frame));
+  });
+  await t.step("bad magic", () => {
+    expectCode("bad-magic", () => decodeMessage(withHeader(PING_1, (_, b) => (b[0] ^= 1))));
+  });
+  await t.step("a command with a non-printable byte, or text after the padding, is invalid", () => {
+    expectCode("invalid-command", () => decodeMessage(withHeader(PING_1, (_, b) => (b[5] = 0x07))));
+    expectCode(
+      "invalid-command",
+      () => decodeMessage(withHeader(PING_1, (_, b) => (b[15] = 0x41))),
+    );
+    expectCode("invalid-command", () => decodeMessage(withHeader(PING_1, (_, b) => (b[4] = 0x80))));
+  });
+  await t.step("an unknown command is reported as such", () => {
+    const frame = withHeader(PING_1, (_, b) => b.set(new TextEncoder().encode("pang"), 4));
+    expectCode("unknown-command", () => decodeMessage(frame));
+  });
+  await t.step("checks magic, then the network limit, then the command", () => {
+    // Bitcoin Core's order (btcd checks the length first).
+    const both = withHeader(PING_1, (v, b) => {
+      v.setUint32(16, 4_000_001, true);
+      b[0] ^= 1;
+    });
+    expectCode("bad-magic", () => decodeMessage(both));
+    const big = withHeader(PING_1, (v, b) => {
+      v.setUint32(16, 4_000_001, true);
+      b[5] = 0x07;
+    });
+    expectCode("payload-too-large", () => decodeMessage(big));
+    expectCode(
+      "payload-too-large",
+      () => decodeMessage(withHeader(PING_1, (v) => v.setUint32(16, 0xffffffff, true))),
+    );
+  });
+  await t.step("a length over the command's own maximum fails before the payload is read", () => {
+    const frame = withHeader(PING_1, (v) => v.setUint32(16, 9, true));
+    assert.throws(
+      () => decodeMessage(frame),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "payload-too-large" && /limit of 8/.test(e.message),
+    );
+  });
+  await t.step("bad checksum", () => {
+    const frame = withHeader(PING_1, (_, b) => (b[31] ^= 0x80));
+    assert.throws(
+      () => decodeMessage(frame),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "bad-checksum" && e.command === "ping" &&
+        /checksum 0x08533f6b/.test(e.message),
+    );
+  });
+  await t.step("decodePayload decodes a bare payload by command", () => {
+    assert.deepEqual(decodePayload("ping", hexToBytes("0100000000000000")), {
+      command: "ping",
+      nonce: 1n,
+    });
+    expectCode("unknown-command", () => decodePayload("pang", new Uint8Array()));
+    expectCode("payload-too-large", () => decodePayload("ping", new Uint8Array(9)));
+  });
+});
