@@ -152,9 +152,9 @@ export class ByteReader {
 
   /** A CompactSize as a bigint (full 64-bit range). */
   varIntBig(field = "value"): bigint {
-    const d = this.bytes[this.pos];
-    if (this.pos < this.end && d === 0xff) {
+    if (this.pos < this.end && this.bytes[this.pos] === 0xff) {
       this.need(9, field);
+      const d = 0xff;
       const v = this.view.getBigUint64(this.pos + 1, true);
       if (v <= 0xffffffffn) this.#nonCanonical(field, d, v, 0xffffffff);
       this.pos += 9;

@@ -132,7 +132,7 @@ export function hexToBytes(hex: string): Uint8Array {
     throw new TypeError(`Cannot parse hex: expected an even number of hex digits`);
   }
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 
