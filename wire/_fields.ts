@@ -1,6 +1,6 @@
-// Field helpers shared by the inventory, locator, bloom-filter and BIP 157 codecs: encode-side
-// validation of what the user built (wrong hash lengths, out-of-range integers, lists over their
-// protocol limit) and hash lists read as views into the payload.
+// Field helpers shared by the message codecs: encode-side validation of what the user built
+// (wrong hash lengths, out-of-range integers, lists over their protocol limit) and hash lists
+// read as views into the payload.
 import type { ByteReader } from "./_reader.ts";
 import type { ByteWriter } from "./_writer.ts";
 

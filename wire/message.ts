@@ -1,7 +1,42 @@
 // The message table: every command this codec knows, its typed shape, and its codec.
 import type { MessageCodec } from "./_codec.ts";
+import { addrCodec, type AddrMessage } from "./msg_addr.ts";
+import { addrV2Codec, type AddrV2Message } from "./msg_addrv2.ts";
+import { alertCodec, type AlertMessage } from "./msg_alert.ts";
+import { blockCodec, type BlockMessage } from "./msg_block.ts";
+import { blockTxnCodec, type BlockTxnMessage } from "./msg_blocktxn.ts";
+import { cfCheckptCodec, type CFCheckptMessage } from "./msg_cfcheckpt.ts";
+import { cfHeadersCodec, type CFHeadersMessage } from "./msg_cfheaders.ts";
+import { cfilterCodec, type CFilterMessage } from "./msg_cfilter.ts";
+import { cmpctBlockCodec, type CmpctBlockMessage } from "./msg_cmpctblock.ts";
+import { feeFilterCodec, type FeeFilterMessage } from "./msg_feefilter.ts";
+import { filterAddCodec, type FilterAddMessage } from "./msg_filteradd.ts";
+import { filterClearCodec, type FilterClearMessage } from "./msg_filterclear.ts";
+import { filterLoadCodec, type FilterLoadMessage } from "./msg_filterload.ts";
+import { getAddrCodec, type GetAddrMessage } from "./msg_getaddr.ts";
+import { getBlocksCodec, type GetBlocksMessage } from "./msg_getblocks.ts";
+import { getBlockTxnCodec, type GetBlockTxnMessage } from "./msg_getblocktxn.ts";
+import { getCFCheckptCodec, type GetCFCheckptMessage } from "./msg_getcfcheckpt.ts";
+import { getCFHeadersCodec, type GetCFHeadersMessage } from "./msg_getcfheaders.ts";
+import { getCFiltersCodec, type GetCFiltersMessage } from "./msg_getcfilters.ts";
+import { getDataCodec, type GetDataMessage } from "./msg_getdata.ts";
+import { getHeadersCodec, type GetHeadersMessage } from "./msg_getheaders.ts";
+import { headersCodec, type HeadersMessage } from "./msg_headers.ts";
+import { invCodec, type InvMessage } from "./msg_inv.ts";
+import { memPoolCodec, type MemPoolMessage } from "./msg_mempool.ts";
+import { merkleBlockCodec, type MerkleBlockMessage } from "./msg_merkleblock.ts";
+import { notFoundCodec, type NotFoundMessage } from "./msg_notfound.ts";
 import { pingCodec, type PingMessage } from "./msg_ping.ts";
 import { pongCodec, type PongMessage } from "./msg_pong.ts";
+import { rejectCodec, type RejectMessage } from "./msg_reject.ts";
+import { sendAddrV2Codec, type SendAddrV2Message } from "./msg_sendaddrv2.ts";
+import { sendCmpctCodec, type SendCmpctMessage } from "./msg_sendcmpct.ts";
+import { sendHeadersCodec, type SendHeadersMessage } from "./msg_sendheaders.ts";
+import { sendTxRcnclCodec, type SendTxRcnclMessage } from "./msg_sendtxrcncl.ts";
+import { txCodec, type TxMessage } from "./msg_tx.ts";
+import { verAckCodec, type VerAckMessage } from "./msg_verack.ts";
+import { versionCodec, type VersionMessage } from "./msg_version.ts";
+import { wtxidRelayCodec, type WtxidRelayMessage } from "./msg_wtxidrelay.ts";
 
 /**
  * Every message this library encodes and decodes, discriminated by `command`.
@@ -16,8 +51,43 @@ import { pongCodec, type PongMessage } from "./msg_pong.ts";
  * ```
  */
 export type Message =
+  | AddrMessage
+  | AddrV2Message
+  | AlertMessage
+  | BlockMessage
+  | BlockTxnMessage
+  | CFCheckptMessage
+  | CFHeadersMessage
+  | CFilterMessage
+  | CmpctBlockMessage
+  | FeeFilterMessage
+  | FilterAddMessage
+  | FilterClearMessage
+  | FilterLoadMessage
+  | GetAddrMessage
+  | GetBlocksMessage
+  | GetBlockTxnMessage
+  | GetCFCheckptMessage
+  | GetCFHeadersMessage
+  | GetCFiltersMessage
+  | GetDataMessage
+  | GetHeadersMessage
+  | HeadersMessage
+  | InvMessage
+  | MemPoolMessage
+  | MerkleBlockMessage
+  | NotFoundMessage
   | PingMessage
-  | PongMessage;
+  | PongMessage
+  | RejectMessage
+  | SendAddrV2Message
+  | SendCmpctMessage
+  | SendHeadersMessage
+  | SendTxRcnclMessage
+  | TxMessage
+  | VerAckMessage
+  | VersionMessage
+  | WtxidRelayMessage;
 
 /** A command this library knows. */
 export type Command = Message["command"];
@@ -39,8 +109,43 @@ type AnyCodec = MessageCodec<any>;
 
 const CODECS: ReadonlyMap<string, AnyCodec> = new Map<string, AnyCodec>(
   [
+    addrCodec,
+    addrV2Codec,
+    alertCodec,
+    blockCodec,
+    blockTxnCodec,
+    cfCheckptCodec,
+    cfHeadersCodec,
+    cfilterCodec,
+    cmpctBlockCodec,
+    feeFilterCodec,
+    filterAddCodec,
+    filterClearCodec,
+    filterLoadCodec,
+    getAddrCodec,
+    getBlocksCodec,
+    getBlockTxnCodec,
+    getCFCheckptCodec,
+    getCFHeadersCodec,
+    getCFiltersCodec,
+    getDataCodec,
+    getHeadersCodec,
+    headersCodec,
+    invCodec,
+    memPoolCodec,
+    merkleBlockCodec,
+    notFoundCodec,
     pingCodec,
     pongCodec,
+    rejectCodec,
+    sendAddrV2Codec,
+    sendCmpctCodec,
+    sendHeadersCodec,
+    sendTxRcnclCodec,
+    txCodec,
+    verAckCodec,
+    versionCodec,
+    wtxidRelayCodec,
   ].map((c) => [c.command, c]),
 );
 

@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import {
+  checkMerkleRoot,
+  decodeBlock,
+  encodeBlock,
+  MAX_TX_PER_BLOCK,
+  merkleRoot,
+} from "../../wire/block.ts";
+import {
+  blockHash,
+  type BlockHeader,
+  decodeBlockHeader,
+  encodeBlockHeader,
+} from "../../wire/block_header.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, doubleSha256, hashToHex, hexToBytes, hexToHash } from "../../wire/hash.ts";
+import { blockCodec } from "../../wire/msg_block.ts";
+import {
+  decodeTx,
+  encodeTx,
+  serializeSize,
+  type Tx,
+  txid,
+  txWeight,
+  wtxid,
+} from "../../wire/tx.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+const HAS_DATA = (() => {
+  try {
+    return Deno.statSync(DATA).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+})();
+const NO_DATA = "the shared data folder (../shared/data) is absent";
+
+function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
+  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
+}
+
+interface Vector {
+  command: string;
+  frame: string;
+  witness: boolean;
+  fields: Record<string, unknown>;
+}
+
+function vectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function isCode(code: MessageErrorCode) {
+  return (e: unknown) => e instanceof MessageError && e.code === code;
+}
+
+const BLOCKS = [
+  { hash: "0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2", txs: 3315 },
+  { hash: "00000000000000000021868c2cefc52a480d173c849412fe81c4e5ab806f94ab", txs: 230 },
+];
+
+const GENESIS_HEADER = "01000000" + "00".repeat(32) +
+  "3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a" + "29ab5f49" + "ffff001d" +
+  "1dac2b7c";
+const GENESIS_HASH = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+
+// The fields of a transaction as a plain object, whatever kind of object it is.
+function plain(tx: Tx): Tx {
+  return { version: tx.version, inputs: tx.inputs, outputs: tx.outputs, lockTime: tx.lockTime };
+}
+
+Deno.test("block header", async (t) => {
+  await t.step("decodes the genesis header and hashes it", () => {
+    const bytes = hexToBytes(GENESIS_HEADER);
+    const header = decodeBlockHeader(bytes);
+    assert.equal(header.version, 1);
+    assert.deepEqual(header.prevBlock, new Uint8Array(32));
+    assert.equal(
+      hashToHex(header.merkleRoot),
+      "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+    );
+    assert.equal(header.timestamp, 1231006505);
+    assert.equal(header.bits, 0x1d00ffff);
+    assert.equal(header.nonce, 2083236893);
+    assert.equal(hashToHex(blockHash(header)), GENESIS_HASH);
+    assert.deepEqual(encodeBlockHeader(header), bytes);
+    const literal: BlockHeader = {
+      version: 1,
+      prevBlock: new Uint8Array(32),
+      merkleRoot: hexToHash("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"),
+      timestamp: 1231006505,
+      bits: 0x1d00ffff,
+      nonce: 2083236893,
+    };
+    assert.deepEqual(encodeBlockHeader(literal), bytes);
+    assert.equal(hashToHex(blockHash(literal)), GENESIS_HASH);
+    const json = JSON.parse(JSON.stringify(header));
+    assert.equal(
+      json.merkleRoot,
+      "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+    );
+    assert.equal(json.nonce, 2083236893);
+  });
+  await t.step("a header changed at run time is hashed anew", () => {
+    const header = decodeBlockHeader(hexToBytes(GENESIS_HEADER)) as BlockHeader & { nonce: number };
+    header.nonce = 1;
+    assert.notEqual(hashToHex(blockHash(header)), GENESIS_HASH);
+    assert.equal(decodeBlockHeader(encodeBlockHeader(header)).nonce, 1);
+  });
+  await t.step("is truncated at every offset and rejects trailing bytes", () => {
+    const bytes = hexToBytes(GENESIS_HEADER);
+    for (let n = 0; n < 80; n++) {
+      assert.throws(() => decodeBlockHeader(bytes.subarray(0, n)), isCode("truncated"));
+    }
+    assert.throws(() => decodeBlockHeader(new Uint8Array(81)), isCode("trailing-bytes"));
+  });
+  await t.step("rejects invalid fields when encoding", () => {
+    const header = decodeBlockHeader(hexToBytes(GENESIS_HEADER));
+    const fields = { ...header, prevBlock: header.prevBlock, merkleRoot: header.merkleRoot };
+    assert.throws(() => encodeBlockHeader({ ...fields, prevBlock: new Uint8Array(31) }), TypeError);
+    assert.throws(() => encodeBlockHeader({ ...fields, bits: -1 }), RangeError);
+    assert.throws(() => encodeBlockHeader({ ...fields, version: 2 ** 31 }), RangeError);
+  });
+});
+
+Deno.test("merkle root", async (t) => {
+  await t.step("pairs hashes level by level, duplicating an odd last one", () => {
+    const a = new Uint8Array(32).fill(1), b = new Uint8Array(32).fill(2);
+    const c = new Uint8Array(32).fill(3);
+    const pair = (x: Uint8Array, y: Uint8Array) => {
+      const buf = new Uint8Array(64);
+      buf.set(x);
+      buf.set(y, 32);
+      return doubleSha256(buf);
+    };
+    assert.deepEqual(merkleRoot([]), new Uint8Array(32));
+    assert.deepEqual(merkleRoot([a]), a);
+    assert.deepEqual(merkleRoot([a, b]), pair(a, b));
+    assert.deepEqual(merkleRoot([a, b, c]), pair(pair(a, b), pair(c, c)));
+  });
+});
+
+Deno.test("block", async (t) => {
+  const small = hexToBytes(
+    "01000000" + "00".repeat(32) + "00".repeat(32) + "00000000" + "00000000" + "00000000" +
+      "01" + "01000000" + "01" + "00".repeat(32) + "ffffffff" + "0151" + "ffffffff" + "01" +
+      "00f2052a01000000" + "0151" + "00000000",
+  );
+
+  await t.step("decodes and re-encodes a hand-written block", () => {
+    const block = decodeBlock(small);
+    assert.equal(block.transactions.length, 1);
+    const tx = block.transactions[0];
+    assert.equal(tx.version, 1);
+    assert.equal(tx.inputs[0].previousOutput.index, 0xffffffff);
+    assert.equal(tx.outputs[0].value, 5000000000n);
+    assert.deepEqual(encodeBlock(block), small);
+    assert.equal(checkMerkleRoot(block), false);
+    const m = decodeWith(blockCodec, small);
+    assert.deepEqual(encodeWith(blockCodec, m), small);
+    assert.equal(blockCodec.maxPayloadLength(70016), 4_000_000);
+  });
+
+  await t.step("is truncated at every offset", () => {
+    for (let n = 0; n < small.length; n++) {
+      assert.throws(
+        () => decodeWith(blockCodec, small.subarray(0, n)),
+        (e: unknown) =>
+          e instanceof MessageError && e.code === "truncated" && e.command === "block",
+        `length ${n}`,
+      );
+      assert.throws(() => decodeBlock(small.subarray(0, n)), isCode("truncated"));
+    }
+  });
+
+  await t.step("rejects trailing bytes and impossible counts", () => {
+    const trailing = new Uint8Array(small.length + 1);
+    trailing.set(small);
+    assert.throws(() => decodeBlock(trailing), isCode("trailing-bytes"));
+    assert.throws(() => decodeWith(blockCodec, trailing), isCode("trailing-bytes"));
+    const tooMany = new Uint8Array(86);
+    tooMany.set([0xfe, 0x00, 0x00, 0x10, 0x00], 80); // 1,048,576 transactions
+    assert.ok(0x100000 > MAX_TX_PER_BLOCK);
+    assert.throws(() => decodeBlock(tooMany), isCode("limit-exceeded"));
+    const unfit = new Uint8Array(100);
+    unfit[80] = 3; // three transactions need at least 30 bytes; 19 remain
+    assert.throws(() => decodeBlock(unfit), isCode("truncated"));
+  });
+
+  await t.step("a transaction error inside a block is reported for the block", () => {
+    const bad = small.slice();
+    bad[85] = 0x00; // input count 0, then the outpoint's first byte as a bad BIP 144 flag
+    assert.throws(
+      () => decodeWith(blockCodec, bad),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "invalid-value" && e.command === "block",
+    );
+  });
+
+  await t.step("lazy transactions read like plain data", () => {
+    const block = decodeBlock(small);
+    const lazy = block.transactions[0];
+    const eager = decodeTx(encodeTx(lazy));
+    assert.deepEqual(plain(lazy), eager);
+    assert.equal(Deno.inspect(lazy).startsWith("Tx {"), true);
+    assert.throws(() => {
+      (lazy as { version: number }).version = 3;
+    }, TypeError);
+  });
+
+  for (const { hash, txs } of BLOCKS) {
+    await t.step(
+      dataStep(`mainnet block ${hash.slice(-8)}: hash, count, merkle root, bytes`, () => {
+        const bytes = Deno.readFileSync(new URL(`block-${hash}.blk`, DATA));
+        const block = decodeBlock(bytes);
+        assert.equal(hashToHex(blockHash(block.header)), hash);
+        assert.equal(block.transactions.length, txs);
+        assert.equal(checkMerkleRoot(block), true);
+        assert.deepEqual(encodeBlock(block), bytes);
+        const m = decodeWith(blockCodec, bytes);
+        assert.equal(m.transactions.length, txs);
+        assert.deepEqual(encodeWith(blockCodec, m), bytes);
+        // Every lazy transaction equals its eager decode, and a plain copy serializes the same.
+        let offset = 80 + (txs < 0xfd ? 1 : 3);
+        for (const tx of block.transactions) {
+          const size = serializeSize(tx);
+          const range = bytes.subarray(offset, offset + size);
+          offset += size;
+          const eager = decodeTx(range);
+          assert.deepEqual(plain(tx), eager);
+          assert.deepEqual(txid(tx), txid(eager));
+          assert.deepEqual(wtxid(tx), wtxid(eager));
+          assert.deepEqual(wtxid(tx), doubleSha256(range));
+          assert.deepEqual(encodeTx(plain(tx)), range);
+          assert.equal(txWeight(tx), txWeight(plain(tx)));
+        }
+        assert.equal(offset, bytes.length);
+        // Stripped of witness data, the block still commits to the same txids.
+        const legacy = encodeBlock(block, { witness: false });
+        const reread = decodeBlock(legacy, { witness: false });
+        assert.equal(checkMerkleRoot(reread), true);
+        assert.deepEqual(
+          reread.transactions.map((tx) => hashToHex(txid(tx))),
+          block.transactions.map((tx) => hashToHex(txid(tx))),
+        );
+      }),
+    );
+  }
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("block");
+    assert.ok(lines.length >= 15);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(blockCodec, payload);
+      const f = v.fields;
+      assert.equal(hashToHex(blockHash(m.header)), f.hash);
+      assert.equal(m.transactions.length, f.txs);
+      if ("version" in f) {
+        assert.equal(m.header.version, f.version);
+        assert.equal(hashToHex(m.header.prevBlock), f.prevBlock);
+        assert.equal(hashToHex(m.header.merkleRoot), f.merkleRoot);
+        assert.equal(m.header.timestamp, f.time);
+        assert.equal(m.header.bits, f.bits);
+        assert.equal(m.header.nonce, f.nonce);
+        assert.equal(hashToHex(txid(m.transactions[0])), f.firstTxid);
+        assert.equal(checkMerkleRoot(m), f.merkleRootMatches);
+        const weight = m.transactions.reduce((sum, tx) => sum + txWeight(tx), 0) +
+          4 * (80 + 1);
+        assert.equal(weight, f.weight);
+      }
+      assert.equal(
+        m.transactions.some((tx) => tx.inputs.some((i) => i.witness.length > 0)),
+        v.witness,
+      );
+      assert.equal(bytesToHex(encodeWith(blockCodec, m)), bytesToHex(payload));
+    }
+  }));
+
+  await t.step(dataStep("a small vector block is truncated at every offset", () => {
+    for (const v of vectors("block").filter((v) => v.witness).slice(0, 1)) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      for (let n = 0; n < payload.length; n++) {
+        assert.throws(() => decodeWith(blockCodec, payload.subarray(0, n)), isCode("truncated"));
+      }
+    }
+  }));
+});

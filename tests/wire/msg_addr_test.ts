@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
+import { addrCodec, type AddrMessage } from "../../wire/msg_addr.ts";
+import { ipToString, type NetAddress, parseIp } from "../../wire/net_address.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+
+interface Vector {
+  readonly command: string;
+  readonly frame: string;
+  readonly fields: Record<string, unknown>;
+}
+
+function dataPresent(): boolean {
+  try {
+    Deno.statSync(DATA);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+const HAVE_SHARED_DATA = dataPresent();
+const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
+
+function loadVectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function throwsCode(fn: () => unknown, code: MessageErrorCode): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MessageError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.command, "addr");
+    return true;
+  });
+}
+
+function ctx(protocolVersion: number) {
+  return { protocolVersion, witness: false };
+}
+
+// time 0x495fab29 | services 1 (NETWORK) | ::ffff:127.0.0.1 | port 8333
+const A1 = "29ab5f49" + "0100000000000000" + "00000000000000000000ffff7f000001" + "208d";
+// time 1 | services 1033 | 2001:db8::1 | port 18333
+const A2 = "01000000" + "0904000000000000" + "20010db8000000000000000000000001" + "479d";
+
+const ADDRESSES: NetAddress[] = [
+  { timestamp: 0x495fab29, services: 1n, ip: parseIp("127.0.0.1"), port: 8333 },
+  { timestamp: 1, services: 1033n, ip: parseIp("2001:db8::1"), port: 18333 },
+];
+
+Deno.test("addr", async (t) => {
+  await t.step("decodes and encodes addresses with timestamps", () => {
+    const payload = hexToBytes("02" + A1 + A2);
+    const m = decodeWith(addrCodec, payload);
+    assert.deepEqual(m, { command: "addr", addresses: ADDRESSES });
+    assert.deepEqual(encodeWith(addrCodec, m), payload);
+  });
+  await t.step("has no timestamps before protocol 31402", () => {
+    const payload = hexToBytes("02" + A1.slice(8) + A2.slice(8));
+    const m = decodeWith(addrCodec, payload, ctx(31401));
+    assert.deepEqual(m.addresses.map((a) => a.timestamp), [undefined, undefined]);
+    assert.equal(ipToString(m.addresses[1].ip), "2001:db8::1");
+    assert.deepEqual(
+      encodeWith(addrCodec, { command: "addr", addresses: ADDRESSES }, ctx(31401)),
+      payload,
+    );
+  });
+  await t.step("carries one address before protocol 209", () => {
+    const one = hexToBytes("01" + A1.slice(8));
+    assert.equal(decodeWith(addrCodec, one, ctx(208)).addresses.length, 1);
+    throwsCode(
+      () => decodeWith(addrCodec, hexToBytes("02" + A1.slice(8) + A2.slice(8)), ctx(208)),
+      "limit-exceeded",
+    );
+    assert.throws(
+      () => encodeWith(addrCodec, { command: "addr", addresses: ADDRESSES }, ctx(208)),
+      RangeError,
+    );
+  });
+  await t.step("writes a missing timestamp as 0", () => {
+    const { timestamp: _, ...untimed } = ADDRESSES[0];
+    const payload = encodeWith(addrCodec, { command: "addr", addresses: [untimed] });
+    assert.equal(bytesToHex(payload), "01" + "00000000" + A1.slice(8));
+  });
+  await t.step("bounds the count at 1000 before allocating", () => {
+    const max = decodeWith(addrCodec, hexToBytes("fde803" + A1.repeat(1000)));
+    assert.equal(max.addresses.length, 1000);
+    throwsCode(
+      () => decodeWith(addrCodec, hexToBytes("fde903" + A1.repeat(1001))),
+      "limit-exceeded",
+    );
+    throwsCode(() => decodeWith(addrCodec, hexToBytes("ffffffffffffffff00")), "limit-exceeded");
+    // A count the payload cannot hold is found before the list is built.
+    throwsCode(() => decodeWith(addrCodec, hexToBytes("fde803" + A1)), "truncated");
+    const tooMany = { command: "addr", addresses: new Array(1001).fill(ADDRESSES[0]) } as const;
+    assert.throws(() => encodeWith(addrCodec, tooMany), /1001 addresses exceed the limit of 1000/);
+  });
+  await t.step("is truncated at every offset", () => {
+    const payload = hexToBytes("02" + A1 + A2);
+    for (let n = 0; n < payload.length; n++) {
+      throwsCode(() => decodeWith(addrCodec, payload.subarray(0, n)), "truncated");
+    }
+  });
+  await t.step("rejects a non-canonical count and trailing bytes", () => {
+    throwsCode(() => decodeWith(addrCodec, hexToBytes("fd0100" + A1)), "non-canonical-varint");
+    throwsCode(() => decodeWith(addrCodec, hexToBytes("01" + A1 + "00")), "trailing-bytes");
+  });
+  await t.step("refuses bad addresses when encoding", () => {
+    const bad = (a: Partial<NetAddress>): AddrMessage => ({
+      command: "addr",
+      addresses: [{ ...ADDRESSES[0], ...a }],
+    });
+    assert.throws(() => encodeWith(addrCodec, bad({ ip: new Uint8Array(4) })), TypeError);
+    assert.throws(() => encodeWith(addrCodec, bad({ port: 65536 })), RangeError);
+    assert.throws(() => encodeWith(addrCodec, bad({ timestamp: 2 ** 32 })), RangeError);
+    assert.throws(() => encodeWith(addrCodec, bad({ services: -1n })), /addresses\[0\]\.services/);
+  });
+  await t.step("has an exact maximum payload", () => {
+    assert.equal(addrCodec.maxPayloadLength(70016), 30_003);
+    assert.equal(addrCodec.maxPayloadLength(31402), 30_003);
+    assert.equal(addrCodec.maxPayloadLength(31401), 26_003);
+    assert.equal(addrCodec.maxPayloadLength(208), 27);
+    const full: AddrMessage = { command: "addr", addresses: new Array(1000).fill(ADDRESSES[1]) };
+    assert.equal(encodeWith(addrCodec, full).length, 30_003);
+  });
+});
+
+Deno.test({
+  name: `addr: shared vectors${SKIP_NOTE}`,
+  ignore: !HAVE_SHARED_DATA,
+  fn() {
+    const vectors = loadVectors("addr");
+    assert.ok(vectors.length > 0);
+    for (const v of vectors) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(addrCodec, payload);
+      const f = v.fields as {
+        count: number;
+        first?: Record<string, unknown> | null;
+        last?: Record<string, unknown> | null;
+      };
+      assert.equal(m.addresses.length, f.count);
+      if (f.first !== undefined) {
+        for (
+          const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const
+        ) {
+          if (want === null || want === undefined) {
+            assert.equal(a, undefined);
+            continue;
+          }
+          assert.ok(a !== undefined);
+          assert.equal(a.timestamp, want.time);
+          assert.equal(a.services, BigInt(want.services as string));
+          assert.equal(ipToString(a.ip), want.host);
+          assert.equal(a.port, want.port);
+        }
+      }
+      assert.equal(bytesToHex(encodeWith(addrCodec, m)), bytesToHex(payload));
+    }
+  },
+});

@@ -1,0 +1,321 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { blockHash } from "../../wire/block_header.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
+import { blockTxnCodec } from "../../wire/msg_blocktxn.ts";
+import { cmpctBlockCodec, type CmpctBlockMessage } from "../../wire/msg_cmpctblock.ts";
+import { getBlockTxnCodec } from "../../wire/msg_getblocktxn.ts";
+import { decodeTx, encodeTx, type Tx, txid, wtxid } from "../../wire/tx.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+const HAS_DATA = (() => {
+  try {
+    return Deno.statSync(DATA).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+})();
+const NO_DATA = "the shared data folder (../shared/data) is absent";
+
+function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
+  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
+}
+
+interface Vector {
+  command: string;
+  frame: string;
+  witness: boolean;
+  fields: Record<string, unknown>;
+}
+
+function vectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function isCode(code: MessageErrorCode) {
+  return (e: unknown) => e instanceof MessageError && e.code === code;
+}
+
+// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
+// output of 50 BTC paying OP_TRUE, lock time 0.
+
+const HEADER = "01000000" + "00".repeat(32) + "ab".repeat(32) + "29ab5f49" + "ffff001d" +
+  "1dac2b7c";
+// A coinbase-like transaction: one input spending nothing, one output.
+const TX = "01000000" + "01" + "00".repeat(32) + "ffffffff" + "0151" + "ffffffff" + "01" +
+  "00f2052a01000000" + "0151" + "00000000";
+const WITNESS_TX = "02000000" + "0001" + "01" + "22".repeat(32) + "00000000" + "00" +
+  "fdffffff" + "01" + "e803000000000000" + "0151" + "01" + "03aabbcc" + "05000000";
+
+function plain(tx: Tx): Tx {
+  return { version: tx.version, inputs: tx.inputs, outputs: tx.outputs, lockTime: tx.lockTime };
+}
+
+function expectTruncatedEverywhere(payload: Uint8Array, decode: (b: Uint8Array) => unknown) {
+  for (let n = 0; n < payload.length; n++) {
+    assert.throws(() => decode(payload.subarray(0, n)), isCode("truncated"), `length ${n}`);
+  }
+  const trailing = new Uint8Array(payload.length + 1);
+  trailing.set(payload);
+  assert.throws(() => decode(trailing), isCode("trailing-bytes"));
+}
+
+Deno.test("cmpctblock", async (t) => {
+  // Nonce 0x0807060504030201, short ids 0x060504030201 and 0x0000000000ff, prefilled
+  // transactions at 0 (gap 0) and 3 (gap 2).
+  const payload = hexToBytes(
+    HEADER + "0102030405060708" + "02" + "010203040506" + "ff0000000000" + "02" + "00" + TX +
+      "02" + WITNESS_TX,
+  );
+
+  await t.step("decodes short ids and differential prefilled indexes", () => {
+    const m = decodeWith(cmpctBlockCodec, payload);
+    assert.equal(m.nonce, 0x0807060504030201n);
+    assert.deepEqual(m.shortIds, [0x060504030201, 0xff]);
+    assert.deepEqual(m.prefilledTransactions.map((p) => p.index), [0, 3]);
+    assert.deepEqual(plain(m.prefilledTransactions[0].tx), decodeTx(hexToBytes(TX)));
+    assert.deepEqual(plain(m.prefilledTransactions[1].tx), decodeTx(hexToBytes(WITNESS_TX)));
+    assert.deepEqual(encodeWith(cmpctBlockCodec, m), payload);
+    // The same message built from literals encodes identically.
+    const literal: CmpctBlockMessage = {
+      ...m,
+      prefilledTransactions: m.prefilledTransactions.map((p) => ({
+        index: p.index,
+        tx: plain(p.tx),
+      })),
+    };
+    assert.deepEqual(encodeWith(cmpctBlockCodec, literal), payload);
+    assert.equal(cmpctBlockCodec.maxPayloadLength(70016), 4_000_000);
+  });
+
+  await t.step("rejects indexes past 16 bits or past the block", () => {
+    const prefix = HEADER + "0000000000000000";
+    // A gap of 65,536.
+    assert.throws(
+      () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "fe00000100" + TX)),
+      isCode("limit-exceeded"),
+    );
+    // A huge gap that would overflow a 53-bit sum.
+    assert.throws(
+      () =>
+        decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "ff0000000000002000" + TX)),
+      isCode("limit-exceeded"),
+    );
+    // Index 1 in a block of one transaction.
+    assert.throws(
+      () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "01" + TX)),
+      isCode("invalid-value"),
+    );
+    // 65,536 short ids.
+    assert.throws(
+      () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "fe00000100")),
+      isCode("limit-exceeded"),
+    );
+    // 65,535 short ids leave no room for a prefilled transaction.
+    const ids = "fdffff" + "00".repeat(65535 * 6);
+    assert.throws(
+      () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + ids + "01" + "00" + TX)),
+      isCode("limit-exceeded"),
+    );
+    // More short ids than the bytes hold.
+    assert.throws(
+      () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "05" + "00".repeat(12))),
+      isCode("truncated"),
+    );
+  });
+
+  await t.step("rejects invalid fields when encoding", () => {
+    const m = decodeWith(cmpctBlockCodec, payload);
+    assert.throws(() => encodeWith(cmpctBlockCodec, { ...m, shortIds: [2 ** 48] }), RangeError);
+    assert.throws(() => encodeWith(cmpctBlockCodec, { ...m, nonce: -1n }), RangeError);
+    const [a, b] = m.prefilledTransactions;
+    assert.throws(
+      () => encodeWith(cmpctBlockCodec, { ...m, prefilledTransactions: [b, a] }),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        encodeWith(cmpctBlockCodec, {
+          ...m,
+          prefilledTransactions: [a, { index: 4, tx: b.tx }],
+        }),
+      RangeError,
+    );
+  });
+
+  await t.step("is truncated at every offset and rejects trailing bytes", () => {
+    expectTruncatedEverywhere(payload, (b) => decodeWith(cmpctBlockCodec, b));
+  });
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("cmpctblock");
+    assert.ok(lines.length >= 8);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(cmpctBlockCodec, payload);
+      const f = v.fields;
+      assert.equal(hashToHex(blockHash(m.header)), f.hash);
+      assert.equal(m.nonce, BigInt(f.nonce as string));
+      assert.equal(m.shortIds.length, f.shortids);
+      if (m.shortIds.length > 0) {
+        const wire = new Uint8Array(6);
+        new DataView(wire.buffer).setUint32(0, m.shortIds[0] % 2 ** 32, true);
+        new DataView(wire.buffer).setUint16(4, Math.floor(m.shortIds[0] / 2 ** 32), true);
+        assert.equal(bytesToHex(wire), f.firstShortidWire);
+      } else {
+        assert.equal(f.firstShortidWire, null);
+      }
+      assert.equal(m.prefilledTransactions.length, f.prefilled);
+      // `prefilledIndexes` are the differential values on the wire.
+      const indexes = m.prefilledTransactions.map((p) => p.index);
+      const gaps = indexes.map((x, i) => i === 0 ? x : x - indexes[i - 1] - 1);
+      assert.deepEqual(gaps, f.prefilledIndexes);
+      assert.equal(hashToHex(txid(m.prefilledTransactions[0].tx)), f.firstPrefilledTxid);
+      assert.equal(bytesToHex(encodeWith(cmpctBlockCodec, m)), bytesToHex(payload));
+    }
+  }));
+});
+
+Deno.test("getblocktxn", async (t) => {
+  // Absolute indexes 1, 2, 300, 65535: gaps 1, 0, 297, 65234.
+  const payload = hexToBytes("55".repeat(32) + "04" + "01" + "00" + "fd2901" + "fdd2fe");
+
+  await t.step("decodes differential indexes to absolute ones", () => {
+    const m = decodeWith(getBlockTxnCodec, payload);
+    assert.deepEqual(m.blockHash, new Uint8Array(32).fill(0x55));
+    assert.deepEqual(m.indexes, [1, 2, 300, 65535]);
+    assert.deepEqual(encodeWith(getBlockTxnCodec, m), payload);
+    assert.deepEqual(
+      encodeWith(getBlockTxnCodec, {
+        command: "getblocktxn",
+        blockHash: m.blockHash,
+        indexes: [1, 2, 300, 65535],
+      }),
+      payload,
+    );
+    assert.equal(getBlockTxnCodec.maxPayloadLength(70016), 65573);
+  });
+
+  await t.step("rejects indexes past 16 bits", () => {
+    const hash = "55".repeat(32);
+    assert.throws(
+      () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "01" + "fe00000100")),
+      isCode("limit-exceeded"),
+    );
+    // 65535 then a gap of 0 makes 65536.
+    assert.throws(
+      () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "02" + "fdffff" + "00")),
+      isCode("limit-exceeded"),
+    );
+    assert.throws(
+      () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "fe01000100")),
+      isCode("limit-exceeded"),
+    );
+    assert.throws(
+      () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "05" + "0000")),
+      isCode("truncated"),
+    );
+  });
+
+  await t.step("rejects invalid indexes when encoding", () => {
+    const blockHash = new Uint8Array(32);
+    for (const indexes of [[2, 2], [3, 1], [-1], [65536], [1.5]]) {
+      assert.throws(
+        () => encodeWith(getBlockTxnCodec, { command: "getblocktxn", blockHash, indexes }),
+        RangeError,
+      );
+    }
+    assert.throws(
+      () =>
+        encodeWith(getBlockTxnCodec, {
+          command: "getblocktxn",
+          blockHash: new Uint8Array(3),
+          indexes: [],
+        }),
+      TypeError,
+    );
+  });
+
+  await t.step("is truncated at every offset and rejects trailing bytes", () => {
+    expectTruncatedEverywhere(payload, (b) => decodeWith(getBlockTxnCodec, b));
+  });
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("getblocktxn");
+    assert.ok(lines.length >= 4);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(getBlockTxnCodec, payload);
+      const f = v.fields;
+      assert.equal(hashToHex(m.blockHash), f.blockHash);
+      assert.equal(m.indexes.length, f.count);
+      assert.equal(m.indexes[0], f.absoluteFirst);
+      assert.equal(m.indexes.at(-1), f.absoluteLast);
+      // `firstIndexes` are the differential values on the wire.
+      const gaps = m.indexes.map((x, i) => i === 0 ? x : x - m.indexes[i - 1] - 1);
+      assert.deepEqual(gaps.slice(0, (f.firstIndexes as number[]).length), f.firstIndexes);
+      assert.equal(bytesToHex(encodeWith(getBlockTxnCodec, m)), bytesToHex(payload));
+    }
+  }));
+});
+
+Deno.test("blocktxn", async (t) => {
+  const payload = hexToBytes("66".repeat(32) + "02" + TX + WITNESS_TX);
+
+  await t.step("decodes the transactions lazily, equal to an eager decode", () => {
+    const m = decodeWith(blockTxnCodec, payload);
+    assert.deepEqual(m.blockHash, new Uint8Array(32).fill(0x66));
+    assert.equal(m.transactions.length, 2);
+    assert.deepEqual(plain(m.transactions[1]), decodeTx(hexToBytes(WITNESS_TX)));
+    assert.deepEqual(encodeTx(m.transactions[1]), hexToBytes(WITNESS_TX));
+    assert.deepEqual(encodeWith(blockTxnCodec, m), payload);
+    const legacy = { protocolVersion: 70016, witness: false };
+    const stripped = encodeWith(blockTxnCodec, m, legacy);
+    assert.deepEqual(
+      decodeWith(blockTxnCodec, stripped, legacy).transactions.map((tx) => bytesToHex(txid(tx))),
+      m.transactions.map((tx) => bytesToHex(txid(tx))),
+    );
+    assert.equal(blockTxnCodec.maxPayloadLength(70016), 4_000_000);
+  });
+
+  await t.step("checks the count before allocating", () => {
+    assert.throws(
+      () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "fe00000001")),
+      isCode("limit-exceeded"),
+    );
+    assert.throws(
+      () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "03" + TX)),
+      isCode("truncated"),
+    );
+  });
+
+  await t.step("is truncated at every offset and rejects trailing bytes", () => {
+    expectTruncatedEverywhere(payload, (b) => decodeWith(blockTxnCodec, b));
+  });
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("blocktxn");
+    assert.ok(lines.length >= 8);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(blockTxnCodec, payload);
+      const f = v.fields;
+      assert.equal(hashToHex(m.blockHash), f.blockHash);
+      assert.equal(m.transactions.length, f.count);
+      assert.equal(hashToHex(txid(m.transactions[0])), f.firstTxid);
+      assert.equal(hashToHex(wtxid(m.transactions[0])), f.firstWtxid);
+      assert.equal(bytesToHex(encodeWith(blockTxnCodec, m)), bytesToHex(payload));
+    }
+  }));
+});

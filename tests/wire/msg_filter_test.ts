@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { HAVE_SHARED_DATA, loadVectors } from "../_util/shared_data.ts";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
+import { filterAddCodec, type FilterAddMessage } from "../../wire/msg_filteradd.ts";
+import { filterLoadCodec, type FilterLoadMessage } from "../../wire/msg_filterload.ts";
+
+function assertCode(fn: () => unknown, code: MessageErrorCode, command?: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
+    assert.equal(e.code, code, e.message);
+    if (command !== undefined) assert.equal(e.command, command);
+    return true;
+  });
+}
+
+const PRE_BIP37 = { protocolVersion: 70000, witness: false };
+
+// A 2-byte filter, 11 hash functions, tweak 5, BIP 37 BLOOM_UPDATE_ALL.
+const LOAD: FilterLoadMessage = {
+  command: "filterload",
+  filter: hexToBytes("b50f"),
+  hashFuncs: 11,
+  tweak: 5,
+  flags: 1,
+};
+const LOAD_PAYLOAD = hexToBytes("02b50f" + "0b000000" + "05000000" + "01");
+
+Deno.test("filterload", async (t) => {
+  await t.step("encodes var-bytes filter, hashFuncs, tweak, flags", () => {
+    assert.deepEqual(encodeWith(filterLoadCodec, LOAD), LOAD_PAYLOAD);
+    assert.deepEqual(decodeWith(filterLoadCodec, LOAD_PAYLOAD), LOAD);
+  });
+  await t.step("round-trips the extremes", () => {
+    const m: FilterLoadMessage = {
+      command: "filterload",
+      filter: new Uint8Array(36_000).fill(0xa5),
+      hashFuncs: 50,
+      tweak: 0xffffffff,
+      flags: 0xff,
+    };
+    const payload = encodeWith(filterLoadCodec, m);
+    assert.equal(payload.length, 3 + 36_000 + 9);
+    assert.deepEqual(decodeWith(filterLoadCodec, payload), m);
+  });
+  await t.step("max payload is 36,012", () => {
+    assert.equal(filterLoadCodec.maxPayloadLength(70016), 36_012);
+  });
+  await t.step("truncated at every offset", () => {
+    for (let n = 0; n < LOAD_PAYLOAD.length; n++) {
+      assertCode(() => decodeWith(filterLoadCodec, LOAD_PAYLOAD.subarray(0, n)), "truncated");
+    }
+  });
+  await t.step("trailing bytes", () => {
+    assertCode(
+      () => decodeWith(filterLoadCodec, hexToBytes(bytesToHex(LOAD_PAYLOAD) + "00")),
+      "trailing-bytes",
+      "filterload",
+    );
+  });
+  await t.step("a filter over 36,000 bytes is rejected from its length alone", () => {
+    assert.throws(
+      () => decodeWith(filterLoadCodec, hexToBytes("fda18c")),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "limit-exceeded" &&
+        e.message ===
+          `Cannot decode "filterload": filter of 36001 bytes exceeds the limit of 36000`,
+    );
+  });
+  await t.step("more than 50 hash functions is rejected", () => {
+    assert.throws(
+      () => decodeWith(filterLoadCodec, hexToBytes("02b50f" + "33000000" + "05000000" + "01")),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "limit-exceeded" &&
+        e.message === `Cannot decode "filterload": 51 hash functions exceed the limit of 50`,
+    );
+  });
+  await t.step("non-canonical filter length", () => {
+    assertCode(
+      () => decodeWith(filterLoadCodec, hexToBytes("fd0200b50f0b0000000500000001")),
+      "non-canonical-varint",
+    );
+  });
+  await t.step("does not exist before protocol 70001 (BIP 37)", () => {
+    assertCode(
+      () => decodeWith(filterLoadCodec, LOAD_PAYLOAD, PRE_BIP37),
+      "unsupported-version",
+      "filterload",
+    );
+    assert.throws(() => encodeWith(filterLoadCodec, LOAD, PRE_BIP37), RangeError);
+    assert.deepEqual(
+      decodeWith(filterLoadCodec, LOAD_PAYLOAD, { protocolVersion: 70001, witness: false }),
+      LOAD,
+    );
+  });
+  await t.step("encoding invalid fields throws", () => {
+    const bad: [Partial<FilterLoadMessage>, typeof RangeError | typeof TypeError][] = [
+      [{ filter: new Uint8Array(36_001) }, RangeError],
+      [{ filter: [1, 2] as unknown as Uint8Array }, TypeError],
+      [{ hashFuncs: 51 }, RangeError],
+      [{ hashFuncs: -1 }, RangeError],
+      [{ tweak: 2 ** 32 }, RangeError],
+      [{ tweak: 1.5 }, RangeError],
+      [{ flags: 256 }, RangeError],
+    ];
+    for (const [patch, type] of bad) {
+      assert.throws(() => encodeWith(filterLoadCodec, { ...LOAD, ...patch }), type);
+    }
+  });
+});
+
+Deno.test("filteradd", async (t) => {
+  const add: FilterAddMessage = { command: "filteradd", data: hexToBytes("0102030405") };
+  const payload = hexToBytes("050102030405");
+  await t.step("encodes var-bytes data", () => {
+    assert.deepEqual(encodeWith(filterAddCodec, add), payload);
+    assert.deepEqual(decodeWith(filterAddCodec, payload), add);
+  });
+  await t.step("520 bytes round-trip; max payload is 523", () => {
+    const m = { command: "filteradd", data: new Uint8Array(520).fill(7) } as const;
+    const p = encodeWith(filterAddCodec, m);
+    assert.equal(p.length, 523);
+    assert.deepEqual(decodeWith(filterAddCodec, p), m);
+    assert.equal(filterAddCodec.maxPayloadLength(70016), 523);
+  });
+  await t.step("truncated at every offset", () => {
+    for (let n = 0; n < payload.length; n++) {
+      assertCode(() => decodeWith(filterAddCodec, payload.subarray(0, n)), "truncated");
+    }
+  });
+  await t.step("trailing bytes", () => {
+    assertCode(() => decodeWith(filterAddCodec, hexToBytes("0100ff")), "trailing-bytes");
+  });
+  await t.step("data over 520 bytes is rejected from its length alone", () => {
+    assert.throws(
+      () => decodeWith(filterAddCodec, hexToBytes("fd0902")),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "limit-exceeded" &&
+        e.message === `Cannot decode "filteradd": data of 521 bytes exceeds the limit of 520`,
+    );
+    assert.throws(
+      () => encodeWith(filterAddCodec, { command: "filteradd", data: new Uint8Array(521) }),
+      RangeError,
+    );
+  });
+  await t.step("does not exist before protocol 70001 (BIP 37)", () => {
+    assertCode(() => decodeWith(filterAddCodec, payload, PRE_BIP37), "unsupported-version");
+    assert.throws(() => encodeWith(filterAddCodec, add, PRE_BIP37), RangeError);
+  });
+});
+
+Deno.test({
+  name: "filterload, filteradd: shared vectors",
+  ignore: !HAVE_SHARED_DATA,
+  fn: async (t) => {
+    const commands: readonly string[] = ["filterload", "filteradd"];
+    const vectors = loadVectors().filter((v) => commands.includes(v.command));
+    assert.ok(vectors.length >= 8, `only ${vectors.length} vectors`);
+    for (const v of vectors) {
+      await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
+        const payload = hexToBytes(v.frame).subarray(24);
+        assert.equal(payload.length, v.payloadLength);
+        const f = v.fields;
+        if (v.command === "filterload") {
+          const m = decodeWith(filterLoadCodec, payload);
+          assert.equal(m.filter.length, f.dataLength);
+          assert.equal(m.hashFuncs, f.hashFuncs);
+          assert.equal(m.tweak, f.tweak);
+          assert.equal(m.flags, f.flags);
+          assert.deepEqual(encodeWith(filterLoadCodec, m), payload);
+          for (let n = 0; n < payload.length; n++) {
+            assertCode(() => decodeWith(filterLoadCodec, payload.subarray(0, n)), "truncated");
+          }
+        } else {
+          const m = decodeWith(filterAddCodec, payload);
+          assert.equal(m.data.length, f.dataLength);
+          assert.equal(bytesToHex(m.data), f.data);
+          assert.deepEqual(encodeWith(filterAddCodec, m), payload);
+          for (let n = 0; n < payload.length; n++) {
+            assertCode(() => decodeWith(filterAddCodec, payload.subarray(0, n)), "truncated");
+          }
+        }
+      });
+    }
+  },
+});

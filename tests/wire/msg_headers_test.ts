@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { blockHash, type BlockHeader } from "../../wire/block_header.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
+import { headersCodec } from "../../wire/msg_headers.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+const HAS_DATA = (() => {
+  try {
+    return Deno.statSync(DATA).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+})();
+const NO_DATA = "the shared data folder (../shared/data) is absent";
+
+function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
+  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
+}
+
+interface Vector {
+  command: string;
+  frame: string;
+  witness: boolean;
+  fields: Record<string, unknown>;
+}
+
+function vectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function isCode(code: MessageErrorCode) {
+  return (e: unknown) => e instanceof MessageError && e.code === code;
+}
+
+// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
+// output of 50 BTC paying OP_TRUE, lock time 0.
+
+const GENESIS_HEADER = "01000000" + "00".repeat(32) +
+  "3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a" + "29ab5f49" + "ffff001d" +
+  "1dac2b7c";
+const GENESIS_HASH = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+
+Deno.test("headers", async (t) => {
+  const payload = hexToBytes("02" + GENESIS_HEADER + "00" + GENESIS_HEADER + "00");
+
+  await t.step("decodes headers followed by a zero transaction count", () => {
+    const m = decodeWith(headersCodec, payload);
+    assert.equal(m.headers.length, 2);
+    assert.equal(hashToHex(blockHash(m.headers[0])), GENESIS_HASH);
+    assert.equal(m.headers[1].nonce, 2083236893);
+    assert.deepEqual(encodeWith(headersCodec, m), payload);
+    const literal: BlockHeader = {
+      version: m.headers[0].version,
+      prevBlock: m.headers[0].prevBlock,
+      merkleRoot: m.headers[0].merkleRoot,
+      timestamp: m.headers[0].timestamp,
+      bits: m.headers[0].bits,
+      nonce: m.headers[0].nonce,
+    };
+    assert.deepEqual(
+      encodeWith(headersCodec, { command: "headers", headers: [literal, literal] }),
+      payload,
+    );
+    assert.deepEqual(
+      encodeWith(headersCodec, { command: "headers", headers: [] }),
+      hexToBytes("00"),
+    );
+    assert.equal(headersCodec.maxPayloadLength(70016), 162003);
+  });
+
+  await t.step("rejects a non-zero transaction count", () => {
+    const bad = payload.slice();
+    bad[81] = 1;
+    assert.throws(() => decodeWith(headersCodec, bad), isCode("invalid-value"));
+    const nonCanonical = hexToBytes("01" + GENESIS_HEADER + "fd0000");
+    assert.throws(() => decodeWith(headersCodec, nonCanonical), isCode("non-canonical-varint"));
+  });
+
+  await t.step("checks the count before allocating", () => {
+    assert.throws(() => decodeWith(headersCodec, hexToBytes("fdd107")), isCode("limit-exceeded"));
+    assert.throws(
+      () => decodeWith(headersCodec, hexToBytes("fdd007" + GENESIS_HEADER + "00")),
+      isCode("truncated"),
+    );
+    const header = decodeWith(headersCodec, payload).headers[0];
+    assert.throws(
+      () => encodeWith(headersCodec, { command: "headers", headers: new Array(2001).fill(header) }),
+      RangeError,
+    );
+  });
+
+  await t.step("is truncated at every offset and rejects trailing bytes", () => {
+    for (let n = 0; n < payload.length; n++) {
+      assert.throws(
+        () => decodeWith(headersCodec, payload.subarray(0, n)),
+        (e: unknown) =>
+          e instanceof MessageError && e.code === "truncated" && e.command === "headers",
+      );
+    }
+    const trailing = new Uint8Array(payload.length + 1);
+    trailing.set(payload);
+    assert.throws(() => decodeWith(headersCodec, trailing), isCode("trailing-bytes"));
+  });
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("headers");
+    assert.ok(lines.length >= 9);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(headersCodec, payload);
+      const f = v.fields;
+      assert.equal(m.headers.length, f.count);
+      if (m.headers.length > 0) {
+        assert.equal(hashToHex(blockHash(m.headers[0])), f.first);
+        if ("last" in f) assert.equal(hashToHex(blockHash(m.headers.at(-1)!)), f.last);
+        if ("firstPrev" in f) assert.equal(hashToHex(m.headers[0].prevBlock), f.firstPrev);
+      }
+      assert.equal(bytesToHex(encodeWith(headersCodec, m)), bytesToHex(payload));
+    }
+  }));
+});

@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import type { MessageCodec } from "../../wire/_codec.ts";
+import { HAVE_SHARED_DATA, loadVectors } from "../_util/shared_data.ts";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
+import type { InvVect } from "../../wire/inv_vect.ts";
+import { getDataCodec } from "../../wire/msg_getdata.ts";
+import { invCodec } from "../../wire/msg_inv.ts";
+import { notFoundCodec } from "../../wire/msg_notfound.ts";
+import { InvType } from "../../wire/protocol.ts";
+
+type InvList = { readonly command: string; readonly inventory: readonly InvVect[] };
+
+const CODECS: readonly MessageCodec<InvList>[] = [
+  invCodec as MessageCodec<InvList>,
+  getDataCodec as MessageCodec<InvList>,
+  notFoundCodec as MessageCodec<InvList>,
+];
+
+function assertCode(fn: () => unknown, code: MessageErrorCode, command?: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
+    assert.equal(e.code, code, e.message);
+    if (command !== undefined) assert.equal(e.command, command);
+    return true;
+  });
+}
+
+/** A hash whose bytes are `seed, seed + 1, ...` so every position is distinct. */
+function seqHash(seed: number): Uint8Array {
+  return Uint8Array.from({ length: 32 }, (_, i) => (seed + i) & 0xff);
+}
+
+const HASH_A = seqHash(0);
+const HASH_B = seqHash(0x80);
+// count 2 | type 1 (TX) | 00..1f | type 0x40000002 (WITNESS_BLOCK) | 80..9f
+const TWO_ENTRIES = hexToBytes(
+  "02" + "01000000" + bytesToHex(HASH_A) + "02000040" + bytesToHex(HASH_B),
+);
+
+Deno.test("inv, getdata, notfound: hand-written vectors", async (t) => {
+  for (const codec of CODECS) {
+    await t.step(`${codec.command} decodes type and hash per entry`, () => {
+      const m = decodeWith(codec, TWO_ENTRIES);
+      assert.equal(m.command, codec.command);
+      assert.equal(m.inventory.length, 2);
+      assert.equal(m.inventory[0].type, InvType.TX);
+      assert.deepEqual(m.inventory[0].hash, HASH_A);
+      assert.equal(m.inventory[1].type, InvType.WITNESS_BLOCK);
+      assert.deepEqual(m.inventory[1].hash, HASH_B);
+    });
+    await t.step(`${codec.command} encodes plain object literals`, () => {
+      const payload = encodeWith(codec, {
+        command: codec.command,
+        inventory: [{ type: InvType.TX, hash: HASH_A }, {
+          type: InvType.WITNESS_BLOCK,
+          hash: HASH_B,
+        }],
+      });
+      assert.deepEqual(payload, TWO_ENTRIES);
+    });
+    await t.step(`${codec.command} empty list is one zero byte`, () => {
+      const payload = encodeWith(codec, { command: codec.command, inventory: [] });
+      assert.deepEqual(payload, new Uint8Array([0]));
+      assert.equal(decodeWith(codec, payload).inventory.length, 0);
+    });
+    await t.step(`${codec.command} max payload is 9 + 50000 * 36`, () => {
+      assert.equal(codec.maxPayloadLength(70016), 1_800_009);
+      assert.equal(codec.maxPayloadLength(0), 1_800_009);
+    });
+  }
+});
+
+Deno.test("inv: decoded entries are lazy", async (t) => {
+  const m = decodeWith(invCodec, TWO_ENTRIES);
+  const [first, second] = m.inventory;
+
+  await t.step("inventory is a real array", () => {
+    assert.ok(Array.isArray(m.inventory));
+    assert.deepEqual(m.inventory.map((iv) => iv.type), [InvType.TX, InvType.WITNESS_BLOCK]);
+    const hashes: Uint8Array[] = [];
+    for (const iv of m.inventory) hashes.push(iv.hash);
+    assert.deepEqual(hashes, [HASH_A, HASH_B]);
+  });
+  await t.step("type is an own field, hash a getter", () => {
+    assert.ok(Object.hasOwn(first, "type"));
+    assert.ok(!Object.hasOwn(first, "hash"));
+    assert.equal(
+      typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(first), "hash")?.get,
+      "function",
+    );
+  });
+  await t.step("hash is a 32-byte view into the payload, made once", () => {
+    const hash = second.hash;
+    assert.equal(hash.length, 32);
+    assert.equal(hash.buffer, TWO_ENTRIES.buffer);
+    assert.equal(hash.byteOffset, TWO_ENTRIES.byteOffset + 1 + 36 + 4);
+    assert.deepEqual(hash, HASH_B);
+    assert.equal(second.hash, hash);
+  });
+  await t.step("views are right when the payload starts inside a larger buffer", () => {
+    const frame = new Uint8Array(24 + TWO_ENTRIES.length + 5);
+    frame.set(TWO_ENTRIES, 24);
+    const inner = frame.subarray(3);
+    const d = decodeWith(invCodec, inner, undefined, 21, 21 + TWO_ENTRIES.length);
+    assert.deepEqual(d.inventory[0].hash, HASH_A);
+    assert.deepEqual(d.inventory[1].hash, HASH_B);
+    assert.equal(d.inventory[1].type, InvType.WITNESS_BLOCK);
+  });
+  await t.step("toJSON shows the type and the display hex", () => {
+    assert.equal(
+      JSON.stringify(m.inventory),
+      JSON.stringify([
+        { type: 1, hash: hashToHex(HASH_A) },
+        { type: 0x40000002, hash: hashToHex(HASH_B) },
+      ]),
+    );
+    assert.equal(hashToHex(HASH_A).slice(0, 4), "1f1e");
+  });
+  await t.step("Deno.inspect shows the hash", () => {
+    const shown = Deno.inspect(first);
+    assert.ok(shown.includes(hashToHex(HASH_A)), shown);
+    assert.ok(shown.includes("type: 1"), shown);
+  });
+});
+
+Deno.test("inv: re-encoding decoded entries", async (t) => {
+  const entries: InvVect[] = Array.from({ length: 10 }, (_, i) => ({
+    type: i % 2 === 0 ? InvType.TX : InvType.WITNESS_TX,
+    hash: seqHash(i * 7),
+  }));
+  const payload = encodeWith(invCodec, { command: "inv", inventory: entries });
+  const decoded = decodeWith(invCodec, payload).inventory;
+  const other = decodeWith(getDataCodec, TWO_ENTRIES).inventory;
+
+  await t.step("the whole list round-trips byte-identically", () => {
+    assert.deepEqual(encodeWith(getDataCodec, { command: "getdata", inventory: decoded }), payload);
+  });
+  await t.step("filtered, reordered and mixed lists encode like plain objects", () => {
+    const mixed: InvVect[] = [
+      decoded[1],
+      decoded[2],
+      decoded[4],
+      other[1],
+      { type: InvType.BLOCK, hash: HASH_A },
+      decoded[5],
+      decoded[3],
+      other[0],
+      decoded[9],
+    ];
+    const plain = mixed.map((iv) => ({ type: iv.type, hash: iv.hash.slice() }));
+    assert.deepEqual(
+      encodeWith(invCodec, { command: "inv", inventory: mixed }),
+      encodeWith(invCodec, { command: "inv", inventory: plain }),
+    );
+  });
+  await t.step("a changed type is written", () => {
+    const copy = decodeWith(invCodec, payload).inventory;
+    (copy[3] as { type: number }).type = InvType.WITNESS_BLOCK;
+    const out = encodeWith(invCodec, { command: "inv", inventory: copy });
+    const expected = payload.slice();
+    new DataView(expected.buffer).setUint32(1 + 3 * 36, InvType.WITNESS_BLOCK, true);
+    assert.deepEqual(out, expected);
+  });
+});
+
+Deno.test("inv: limits", async (t) => {
+  await t.step("50,001 entries are rejected from the count alone", () => {
+    // Just the CompactSize 50,001 (fd 51 c3): the limit is checked before anything is read
+    // or allocated, so this is limit-exceeded, not truncated.
+    for (const codec of CODECS) {
+      assert.throws(
+        () => decodeWith(codec, hexToBytes("fd51c3")),
+        (e: unknown) =>
+          e instanceof MessageError && e.code === "limit-exceeded" &&
+          e.message ===
+            `Cannot decode "${codec.command}": 50001 entries exceed the limit of 50000`,
+      );
+    }
+    assertCode(() => decodeWith(invCodec, hexToBytes("ffffffffffffffff7f")), "limit-exceeded");
+    assertCode(() => decodeWith(invCodec, hexToBytes("feffffffff")), "limit-exceeded");
+  });
+  await t.step("a count of 50,000 without its entries is truncated", () => {
+    assertCode(() => decodeWith(invCodec, hexToBytes("fd50c3")), "truncated", "inv");
+  });
+  await t.step("50,000 entries round-trip", () => {
+    const inventory = Array.from({ length: 50_000 }, (_, i) => ({ type: i, hash: HASH_A }));
+    const payload = encodeWith(invCodec, { command: "inv", inventory });
+    assert.equal(payload.length, 3 + 50_000 * 36);
+    const m = decodeWith(invCodec, payload);
+    assert.equal(m.inventory.length, 50_000);
+    assert.equal(m.inventory[49_999].type, 49_999);
+    assert.deepEqual(m.inventory[49_999].hash, HASH_A);
+  });
+  await t.step("encoding 50,001 entries throws RangeError", () => {
+    const inventory = Array.from({ length: 50_001 }, () => ({ type: 1, hash: HASH_A }));
+    assert.throws(
+      () => encodeWith(invCodec, { command: "inv", inventory }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === `Cannot encode "inv": 50001 entries exceed the limit of 50000`,
+    );
+  });
+});
+
+Deno.test("inv: malformed input", async (t) => {
+  await t.step("truncated at every offset", () => {
+    for (const codec of CODECS) {
+      for (let n = 0; n < TWO_ENTRIES.length; n++) {
+        assertCode(() => decodeWith(codec, TWO_ENTRIES.subarray(0, n)), "truncated", codec.command);
+      }
+    }
+  });
+  await t.step("trailing bytes", () => {
+    const payload = new Uint8Array(TWO_ENTRIES.length + 1);
+    payload.set(TWO_ENTRIES);
+    assertCode(() => decodeWith(invCodec, payload), "trailing-bytes", "inv");
+  });
+  await t.step("non-canonical count", () => {
+    assertCode(() => decodeWith(invCodec, hexToBytes("fd0100")), "non-canonical-varint", "inv");
+  });
+  await t.step("unknown types are kept, not rejected", () => {
+    const payload = hexToBytes("01" + "ffffffff" + bytesToHex(HASH_A));
+    assert.equal(decodeWith(notFoundCodec, payload).inventory[0].type, 0xffffffff);
+  });
+  await t.step("encoding a hash that is not 32 bytes throws TypeError", () => {
+    for (const hash of [new Uint8Array(31), new Uint8Array(33), [1, 2] as unknown]) {
+      assert.throws(
+        () =>
+          encodeWith(invCodec, {
+            command: "inv",
+            inventory: [{ type: 1, hash: HASH_A }, { type: 1, hash: hash as Uint8Array }],
+          }),
+        (e: unknown) => e instanceof TypeError && e.message.startsWith(`Cannot encode "inv"`),
+      );
+    }
+  });
+  await t.step("encoding a type that is not a uint32 throws RangeError", () => {
+    for (const type of [-1, 2 ** 32, 1.5, NaN]) {
+      assert.throws(
+        () => encodeWith(getDataCodec, { command: "getdata", inventory: [{ type, hash: HASH_A }] }),
+        RangeError,
+      );
+    }
+  });
+});
+
+Deno.test({
+  name: "inv, getdata, notfound: shared vectors",
+  ignore: !HAVE_SHARED_DATA,
+  fn: async (t) => {
+    const commands: readonly string[] = CODECS.map((c) => c.command);
+    const vectors = loadVectors().filter((v) => commands.includes(v.command));
+    assert.ok(vectors.length >= 27, `only ${vectors.length} vectors`);
+    for (const v of vectors) {
+      await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
+        const codec = CODECS.find((c) => c.command === v.command)!;
+        const payload = hexToBytes(v.frame).subarray(24);
+        assert.equal(payload.length, v.payloadLength);
+        const m = decodeWith(codec, payload);
+        const f = v.fields;
+        assert.equal(m.inventory.length, f.count);
+        if ("firstType" in f) {
+          const first = m.inventory.at(0);
+          const last = m.inventory.at(-1);
+          assert.equal(first?.type ?? null, f.firstType);
+          assert.equal(first ? bytesToHex(first.hash) : null, f.firstHashWire);
+          assert.equal(last?.type ?? null, f.lastType);
+          assert.equal(last ? bytesToHex(last.hash) : null, f.lastHashWire);
+        }
+        assert.deepEqual(encodeWith(codec, m), payload);
+        const plain = m.inventory.map((iv) => ({ type: iv.type, hash: iv.hash.slice() }));
+        assert.deepEqual(encodeWith(codec, { command: v.command, inventory: plain }), payload);
+        if (payload.length < 4000) {
+          for (let n = 0; n < payload.length; n++) {
+            assertCode(() => decodeWith(codec, payload.subarray(0, n)), "truncated");
+          }
+        }
+      });
+    }
+  },
+});

@@ -1,0 +1,271 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
+import { formatUserAgent, versionCodec, type VersionMessage } from "../../wire/msg_version.ts";
+import { ipToString, parseIp } from "../../wire/net_address.ts";
+import { encodeVarInt } from "../../wire/var_int.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+
+interface Vector {
+  readonly command: string;
+  readonly frame: string;
+  readonly fields: Record<string, unknown>;
+}
+
+function dataPresent(): boolean {
+  try {
+    Deno.statSync(DATA);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+const HAVE_SHARED_DATA = dataPresent();
+const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
+
+function loadVectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function throwsCode(fn: () => unknown, code: MessageErrorCode): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MessageError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.command, "version");
+    return true;
+  });
+}
+
+function ctx(protocolVersion: number) {
+  return { protocolVersion, witness: false };
+}
+
+// protocol 70016 | services 1033 | timestamp 1700000000 | addr_recv (1, ::ffff:1.2.3.4, 8333)
+// | addr_from (0, ::, 0) | nonce 0x0102030405060708 | "/Satoshi:27.0.0/" | height 850000
+// | relay 1
+const PROTOCOL = "80110100";
+const SERVICES = "0904000000000000";
+const TIME = "00f1536500000000";
+const RECV = "0100000000000000" + "00000000000000000000ffff01020304" + "208d";
+const FROM = "0000000000000000" + "00000000000000000000000000000000" + "0000";
+const NONCE = "0807060504030201";
+const UA = "10" + bytesToHex(new TextEncoder().encode("/Satoshi:27.0.0/"));
+const HEIGHT = "50f80c00";
+const RELAY = "01";
+const HEX = PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA + HEIGHT + RELAY;
+
+const VERSION: VersionMessage = {
+  command: "version",
+  protocolVersion: 70016,
+  services: 1033n,
+  timestamp: 1700000000n,
+  addrRecv: { services: 1n, ip: parseIp("1.2.3.4"), port: 8333 },
+  addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
+  nonce: 0x0102030405060708n,
+  userAgent: "/Satoshi:27.0.0/",
+  startHeight: 850_000,
+  relay: true,
+};
+
+Deno.test("version", async (t) => {
+  await t.step("decodes and encodes the hand-written message", () => {
+    const payload = hexToBytes(HEX);
+    assert.equal(payload.length, 102);
+    assert.deepEqual(decodeWith(versionCodec, payload), VERSION);
+    assert.equal(bytesToHex(encodeWith(versionCodec, VERSION)), HEX);
+  });
+  await t.step("takes defaults for the fields a short version leaves out", () => {
+    // As btcd and Bitcoin Core: each field after addr_recv is optional once the payload ends.
+    const cuts: [string, Partial<VersionMessage>][] = [
+      [PROTOCOL + SERVICES + TIME + RECV, { nonce: 0n, userAgent: "", startHeight: 0 }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM, { nonce: 0n, userAgent: "", startHeight: 0 }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE, { userAgent: "", startHeight: 0 }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA, { startHeight: 0 }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA + HEIGHT, {}],
+    ];
+    for (const [hex, changes] of cuts) {
+      assert.deepEqual(decodeWith(versionCodec, hexToBytes(hex)), {
+        ...VERSION,
+        ...changes,
+        relay: true,
+      });
+    }
+  });
+  await t.step("is truncated at every offset inside a field", () => {
+    const payload = hexToBytes(HEX);
+    const boundaries = new Set([46, 72, 80, 80 + 17, 80 + 17 + 4, 80 + 17 + 4 + 1]);
+    for (let n = 0; n < payload.length; n++) {
+      if (boundaries.has(n)) {
+        decodeWith(versionCodec, payload.subarray(0, n));
+      } else {
+        throwsCode(() => decodeWith(versionCodec, payload.subarray(0, n)), "truncated");
+      }
+    }
+  });
+  await t.step("reads relay as a bool: any non-zero byte is true", () => {
+    const zero = decodeWith(versionCodec, hexToBytes(HEX.slice(0, -2) + "00"));
+    assert.equal(zero.relay, false);
+    const two = decodeWith(versionCodec, hexToBytes(HEX.slice(0, -2) + "02"));
+    assert.equal(two.relay, true);
+  });
+  await t.step("reads a relay byte whatever the version says", () => {
+    const old = "11270000" + HEX.slice(8, -2) + "00"; // protocol 10001
+    assert.equal(decodeWith(versionCodec, hexToBytes(old)).relay, false);
+  });
+  await t.step("writes the relay byte only for senders of protocol 70001 or later", () => {
+    const old = encodeWith(versionCodec, { ...VERSION, protocolVersion: 70000, relay: false });
+    assert.equal(old.length, 101);
+    const bip37 = encodeWith(versionCodec, { ...VERSION, protocolVersion: 70001, relay: false });
+    assert.equal(bip37.length, 102);
+    assert.equal(bip37[101], 0);
+    // The negotiated version does not matter: `version` is sent before there is one.
+    assert.equal(encodeWith(versionCodec, VERSION, ctx(209)).length, 102);
+  });
+  await t.step("bounds the user agent at 256 bytes", () => {
+    const ua = (n: number) =>
+      PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + bytesToHex(encodeVarInt(n)) +
+      "61".repeat(n) + HEIGHT + RELAY;
+    assert.equal(decodeWith(versionCodec, hexToBytes(ua(256))).userAgent, "a".repeat(256));
+    throwsCode(() => decodeWith(versionCodec, hexToBytes(ua(257))), "limit-exceeded");
+    // Checked before the bytes are looked for.
+    throwsCode(
+      () =>
+        decodeWith(
+          versionCodec,
+          hexToBytes(PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + "fe00000001"),
+        ),
+      "limit-exceeded",
+    );
+    assert.throws(
+      () => encodeWith(versionCodec, { ...VERSION, userAgent: "é".repeat(129) }),
+      /user agent of 258 bytes exceeds the limit of 256/,
+    );
+  });
+  await t.step("rejects a non-canonical user agent length and trailing bytes", () => {
+    const nonCanonical = PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + "fd1000" +
+      UA.slice(2) + HEIGHT + RELAY;
+    throwsCode(() => decodeWith(versionCodec, hexToBytes(nonCanonical)), "non-canonical-varint");
+    throwsCode(() => decodeWith(versionCodec, hexToBytes(HEX + "00")), "trailing-bytes");
+  });
+  await t.step("has an exact maximum payload of 344 bytes", () => {
+    assert.equal(versionCodec.maxPayloadLength(70016), 344);
+    assert.equal(versionCodec.maxPayloadLength(0), 344);
+    const widest = encodeWith(versionCodec, { ...VERSION, userAgent: "x".repeat(256) });
+    assert.equal(widest.length, 344);
+  });
+  await t.step("refuses out-of-range fields when encoding", () => {
+    const bad: Partial<VersionMessage>[] = [
+      { protocolVersion: 2 ** 31 },
+      { protocolVersion: 1.5 },
+      { startHeight: -(2 ** 31) - 1 },
+      { timestamp: 1n << 63n },
+      { services: -1n },
+      { nonce: 1n << 64n },
+      { addrRecv: { services: 0n, ip: new Uint8Array(4), port: 0 } },
+      { addrFrom: { services: 0n, ip: new Uint8Array(16), port: 65536 } },
+    ];
+    for (const b of bad) {
+      assert.throws(
+        () => encodeWith(versionCodec, { ...VERSION, ...b }),
+        Error,
+        JSON.stringify(Object.keys(b)),
+      );
+    }
+    assert.deepEqual(
+      decodeWith(
+        versionCodec,
+        encodeWith(versionCodec, {
+          ...VERSION,
+          protocolVersion: -1,
+          startHeight: -1,
+          timestamp: -1n,
+        }),
+      ),
+      { ...VERSION, protocolVersion: -1, startHeight: -1, timestamp: -1n, relay: true },
+    );
+  });
+});
+
+Deno.test("formatUserAgent", async (t) => {
+  await t.step("formats BIP 14 user agents", () => {
+    assert.equal(formatUserAgent([]), "/");
+    assert.equal(formatUserAgent([{ name: "Satoshi", version: "27.0.0" }]), "/Satoshi:27.0.0/");
+    assert.equal(
+      formatUserAgent([
+        { name: "btcwire", version: "0.5.0" },
+        { name: "btcd", version: "0.24.2", comments: ["linux", "amd64"] },
+      ]),
+      "/btcwire:0.5.0/btcd:0.24.2(linux; amd64)/",
+    );
+    assert.equal(formatUserAgent([{ name: "a", version: "", comments: [] }]), "/a:/");
+  });
+  await t.step("refuses separators and empty names", () => {
+    for (const c of ["/", ":", "(", ")"]) {
+      assert.throws(() => formatUserAgent([{ name: `a${c}`, version: "1" }]), TypeError);
+      assert.throws(() => formatUserAgent([{ name: "a", version: `1${c}` }]), TypeError);
+      assert.throws(
+        () => formatUserAgent([{ name: "a", version: "1", comments: [`x${c}`] }]),
+        TypeError,
+      );
+    }
+    assert.throws(() => formatUserAgent([{ name: "", version: "1" }]), TypeError);
+  });
+  await t.step("refuses more than 256 bytes", () => {
+    // "/" + name + ":1/" = 256 bytes fits; one more does not.
+    assert.equal(formatUserAgent([{ name: "n".repeat(252), version: "1" }]).length, 256);
+    assert.throws(() => formatUserAgent([{ name: "n".repeat(253), version: "1" }]), RangeError);
+    assert.throws(() => formatUserAgent([{ name: "é".repeat(127), version: "1" }]), RangeError);
+  });
+});
+
+Deno.test({
+  name: `version: shared vectors${SKIP_NOTE}`,
+  ignore: !HAVE_SHARED_DATA,
+  fn() {
+    const vectors = loadVectors("version");
+    assert.ok(vectors.length > 0);
+    for (const v of vectors) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(versionCodec, payload);
+      const f = v.fields as {
+        version: number;
+        services: string;
+        timestamp: string;
+        nonce: string;
+        user_agent: string;
+        start_height: number;
+        relay: boolean;
+        addr_recv?: { services: string; host: string; port: number };
+        addr_from?: { services: string; host: string; port: number };
+      };
+      assert.equal(m.protocolVersion, f.version);
+      assert.equal(m.services, BigInt(f.services));
+      assert.equal(m.timestamp, BigInt(f.timestamp));
+      assert.equal(m.nonce, BigInt(f.nonce));
+      assert.equal(m.userAgent, f.user_agent);
+      assert.equal(m.startHeight, f.start_height);
+      assert.equal(m.relay, f.relay);
+      for (const [a, want] of [[m.addrRecv, f.addr_recv], [m.addrFrom, f.addr_from]] as const) {
+        if (want === undefined) continue;
+        assert.equal(a.services, BigInt(want.services));
+        assert.equal(ipToString(a.ip), want.host);
+        assert.equal(a.port, want.port);
+        assert.equal(a.timestamp, undefined);
+      }
+      assert.equal(bytesToHex(encodeWith(versionCodec, m)), bytesToHex(payload));
+    }
+  },
+});

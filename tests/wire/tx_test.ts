@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import { decodeWith, encodeWith } from "../../wire/_payload.ts";
+import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
+import { txCodec } from "../../wire/msg_tx.ts";
+import {
+  decodeTx,
+  encodeTx,
+  hasWitness,
+  serializeSize,
+  type Tx,
+  txid,
+  txWeight,
+  wtxid,
+} from "../../wire/tx.ts";
+
+const DATA = new URL("../../../shared/data/", import.meta.url);
+const HAS_DATA = (() => {
+  try {
+    return Deno.statSync(DATA).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+})();
+const NO_DATA = "the shared data folder (../shared/data) is absent";
+
+function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
+  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
+}
+
+interface Vector {
+  command: string;
+  frame: string;
+  witness: boolean;
+  fields: Record<string, unknown>;
+}
+
+function vectors(command: string): Vector[] {
+  const out: Vector[] = [];
+  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const v = JSON.parse(line) as Vector;
+      if (v.command === command) out.push(v);
+    }
+  }
+  return out;
+}
+
+function isCode(code: MessageErrorCode) {
+  return (e: unknown) => e instanceof MessageError && e.code === code;
+}
+
+// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
+// output of 50 BTC paying OP_TRUE, lock time 0.
+const LEGACY_HEX = "01000000" + "01" + "11".repeat(32) + "01000000" + "025152" + "ffffffff" +
+  "01" + "00f2052a01000000" + "0151" + "00000000";
+// The same with a BIP 144 witness of two items (30 44, 02 aa bb... shortened) and lock time 5.
+const WITNESS_HEX = "02000000" + "0001" + "01" + "22".repeat(32) + "00000000" + "00" +
+  "fdffffff" + "02" + "e803000000000000" + "0151" + "0000000000000000" + "00" + "02" +
+  "03aabbcc" + "0101" + "05000000";
+
+Deno.test("tx", async (t) => {
+  await t.step("decodes a hand-written legacy transaction", () => {
+    const bytes = hexToBytes(LEGACY_HEX);
+    const tx = decodeTx(bytes);
+    assert.equal(tx.version, 1);
+    assert.equal(tx.inputs.length, 1);
+    assert.deepEqual(tx.inputs[0].previousOutput.hash, new Uint8Array(32).fill(0x11));
+    assert.equal(tx.inputs[0].previousOutput.index, 1);
+    assert.deepEqual(tx.inputs[0].signatureScript, new Uint8Array([0x51, 0x52]));
+    assert.equal(tx.inputs[0].sequence, 0xffffffff);
+    assert.deepEqual(tx.inputs[0].witness, []);
+    assert.deepEqual(tx.outputs, [{ value: 5000000000n, pkScript: new Uint8Array([0x51]) }]);
+    assert.equal(tx.lockTime, 0);
+    assert.equal(hasWitness(tx), false);
+    assert.deepEqual(txid(tx), doubleSha256(bytes));
+    assert.deepEqual(wtxid(tx), doubleSha256(bytes));
+    assert.deepEqual(encodeTx(tx), bytes);
+    assert.equal(serializeSize(tx), bytes.length);
+  });
+
+  await t.step("decodes a hand-written BIP 144 transaction", () => {
+    const bytes = hexToBytes(WITNESS_HEX);
+    const tx = decodeTx(bytes);
+    assert.equal(tx.version, 2);
+    assert.equal(hasWitness(tx), true);
+    assert.deepEqual(tx.inputs[0].witness, [
+      new Uint8Array([0xaa, 0xbb, 0xcc]),
+      new Uint8Array([0x01]),
+    ]);
+    assert.equal(tx.inputs[0].sequence, 0xfffffffd);
+    assert.equal(tx.outputs.length, 2);
+    assert.equal(tx.outputs[0].value, 1000n);
+    assert.equal(tx.outputs[1].pkScript.length, 0);
+    assert.equal(tx.lockTime, 5);
+    const stripped = hexToBytes(
+      "02000000" + "01" + "22".repeat(32) + "00000000" + "00" + "fdffffff" + "02" +
+        "e803000000000000" + "0151" + "0000000000000000" + "00" + "05000000",
+    );
+    assert.deepEqual(txid(tx), doubleSha256(stripped));
+    assert.deepEqual(wtxid(tx), doubleSha256(bytes));
+    assert.deepEqual(encodeTx(tx), bytes);
+    assert.deepEqual(encodeTx(tx, { witness: false }), stripped);
+    assert.equal(serializeSize(tx, { witness: false }), stripped.length);
+    assert.equal(txWeight(tx), stripped.length * 3 + bytes.length);
+    // The same transaction as a plain literal takes the serializing path.
+    const plain: Tx = {
+      version: tx.version,
+      inputs: tx.inputs.map((i) => ({ ...i })),
+      outputs: tx.outputs.map((o) => ({ ...o })),
+      lockTime: tx.lockTime,
+    };
+    assert.deepEqual(plain, tx);
+    assert.deepEqual(encodeTx(plain), bytes);
+    assert.deepEqual(encodeTx(plain, { witness: false }), stripped);
+    assert.deepEqual(txid(plain), txid(tx));
+    assert.deepEqual(wtxid(plain), wtxid(tx));
+    assert.equal(serializeSize(plain), bytes.length);
+    assert.equal(txWeight(plain), txWeight(tx));
+  });
+
+  await t.step("a changed copy of a decoded transaction is serialized anew", () => {
+    const tx = decodeTx(hexToBytes(LEGACY_HEX));
+    const changed = { ...tx, lockTime: 99 };
+    assert.equal(decodeTx(encodeTx(changed)).lockTime, 99);
+    assert.notDeepEqual(txid(changed), txid(tx));
+    // Reassigning a field at run time (the type says readonly) is noticed too.
+    const mutable = decodeTx(hexToBytes(LEGACY_HEX)) as { lockTime: number } & Tx;
+    mutable.lockTime = 7;
+    assert.equal(decodeTx(encodeTx(mutable)).lockTime, 7);
+  });
+
+  await t.step("the tx codec follows the context's witness setting", () => {
+    const bytes = hexToBytes(WITNESS_HEX);
+    const m = decodeWith(txCodec, bytes);
+    assert.deepEqual(encodeWith(txCodec, m), bytes);
+    const legacy = { protocolVersion: 70016, witness: false };
+    const stripped = encodeWith(txCodec, m, legacy);
+    assert.equal(stripped.length, serializeSize(m.tx, { witness: false }));
+    // Without witness encoding a zero input count is just zero inputs.
+    const empty = hexToBytes("01000000" + "00" + "00" + "00000000");
+    assert.deepEqual(decodeWith(txCodec, empty, legacy).tx, {
+      version: 1,
+      inputs: [],
+      outputs: [],
+      lockTime: 0,
+    });
+    assert.equal(txCodec.maxPayloadLength(70016), 4_000_000);
+  });
+
+  await t.step("rejects a witness flag other than 0x01", () => {
+    const bytes = hexToBytes(WITNESS_HEX);
+    bytes[5] = 0x02;
+    assert.throws(() => decodeTx(bytes), isCode("invalid-value"));
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "00" + "00" + "00000000")),
+      isCode("invalid-value"),
+    );
+  });
+
+  await t.step("rejects a superfluous witness record", () => {
+    const bytes = hexToBytes(
+      "02000000" + "0001" + "01" + "22".repeat(32) + "00000000" + "00" + "ffffffff" + "01" +
+        "e803000000000000" + "0151" + "00" + "00000000",
+    );
+    assert.throws(
+      () => decodeTx(bytes),
+      (e: unknown) =>
+        e instanceof MessageError && e.code === "invalid-value" && /superfluous/.test(e.message),
+    );
+  });
+
+  await t.step("is truncated at every offset, with and without witness", () => {
+    for (const hex of [LEGACY_HEX, WITNESS_HEX]) {
+      const bytes = hexToBytes(hex);
+      for (let n = 0; n < bytes.length; n++) {
+        assert.throws(() => decodeTx(bytes.subarray(0, n)), isCode("truncated"), `length ${n}`);
+        assert.throws(
+          () => decodeWith(txCodec, bytes.subarray(0, n)),
+          (e: unknown) => e instanceof MessageError && e.code === "truncated" && e.command === "tx",
+        );
+      }
+    }
+  });
+
+  await t.step("checks counts and lengths before allocating", () => {
+    // 131,072 inputs exceed the 97,560 that fit in 4,000,000 bytes.
+    assert.throws(() => decodeTx(hexToBytes("01000000" + "fe00000200")), isCode("limit-exceeded"));
+    // 100 inputs cannot fit in what remains.
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "64" + "00".repeat(100))),
+      isCode("truncated"),
+    );
+    // 300,000 outputs fit the limit but not the bytes.
+    assert.throws(
+      () =>
+        decodeTx(hexToBytes("01000000" + "00" + "fee0930400" + "00".repeat(20)), {
+          witness: false,
+        }),
+      isCode("truncated"),
+    );
+    const input = "11".repeat(32) + "00000000";
+    // A script longer than 4,000,000 bytes, and one longer than what remains.
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "01" + input + "fe01093d00" + "00".repeat(40))),
+      isCode("limit-exceeded"),
+    );
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "01" + input + "50" + "00".repeat(40))),
+      isCode("truncated"),
+    );
+    // 4,000,001 witness items.
+    assert.throws(
+      () =>
+        decodeTx(hexToBytes(
+          "01000000" + "0001" + "01" + input + "00" + "ffffffff" + "00" + "fe01093d00" +
+            "00".repeat(8),
+        )),
+      isCode("limit-exceeded"),
+    );
+    // A witness item longer than 4,000,000 bytes.
+    assert.throws(
+      () =>
+        decodeTx(hexToBytes(
+          "01000000" + "0001" + "01" + input + "00" + "ffffffff" + "00" + "01" + "fe01093d00" +
+            "00".repeat(8),
+        )),
+      isCode("limit-exceeded"),
+    );
+    // Non-canonical input count.
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "fd0100" + input + "00ffffffff" + "00" + "00000000")),
+      isCode("non-canonical-varint"),
+    );
+  });
+
+  await t.step("rejects trailing bytes", () => {
+    assert.throws(() => decodeTx(hexToBytes(LEGACY_HEX + "00")), isCode("trailing-bytes"));
+    assert.throws(
+      () => decodeWith(txCodec, hexToBytes(LEGACY_HEX + "00")),
+      isCode("trailing-bytes"),
+    );
+  });
+
+  await t.step("rejects invalid fields when encoding", () => {
+    const good = decodeTx(hexToBytes(LEGACY_HEX));
+    const input = good.inputs[0];
+    const base = { version: 1, inputs: [input], outputs: good.outputs.slice(), lockTime: 0 };
+    assert.throws(
+      () =>
+        encodeTx({
+          ...base,
+          inputs: [{ ...input, previousOutput: { hash: new Uint8Array(31), index: 0 } }],
+        }),
+      TypeError,
+    );
+    assert.throws(() => encodeTx({ ...base, inputs: [{ ...input, sequence: -1 }] }), RangeError);
+    assert.throws(
+      () => encodeTx({ ...base, outputs: [{ value: 1n << 63n, pkScript: new Uint8Array() }] }),
+      RangeError,
+    );
+    assert.throws(() => encodeTx({ ...base, lockTime: 2 ** 32 }), RangeError);
+    assert.throws(() => encodeTx({ ...base, version: 2 ** 31 }), RangeError);
+    assert.throws(
+      () => encodeTx({ ...base, inputs: [{ ...input, witness: ["x" as unknown as Uint8Array] }] }),
+      TypeError,
+    );
+  });
+
+  await t.step(dataStep("decodes the 1 MB mainnet transaction", () => {
+    const bytes = Deno.readFileSync(new URL("megatx.bin", DATA));
+    const tx = decodeTx(bytes);
+    assert.equal(tx.inputs.length, 5569);
+    assert.equal(
+      hashToHex(txid(tx)),
+      "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08",
+    );
+    assert.deepEqual(encodeTx(tx), bytes);
+    const plain = { ...tx };
+    assert.deepEqual(encodeTx(plain), bytes);
+    assert.equal(
+      hashToHex(txid(plain)),
+      "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08",
+    );
+  }));
+
+  await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
+    const lines = vectors("tx");
+    assert.ok(lines.length >= 20);
+    for (const v of lines) {
+      const payload = hexToBytes(v.frame).subarray(24);
+      const m = decodeWith(txCodec, payload);
+      const f = v.fields;
+      assert.equal(hashToHex(txid(m.tx)), f.txid);
+      if ("wtxid" in f) assert.equal(hashToHex(wtxid(m.tx)), f.wtxid);
+      assert.equal(m.tx.inputs.length, f.inputs);
+      assert.equal(m.tx.outputs.length, f.outputs);
+      if ("version" in f) assert.equal(m.tx.version, f.version);
+      if ("locktime" in f) assert.equal(m.tx.lockTime, f.locktime);
+      if ("weight" in f) assert.equal(txWeight(m.tx), f.weight);
+      assert.equal(hasWitness(m.tx), v.witness);
+      assert.equal(bytesToHex(encodeWith(txCodec, m)), bytesToHex(payload));
+      // A plain copy serializes to the same bytes and ids.
+      const plain: Tx = {
+        version: m.tx.version,
+        inputs: m.tx.inputs.map((i) => ({ ...i })),
+        outputs: m.tx.outputs.map((o) => ({ ...o })),
+        lockTime: m.tx.lockTime,
+      };
+      assert.deepEqual(encodeTx(plain), payload);
+      assert.equal(hashToHex(txid(plain)), f.txid);
+    }
+  }));
+});

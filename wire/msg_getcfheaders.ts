@@ -1,0 +1,53 @@
+// `getcfheaders` (BIP 157): requests the filter hashes of a range of blocks (at most 2,000), plus
+// the filter header before the range, so a client can verify the headers chain.
+import type { MessageCodec } from "./_codec.ts";
+import { checkHash, checkUint } from "./_fields.ts";
+
+/**
+ * `getcfheaders` (BIP 157): asks for a `cfheaders` covering `startHeight` to `stopHash`.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, type GetCFHeadersMessage } from "@btcstream/p2p/wire";
+ * const request: GetCFHeadersMessage = {
+ *   command: "getcfheaders",
+ *   filterType: 0,
+ *   startHeight: 1,
+ *   stopHash: new Uint8Array(32),
+ * };
+ * const decoded = decodeMessage(encodeMessage(request));
+ * if (decoded.command === "getcfheaders") console.log(decoded.filterType); // 0
+ * ```
+ */
+export interface GetCFHeadersMessage {
+  /** Always `"getcfheaders"`. */
+  readonly command: "getcfheaders";
+  /** Filter type (uint8); 0 is BIP 158's basic filter. */
+  readonly filterType: number;
+  /** Height of the first block wanted (uint32). */
+  readonly startHeight: number;
+  /** Hash of the last block wanted (wire order). */
+  readonly stopHash: Uint8Array;
+}
+
+/** Codec for `getcfheaders`. */
+export const getCFHeadersCodec: MessageCodec<GetCFHeadersMessage> = {
+  command: "getcfheaders",
+  encode(w, m) {
+    checkUint("getcfheaders", "filterType", m.filterType, 0xff);
+    checkUint("getcfheaders", "startHeight", m.startHeight, 0xffffffff);
+    checkHash("getcfheaders", "stopHash", m.stopHash);
+    w.u8(m.filterType);
+    w.u32le(m.startHeight);
+    w.bytesRaw(m.stopHash);
+  },
+  decode(r) {
+    const filterType = r.u8("filterType");
+    const startHeight = r.u32le("startHeight");
+    const stopHash = r.hash("stopHash");
+    return { command: "getcfheaders", filterType, startHeight, stopHash };
+  },
+  maxPayloadLength() {
+    return 1 + 4 + 32;
+  },
+};

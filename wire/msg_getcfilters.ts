@@ -1,0 +1,54 @@
+// `getcfilters` (BIP 157): requests the compact filters of a range of blocks, from a height up
+// to a stop hash. The range (at most 1,000 blocks, `MAX_GET_CFILTERS_REQ_RANGE`) can only be
+// checked against the chain, so it is the handler's job, not the codec's.
+import type { MessageCodec } from "./_codec.ts";
+import { checkHash, checkUint } from "./_fields.ts";
+
+/**
+ * `getcfilters` (BIP 157): asks for one `cfilter` per block from `startHeight` to `stopHash`.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, type GetCFiltersMessage } from "@btcstream/p2p/wire";
+ * const request: GetCFiltersMessage = {
+ *   command: "getcfilters",
+ *   filterType: 0, // BIP 158 basic filter
+ *   startHeight: 800_000,
+ *   stopHash: new Uint8Array(32),
+ * };
+ * const decoded = decodeMessage(encodeMessage(request));
+ * if (decoded.command === "getcfilters") console.log(decoded.startHeight); // 800000
+ * ```
+ */
+export interface GetCFiltersMessage {
+  /** Always `"getcfilters"`. */
+  readonly command: "getcfilters";
+  /** Filter type (uint8); 0 is BIP 158's basic filter. */
+  readonly filterType: number;
+  /** Height of the first block wanted (uint32). */
+  readonly startHeight: number;
+  /** Hash of the last block wanted (wire order). */
+  readonly stopHash: Uint8Array;
+}
+
+/** Codec for `getcfilters`. */
+export const getCFiltersCodec: MessageCodec<GetCFiltersMessage> = {
+  command: "getcfilters",
+  encode(w, m) {
+    checkUint("getcfilters", "filterType", m.filterType, 0xff);
+    checkUint("getcfilters", "startHeight", m.startHeight, 0xffffffff);
+    checkHash("getcfilters", "stopHash", m.stopHash);
+    w.u8(m.filterType);
+    w.u32le(m.startHeight);
+    w.bytesRaw(m.stopHash);
+  },
+  decode(r) {
+    const filterType = r.u8("filterType");
+    const startHeight = r.u32le("startHeight");
+    const stopHash = r.hash("stopHash");
+    return { command: "getcfilters", filterType, startHeight, stopHash };
+  },
+  maxPayloadLength() {
+    return 1 + 4 + 32;
+  },
+};

@@ -1,0 +1,28 @@
+// `inv`: announces transactions and blocks the sender has (or answers `getblocks`).
+import type { MessageCodec } from "./_codec.ts";
+import { invListCodec } from "./_inv_list.ts";
+import type { InvVect } from "./inv_vect.ts";
+
+/**
+ * `inv`: announces objects (transactions, blocks) by type and hash; at most 50,000 entries.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, InvType, type InvMessage } from "@btcstream/p2p/wire";
+ * const inv: InvMessage = {
+ *   command: "inv",
+ *   inventory: [{ type: InvType.BLOCK, hash: new Uint8Array(32) }],
+ * };
+ * const decoded = decodeMessage(encodeMessage(inv));
+ * if (decoded.command === "inv") console.log(decoded.inventory.length); // 1
+ * ```
+ */
+export interface InvMessage {
+  /** Always `"inv"`. */
+  readonly command: "inv";
+  /** The announced objects. */
+  readonly inventory: readonly InvVect[];
+}
+
+/** Codec for `inv`. */
+export const invCodec: MessageCodec<InvMessage> = invListCodec("inv");

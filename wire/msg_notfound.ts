@@ -1,0 +1,28 @@
+// `notfound`: the answer to the parts of a `getdata` the peer cannot serve.
+import type { MessageCodec } from "./_codec.ts";
+import { invListCodec } from "./_inv_list.ts";
+import type { InvVect } from "./inv_vect.ts";
+
+/**
+ * `notfound`: lists the requested objects the peer does not have; at most 50,000 entries.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, InvType, type NotFoundMessage } from "@btcstream/p2p/wire";
+ * const notfound: NotFoundMessage = {
+ *   command: "notfound",
+ *   inventory: [{ type: InvType.TX, hash: new Uint8Array(32) }],
+ * };
+ * const decoded = decodeMessage(encodeMessage(notfound));
+ * if (decoded.command === "notfound") console.log(decoded.inventory.length); // 1
+ * ```
+ */
+export interface NotFoundMessage {
+  /** Always `"notfound"`. */
+  readonly command: "notfound";
+  /** The objects the peer cannot provide. */
+  readonly inventory: readonly InvVect[];
+}
+
+/** Codec for `notfound`. */
+export const notFoundCodec: MessageCodec<NotFoundMessage> = invListCodec("notfound");
