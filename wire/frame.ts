@@ -96,7 +96,9 @@ export function parseHeader(
   if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
     throw new MessageError(
       "payload-too-large",
-      `Cannot frame "${command ?? "?"}": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
+      `Cannot frame "${
+        command ?? "?"
+      }": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
       command,
     );
   }
@@ -183,7 +185,7 @@ export function encodeMessageResolved(message: Message, opts: ResolvedWireOption
  * @example
  * ```ts
  * import { decodeMessage, hexToBytes } from "@btcstream/p2p/wire";
- * const frame = hexToBytes("f9beb4d970696e670000000000000000080000003cf8f3ee0100000000000000");
+ * const frame = hexToBytes("f9beb4d970696e6700000000000000000800000008533f6b0100000000000000");
  * console.log(decodeMessage(frame)); // { command: "ping", nonce: 1n }
  * ```
  */

@@ -97,6 +97,7 @@ export type Command = Message["command"];
  * these on rather than failing, as Bitcoin Core and btcd ignore unknown commands.
  */
 export interface UnknownMessage {
+  /** Marks a frame with a command this library does not know. */
   readonly command: "unknown";
   /** The command named in the header. */
   readonly name: string;

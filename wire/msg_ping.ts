@@ -14,6 +14,7 @@ import { BIP0031_VERSION } from "./protocol.ts";
  * ```
  */
 export interface PingMessage {
+  /** The command. */
   readonly command: "ping";
   /** Random nonce (uint64); 0 when the protocol version predates BIP 31. */
   readonly nonce: bigint;

@@ -14,6 +14,7 @@ import { BIP0031_VERSION } from "./protocol.ts";
  * ```
  */
 export interface PongMessage {
+  /** The command. */
   readonly command: "pong";
   /** The nonce of the `ping` being answered (uint64). */
   readonly nonce: bigint;

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { decodeMessage, decodePayload, encodeMessage, encodePayload } from "../../wire/frame.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
+import type { Message } from "../../wire/message.ts";
+import type { NetworkName } from "../../wire/protocol.ts";
 
 const PING_1 = "f9beb4d970696e6700000000000000000800000008533f6b0100000000000000";
 
@@ -36,11 +38,12 @@ Deno.test("encodeMessage", async (t) => {
     assert.equal(bytesToHex(encodePayload({ command: "ping", nonce: 1n })), PING_1.slice(48));
   });
   await t.step("rejects unknown commands and bad options", () => {
-    // deno-lint-ignore no-explicit-any
-    assert.throws(() => encodeMessage({ command: "nope" } as any), TypeError);
-    // deno-lint-ignore no-explicit-any
+    assert.throws(() => encodeMessage({ command: "nope" } as unknown as Message), TypeError);
     assert.throws(
-      () => encodeMessage({ command: "ping", nonce: 1n }, { network: "moon" as any }),
+      () =>
+        encodeMessage({ command: "ping", nonce: 1n }, {
+          network: "moon" as unknown as NetworkName,
+        }),
       TypeError,
     );
     assert.throws(

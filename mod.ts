@@ -1,0 +1,20 @@
+/**
+ * btcstream: Bitcoin's peer-to-peer layer for Deno, on web streams.
+ *
+ * This root module re-exports the wire codec (`@btcstream/p2p/wire`): every P2P message as
+ * typed data, framing, and the decoder and encoder streams. The peer, the address manager
+ * and the server will join it as their own entry points.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p";
+ *
+ * const bytes = encodeMessage({ command: "ping", nonce: 42n }, { network: "regtest" });
+ * const stream = ReadableStream.from([bytes])
+ *   .pipeThrough(new MessageDecoderStream({ network: "regtest" }));
+ * for await (const message of stream) console.log(message); // { command: "ping", nonce: 42n }
+ * ```
+ *
+ * @module
+ */
+export * from "./wire/mod.ts";
