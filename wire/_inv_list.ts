@@ -2,12 +2,12 @@
 // (btcd `MaxInvPerMsg`, Bitcoin Core `MAX_INV_SZ`) inventory vectors of 36 bytes.
 //
 // An `inv` can carry 50,000 entries and peers send them constantly, so decoding must cost less
-// than checksumming the payload: each decoded entry reads its type eagerly but makes its 32-byte
-// hash view only when `hash` is first read (making 1,000 views up front costs about as much as
-// the double SHA-256 of the whole payload).
+// than checksumming the payload. Decoding checks the count and the length only; the entries are
+// built when `inventory` is first read (1,000 small objects cost about a quarter of the double
+// SHA-256 of their payload), and each entry makes its 32-byte hash view only when `hash` is
+// first read (1,000 views up front would cost about as much as the hash itself).
 import type { MessageCodec } from "./_codec.ts";
 import { checkCount, checkHash, HASH_SIZE } from "./_fields.ts";
-import type { ByteReader } from "./_reader.ts";
 import type { ByteWriter } from "./_writer.ts";
 import { hashToHex } from "./hash.ts";
 import type { InvVect } from "./inv_vect.ts";
@@ -60,26 +60,73 @@ class DecodedInvVect implements InvVect {
   }
 }
 
-/**
- * Reads a CompactSize count (at most `MAX_INV_PER_MSG`) and that many inventory vectors. The
- * count is checked before anything is allocated, and the whole list is bounds-checked at once.
- *
- * @param r The payload reader, at the count.
- * @returns The entries, as a real array of lazy `InvVect`s.
- */
-function readInventory(r: ByteReader): InvVect[] {
-  const count = r.count(MAX_INV_PER_MSG, "entries");
-  r.need(count * INV_VECT_SIZE, "inventory");
-  const bytes = r.bytes;
-  const view = r.view;
-  let pos = r.pos;
+/** Builds the entries of a validated list of `count` vectors at `bytes[start]`. */
+function buildInventory(
+  bytes: Uint8Array,
+  view: DataView,
+  start: number,
+  count: number,
+): InvVect[] {
   const inventory = new Array<InvVect>(count);
+  let pos = start;
   for (let i = 0; i < count; i++) {
     inventory[i] = new DecodedInvVect(view.getUint32(pos, true), bytes, pos + 4);
     pos += INV_VECT_SIZE;
   }
-  r.pos = pos;
   return inventory;
+}
+
+// Set by `DecodedInvList`'s static block: the list's bytes while its entries are unbuilt.
+let unbuiltRange: (m: DecodedInvList<string>) => Uint8Array | undefined;
+
+/**
+ * A decoded `inv`, `getdata` or `notfound`. Decoding checks the count and the length; the
+ * entries are built the first time `inventory` is read, as a block's transactions are. A
+ * program that never looks inside (a crawler ignoring inventory, a relay monitor counting
+ * bytes) pays no allocation per entry, and relaying an untouched list copies its bytes once.
+ */
+class DecodedInvList<C extends string> implements InvListMessage<C> {
+  /** The command. */
+  readonly command: C;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #start: number;
+  readonly #count: number;
+  #inventory: InvVect[] | undefined;
+
+  constructor(command: C, bytes: Uint8Array, view: DataView, start: number, count: number) {
+    this.command = command;
+    this.#bytes = bytes;
+    this.#view = view;
+    this.#start = start;
+    this.#count = count;
+    this.#inventory = undefined;
+  }
+
+  /** The inventory vectors (a real array, built on first access). */
+  get inventory(): readonly InvVect[] {
+    return this.#inventory ??= buildInventory(this.#bytes, this.#view, this.#start, this.#count);
+  }
+
+  /** What `JSON.stringify` shows: the message as plain data. */
+  toJSON(): { command: C; inventory: readonly InvVect[] } {
+    return { command: this.command, inventory: this.inventory };
+  }
+
+  /** What Deno's `console.log` shows: the same as `toJSON()`. */
+  [Symbol.for("Deno.customInspect")](
+    inspect: (value: unknown, options: unknown) => string,
+    options: unknown,
+  ): string {
+    return inspect(this.toJSON(), options);
+  }
+
+  static {
+    unbuiltRange = (m) =>
+      m.#inventory === undefined
+        ? m.#bytes.subarray(m.#start, m.#start + m.#count * INV_VECT_SIZE)
+        : undefined;
+  }
 }
 
 /**
@@ -165,10 +212,20 @@ export function invListCodec<C extends "inv" | "getdata" | "notfound">(
   return {
     command,
     encode(w, m) {
+      const raw = m instanceof DecodedInvList ? unbuiltRange(m) : undefined;
+      if (raw !== undefined) {
+        // Relaying a list nobody looked at: its bytes, as they came.
+        w.varInt(raw.length / INV_VECT_SIZE);
+        w.bytesRaw(raw);
+        return;
+      }
       writeInventory(w, m.inventory, command);
     },
     decode(r) {
-      return { command, inventory: readInventory(r) };
+      const count = r.count(MAX_INV_PER_MSG, "entries");
+      const start = r.pos;
+      r.skip(count * INV_VECT_SIZE, "inventory");
+      return new DecodedInvList(command, r.bytes, r.view, start, count);
     },
     maxPayloadLength() {
       return MAX_PAYLOAD;

@@ -7,6 +7,9 @@ import type { InvVect } from "./inv_vect.ts";
  * `getdata`: asks for objects by type and hash; at most 50,000 entries. BIP 144: set
  * `InvType.WITNESS_FLAG` on the type to get witness data.
  *
+ * A decoded one builds its entries when `inventory` is first read (a getter, as a block's
+ * transactions are lazy): `{ ...message }` does not copy it, so name the field when copying.
+ *
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type GetDataMessage } from "@btcstream/p2p/wire";

@@ -6,6 +6,9 @@ import type { InvVect } from "./inv_vect.ts";
 /**
  * `inv`: announces objects (transactions, blocks) by type and hash; at most 50,000 entries.
  *
+ * A decoded one builds its entries when `inventory` is first read (a getter, as a block's
+ * transactions are lazy): `{ ...message }` does not copy it, so name the field when copying.
+ *
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type InvMessage } from "@btcstream/p2p/wire";

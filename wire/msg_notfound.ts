@@ -6,6 +6,9 @@ import type { InvVect } from "./inv_vect.ts";
 /**
  * `notfound`: lists the requested objects the peer does not have; at most 50,000 entries.
  *
+ * A decoded one builds its entries when `inventory` is first read (a getter, as a block's
+ * transactions are lazy): `{ ...message }` does not copy it, so name the field when copying.
+ *
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type NotFoundMessage } from "@btcstream/p2p/wire";

@@ -125,6 +125,36 @@ Deno.test("inv: decoded entries are lazy", async (t) => {
   });
 });
 
+Deno.test("inv: the decoded list is built on first access", async (t) => {
+  await t.step("inventory is built once and then stable", () => {
+    const m = decodeWith(invCodec, TWO_ENTRIES);
+    const first = m.inventory;
+    assert.equal(m.inventory, first);
+    assert.equal(first.length, 2);
+  });
+  await t.step("JSON and Deno.inspect show plain data", () => {
+    const m = decodeWith(invCodec, TWO_ENTRIES);
+    const json = JSON.parse(JSON.stringify(m));
+    assert.equal(json.command, "inv");
+    assert.deepEqual(json.inventory.map((e: { hash: string }) => e.hash), [
+      hashToHex(HASH_A),
+      hashToHex(HASH_B),
+    ]);
+    assert.match(Deno.inspect(m), /command: "inv"/);
+    assert.match(Deno.inspect(m), new RegExp(hashToHex(HASH_B)));
+  });
+  await t.step("an untouched list re-encodes from its bytes, a touched one the same", () => {
+    const untouched = decodeWith(getDataCodec, TWO_ENTRIES);
+    assert.deepEqual(encodeWith(getDataCodec, untouched), TWO_ENTRIES);
+    const touched = decodeWith(getDataCodec, TWO_ENTRIES);
+    assert.equal(touched.inventory[1].type, InvType.WITNESS_BLOCK);
+    assert.deepEqual(encodeWith(getDataCodec, touched), TWO_ENTRIES);
+    // A spread copy keeps the command only when `inventory` is given; the list is data.
+    const filtered = { command: "getdata" as const, inventory: touched.inventory.slice(1) };
+    assert.equal(encodeWith(getDataCodec, filtered).length, 1 + 36);
+  });
+});
+
 Deno.test("inv: re-encoding decoded entries", async (t) => {
   const entries: InvVect[] = Array.from({ length: 10 }, (_, i) => ({
     type: i % 2 === 0 ? InvType.TX : InvType.WITNESS_TX,
