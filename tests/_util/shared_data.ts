@@ -25,6 +25,28 @@ if (!HAVE_SHARED_DATA) {
   );
 }
 
+/** Why a test or step that needs the data is skipped. */
+export const NO_SHARED_DATA = "the shared data folder (../shared/data) is absent";
+
+/** Appended to the name of a test or step that needs the data: empty when it is present. */
+export const SKIP_NOTE: string = HAVE_SHARED_DATA ? "" : ` (skipped: ${NO_SHARED_DATA})`;
+
+/** A test that needs the shared data: ignored, with the reason in its name, when it is absent. */
+export function dataTest(
+  name: string,
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+): Deno.TestDefinition {
+  return { name: name + SKIP_NOTE, ignore: !HAVE_SHARED_DATA, fn };
+}
+
+/** A step that needs the shared data: ignored, with the reason in its name, when it is absent. */
+export function dataStep(
+  name: string,
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+): Deno.TestStepDefinition {
+  return { name: name + SKIP_NOTE, ignore: !HAVE_SHARED_DATA, fn };
+}
+
 /** One line of a vectors/*.jsonl file. */
 export interface Vector {
   command: string;
@@ -39,17 +61,27 @@ export interface Vector {
   line: number;
 }
 
-/** Every vector line from both files (empty when the folder is absent). */
+let cached: readonly Vector[] | undefined;
+
+/** Every vector line from both files, in file order (empty when the folder is absent). */
 export function loadVectors(): Vector[] {
   if (!HAVE_SHARED_DATA) return [];
-  const out: Vector[] = [];
-  for (const source of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${source}`, SHARED_DATA));
-    text.split("\n").forEach((line, i) => {
-      if (line.trim() !== "") out.push({ ...JSON.parse(line), source, line: i + 1 });
-    });
+  if (cached === undefined) {
+    const out: Vector[] = [];
+    for (const source of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
+      const text = Deno.readTextFileSync(new URL(`vectors/${source}`, SHARED_DATA));
+      text.split("\n").forEach((line, i) => {
+        if (line.trim() !== "") out.push({ ...JSON.parse(line), source, line: i + 1 });
+      });
+    }
+    cached = out;
   }
-  return out;
+  return cached.slice();
+}
+
+/** The vectors of the given commands from both files, in file order. */
+export function vectorsFor(...commands: readonly string[]): Vector[] {
+  return loadVectors().filter((v) => commands.includes(v.command));
 }
 
 /** A file from the shared data folder. */

@@ -13,7 +13,6 @@ import {
   decodeBlockHeader,
   encodeBlockHeader,
 } from "../../wire/block_header.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes, hexToHash } from "../../wire/hash.ts";
 import { blockCodec } from "../../wire/msg_block.ts";
 import {
@@ -25,45 +24,8 @@ import {
   txWeight,
   wtxid,
 } from "../../wire/tx.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(DATA).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-})();
-const NO_DATA = "the shared data folder (../shared/data) is absent";
-
-function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
-  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
-}
-
-interface Vector {
-  command: string;
-  frame: string;
-  witness: boolean;
-  fields: Record<string, unknown>;
-}
-
-function vectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function isCode(code: MessageErrorCode) {
-  return (e: unknown) => e instanceof MessageError && e.code === code;
-}
+import { isMessageError } from "../_util/assert_code.ts";
+import { dataStep, readShared, vectorsFor } from "../_util/shared_data.ts";
 
 const BLOCKS = [
   { hash: "0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2", txs: 3315 },
@@ -121,9 +83,9 @@ Deno.test("block header", async (t) => {
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
     const bytes = hexToBytes(GENESIS_HEADER);
     for (let n = 0; n < 80; n++) {
-      assert.throws(() => decodeBlockHeader(bytes.subarray(0, n)), isCode("truncated"));
+      assert.throws(() => decodeBlockHeader(bytes.subarray(0, n)), isMessageError("truncated"));
     }
-    assert.throws(() => decodeBlockHeader(new Uint8Array(81)), isCode("trailing-bytes"));
+    assert.throws(() => decodeBlockHeader(new Uint8Array(81)), isMessageError("trailing-bytes"));
   });
   await t.step("rejects invalid fields when encoding", () => {
     const header = decodeBlockHeader(hexToBytes(GENESIS_HEADER));
@@ -176,26 +138,25 @@ Deno.test("block", async (t) => {
     for (let n = 0; n < small.length; n++) {
       assert.throws(
         () => decodeWith(blockCodec, small.subarray(0, n)),
-        (e: unknown) =>
-          e instanceof MessageError && e.code === "truncated" && e.command === "block",
+        isMessageError("truncated", "block"),
         `length ${n}`,
       );
-      assert.throws(() => decodeBlock(small.subarray(0, n)), isCode("truncated"));
+      assert.throws(() => decodeBlock(small.subarray(0, n)), isMessageError("truncated"));
     }
   });
 
   await t.step("rejects trailing bytes and impossible counts", () => {
     const trailing = new Uint8Array(small.length + 1);
     trailing.set(small);
-    assert.throws(() => decodeBlock(trailing), isCode("trailing-bytes"));
-    assert.throws(() => decodeWith(blockCodec, trailing), isCode("trailing-bytes"));
+    assert.throws(() => decodeBlock(trailing), isMessageError("trailing-bytes"));
+    assert.throws(() => decodeWith(blockCodec, trailing), isMessageError("trailing-bytes"));
     const tooMany = new Uint8Array(86);
     tooMany.set([0xfe, 0x00, 0x00, 0x10, 0x00], 80); // 1,048,576 transactions
     assert.ok(0x100000 > MAX_TX_PER_BLOCK);
-    assert.throws(() => decodeBlock(tooMany), isCode("limit-exceeded"));
+    assert.throws(() => decodeBlock(tooMany), isMessageError("limit-exceeded"));
     const unfit = new Uint8Array(100);
     unfit[80] = 3; // three transactions need at least 30 bytes; 19 remain
-    assert.throws(() => decodeBlock(unfit), isCode("truncated"));
+    assert.throws(() => decodeBlock(unfit), isMessageError("truncated"));
   });
 
   await t.step("a transaction error inside a block is reported for the block", () => {
@@ -203,8 +164,7 @@ Deno.test("block", async (t) => {
     bad[85] = 0x00; // input count 0, then the outpoint's first byte as a bad BIP 144 flag
     assert.throws(
       () => decodeWith(blockCodec, bad),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "invalid-value" && e.command === "block",
+      isMessageError("invalid-value", "block"),
     );
   });
 
@@ -222,7 +182,7 @@ Deno.test("block", async (t) => {
   for (const { hash, txs } of BLOCKS) {
     await t.step(
       dataStep(`mainnet block ${hash.slice(-8)}: hash, count, merkle root, bytes`, () => {
-        const bytes = Deno.readFileSync(new URL(`block-${hash}.blk`, DATA));
+        const bytes = readShared(`block-${hash}.blk`);
         const block = decodeBlock(bytes);
         assert.equal(hashToHex(blockHash(block.header)), hash);
         assert.equal(block.transactions.length, txs);
@@ -259,7 +219,7 @@ Deno.test("block", async (t) => {
   }
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("block");
+    const lines = vectorsFor("block");
     assert.ok(lines.length >= 15);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
@@ -289,10 +249,13 @@ Deno.test("block", async (t) => {
   }));
 
   await t.step(dataStep("a small vector block is truncated at every offset", () => {
-    for (const v of vectors("block").filter((v) => v.witness).slice(0, 1)) {
+    for (const v of vectorsFor("block").filter((v) => v.witness).slice(0, 1)) {
       const payload = hexToBytes(v.frame).subarray(24);
       for (let n = 0; n < payload.length; n++) {
-        assert.throws(() => decodeWith(blockCodec, payload.subarray(0, n)), isCode("truncated"));
+        assert.throws(
+          () => decodeWith(blockCodec, payload.subarray(0, n)),
+          isMessageError("truncated"),
+        );
       }
     }
   }));

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { alertCodec } from "../../wire/msg_alert.ts";
 import { feeFilterCodec } from "../../wire/msg_feefilter.ts";
@@ -18,52 +17,11 @@ import { sendTxRcnclCodec } from "../../wire/msg_sendtxrcncl.ts";
 import { verAckCodec } from "../../wire/msg_verack.ts";
 import { wtxidRelayCodec } from "../../wire/msg_wtxidrelay.ts";
 import { RejectCode } from "../../wire/protocol.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-
-interface Vector {
-  readonly command: string;
-  readonly frame: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function dataPresent(): boolean {
-  try {
-    Deno.statSync(DATA);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-const HAVE_SHARED_DATA = dataPresent();
-const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
-
-function loadVectors(commands: readonly string[]): Vector[] {
-  const out: Vector[] = [];
-  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (commands.includes(v.command)) out.push(v);
-    }
-  }
-  return out;
-}
+import { assertMessageError } from "../_util/assert_code.ts";
+import { dataTest, vectorsFor } from "../_util/shared_data.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCodec = MessageCodec<any>;
-
-function throwsCode(fn: () => unknown, code: MessageErrorCode, command: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof MessageError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.command, command);
-    return true;
-  });
-}
 
 function ctx(protocolVersion: number) {
   return { protocolVersion, witness: false };
@@ -71,7 +29,7 @@ function ctx(protocolVersion: number) {
 
 function truncatedEverywhere(codec: AnyCodec, payload: Uint8Array): void {
   for (let n = 0; n < payload.length; n++) {
-    throwsCode(() => decodeWith(codec, payload.subarray(0, n)), "truncated", codec.command);
+    assertMessageError(() => decodeWith(codec, payload.subarray(0, n)), "truncated", codec.command);
   }
 }
 
@@ -93,7 +51,11 @@ Deno.test("zero-payload messages", async (t) => {
       assert.equal(encodeWith(codec, { command: codec.command }).length, 0);
       assert.equal(codec.maxPayloadLength(70016), 0);
       assert.equal(codec.maxPayloadLength(0), 0);
-      throwsCode(() => decodeWith(codec, new Uint8Array(1)), "trailing-bytes", codec.command);
+      assertMessageError(
+        () => decodeWith(codec, new Uint8Array(1)),
+        "trailing-bytes",
+        codec.command,
+      );
     });
     await t.step(`${codec.command} ${since ? `needs protocol ${since}` : "is ungated"}`, () => {
       const m = { command: codec.command };
@@ -104,7 +66,7 @@ Deno.test("zero-payload messages", async (t) => {
         return;
       }
       assert.deepEqual(decodeWith(codec, new Uint8Array(), ctx(since)), m);
-      throwsCode(
+      assertMessageError(
         () => decodeWith(codec, new Uint8Array(), ctx(since - 1)),
         "unsupported-version",
         codec.command,
@@ -126,7 +88,7 @@ Deno.test("feefilter", async (t) => {
   });
   await t.step("needs protocol 70013", () => {
     const m = { command: "feefilter", feeRate: 1n } as const;
-    throwsCode(
+    assertMessageError(
       () => decodeWith(feeFilterCodec, new Uint8Array(8), ctx(70012)),
       "unsupported-version",
       "feefilter",
@@ -136,7 +98,11 @@ Deno.test("feefilter", async (t) => {
   });
   await t.step("rejects truncation, trailing bytes and out-of-range rates", () => {
     truncatedEverywhere(feeFilterCodec, new Uint8Array(8));
-    throwsCode(() => decodeWith(feeFilterCodec, new Uint8Array(9)), "trailing-bytes", "feefilter");
+    assertMessageError(
+      () => decodeWith(feeFilterCodec, new Uint8Array(9)),
+      "trailing-bytes",
+      "feefilter",
+    );
     assert.throws(
       () => encodeWith(feeFilterCodec, { command: "feefilter", feeRate: 1n << 63n }),
       RangeError,
@@ -165,7 +131,11 @@ Deno.test("sendcmpct", async (t) => {
   });
   await t.step("rejects truncation, trailing bytes and out-of-range versions", () => {
     truncatedEverywhere(sendCmpctCodec, new Uint8Array(9));
-    throwsCode(() => decodeWith(sendCmpctCodec, new Uint8Array(10)), "trailing-bytes", "sendcmpct");
+    assertMessageError(
+      () => decodeWith(sendCmpctCodec, new Uint8Array(10)),
+      "trailing-bytes",
+      "sendcmpct",
+    );
     assert.throws(
       () => encodeWith(sendCmpctCodec, { command: "sendcmpct", announce: true, version: -1n }),
       RangeError,
@@ -183,7 +153,7 @@ Deno.test("sendtxrcncl", async (t) => {
   });
   await t.step("rejects truncation, trailing bytes and out-of-range fields", () => {
     truncatedEverywhere(sendTxRcnclCodec, new Uint8Array(12));
-    throwsCode(
+    assertMessageError(
       () => decodeWith(sendTxRcnclCodec, new Uint8Array(13)),
       "trailing-bytes",
       "sendtxrcncl",
@@ -212,13 +182,21 @@ Deno.test("alert", async (t) => {
   });
   await t.step("rejects truncation, bad lengths and trailing bytes", () => {
     truncatedEverywhere(alertCodec, hexToBytes("03" + "010203" + "02" + "0405"));
-    throwsCode(
+    assertMessageError(
       () => decodeWith(alertCodec, hexToBytes("fd0300" + "010203" + "00")),
       "non-canonical-varint",
       "alert",
     );
-    throwsCode(() => decodeWith(alertCodec, hexToBytes("fe01093d00")), "limit-exceeded", "alert");
-    throwsCode(() => decodeWith(alertCodec, hexToBytes("0000" + "00")), "trailing-bytes", "alert");
+    assertMessageError(
+      () => decodeWith(alertCodec, hexToBytes("fe01093d00")),
+      "limit-exceeded",
+      "alert",
+    );
+    assertMessageError(
+      () => decodeWith(alertCodec, hexToBytes("0000" + "00")),
+      "trailing-bytes",
+      "alert",
+    );
     assert.throws(
       () =>
         encodeWith(alertCodec, {
@@ -271,20 +249,24 @@ Deno.test("reject", async (t) => {
       const bare = payload.subarray(0, payload.length - 32);
       assert.equal(decodeWith(rejectCodec, bare).hash, undefined);
       for (let n = bare.length + 1; n < payload.length; n++) {
-        throwsCode(() => decodeWith(rejectCodec, payload.subarray(0, n)), "truncated", "reject");
+        assertMessageError(
+          () => decodeWith(rejectCodec, payload.subarray(0, n)),
+          "truncated",
+          "reject",
+        );
       }
     }
   });
   await t.step("has no hash after other commands", () => {
     const payload = hexToBytes("0461646472" + "01" + "00" + TX_HASH);
-    throwsCode(() => decodeWith(rejectCodec, payload), "trailing-bytes", "reject");
+    assertMessageError(() => decodeWith(rejectCodec, payload), "trailing-bytes", "reject");
     const m = { command: "reject", message: "addr", code: 1, reason: "", hash: new Uint8Array(32) };
     assert.throws(() => encodeWith(rejectCodec, m as RejectMessage), TypeError);
   });
   await t.step("bounds the rejected command at 12 bytes", () => {
     const ok = hexToBytes("0c" + "61".repeat(12) + "01" + "00");
     assert.equal(decodeWith(rejectCodec, ok).message, "a".repeat(12));
-    throwsCode(
+    assertMessageError(
       () => decodeWith(rejectCodec, hexToBytes("0d" + "61".repeat(13) + "01" + "00")),
       "limit-exceeded",
       "reject",
@@ -302,7 +284,7 @@ Deno.test("reject", async (t) => {
   });
   await t.step("needs protocol 70002", () => {
     const m: RejectMessage = { command: "reject", message: "tx", code: 1, reason: "" };
-    throwsCode(
+    assertMessageError(
       () => decodeWith(rejectCodec, hexToBytes("00" + "01" + "00"), ctx(70001)),
       "unsupported-version",
       "reject",
@@ -354,19 +336,15 @@ function expected(command: string, f: Record<string, unknown>): Record<string, u
   }
 }
 
-Deno.test({
-  name: `control messages: shared vectors${SKIP_NOTE}`,
-  ignore: !HAVE_SHARED_DATA,
-  fn() {
-    const seen = new Set<string>();
-    for (const v of loadVectors(Object.keys(VECTOR_CODECS))) {
-      const codec = VECTOR_CODECS[v.command];
-      const payload = hexToBytes(v.frame).subarray(24);
-      const m = decodeWith(codec, payload);
-      assert.deepEqual(m, expected(v.command, v.fields), v.frame);
-      assert.equal(bytesToHex(encodeWith(codec, m)), bytesToHex(payload));
-      seen.add(v.command);
-    }
-    assert.deepEqual([...seen].sort(), Object.keys(VECTOR_CODECS).sort());
-  },
-});
+Deno.test(dataTest("control messages: shared vectors", () => {
+  const seen = new Set<string>();
+  for (const v of vectorsFor(...Object.keys(VECTOR_CODECS))) {
+    const codec = VECTOR_CODECS[v.command];
+    const payload = hexToBytes(v.frame).subarray(24);
+    const m = decodeWith(codec, payload);
+    assert.deepEqual(m, expected(v.command, v.fields), v.frame);
+    assert.equal(bytesToHex(encodeWith(codec, m)), bytesToHex(payload));
+    seen.add(v.command);
+  }
+  assert.deepEqual([...seen].sort(), Object.keys(VECTOR_CODECS).sort());
+}));

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { MessageError } from "../../wire/errors.ts";
 import { decodeMessage, decodePayload, encodeMessage, encodePayload } from "../../wire/frame.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import type { Message } from "../../wire/message.ts";
 import type { NetworkName } from "../../wire/protocol.ts";
+import { assertMessageError } from "../_util/assert_code.ts";
 
 const PING_1 = "f9beb4d970696e6700000000000000000800000008533f6b0100000000000000";
-
-function expectCode(code: MessageErrorCode, f: () => unknown): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 function withHeader(hex: string, patch: (view: DataView, bytes: Uint8Array) => void): Uint8Array {
   const bytes = hexToBytes(hex);
@@ -60,37 +53,43 @@ Deno.test("decodeMessage", async (t) => {
   await t.step("decodes with another network's magic when told", () => {
     const frame = encodeMessage({ command: "ping", nonce: 5n }, { network: "testnet4" });
     assert.deepEqual(decodeMessage(frame, { network: "testnet4" }), { command: "ping", nonce: 5n });
-    expectCode("bad-magic", () => decodeMessage(frame));
+    assertMessageError(() => decodeMessage(frame), "bad-magic");
   });
   await t.step("a frame shorter than a header is truncated", () => {
     for (let n = 0; n < 24; n++) {
-      expectCode("truncated", () => decodeMessage(hexToBytes(PING_1).subarray(0, n)));
+      assertMessageError(() => decodeMessage(hexToBytes(PING_1).subarray(0, n)), "truncated");
     }
   });
   await t.step("a payload shorter than announced is truncated, at every length", () => {
     for (let n = 24; n < 32; n++) {
-      expectCode("truncated", () => decodeMessage(hexToBytes(PING_1).subarray(0, n)));
+      assertMessageError(() => decodeMessage(hexToBytes(PING_1).subarray(0, n)), "truncated");
     }
   });
   await t.step("bytes after the frame are trailing bytes", () => {
     const frame = new Uint8Array(33);
     frame.set(hexToBytes(PING_1));
-    expectCode("trailing-bytes", () => decodeMessage(frame));
+    assertMessageError(() => decodeMessage(frame), "trailing-bytes");
   });
   await t.step("bad magic", () => {
-    expectCode("bad-magic", () => decodeMessage(withHeader(PING_1, (_, b) => (b[0] ^= 1))));
+    assertMessageError(() => decodeMessage(withHeader(PING_1, (_, b) => (b[0] ^= 1))), "bad-magic");
   });
   await t.step("a command with a non-printable byte, or text after the padding, is invalid", () => {
-    expectCode("invalid-command", () => decodeMessage(withHeader(PING_1, (_, b) => (b[5] = 0x07))));
-    expectCode(
+    assertMessageError(
+      () => decodeMessage(withHeader(PING_1, (_, b) => (b[5] = 0x07))),
       "invalid-command",
-      () => decodeMessage(withHeader(PING_1, (_, b) => (b[15] = 0x41))),
     );
-    expectCode("invalid-command", () => decodeMessage(withHeader(PING_1, (_, b) => (b[4] = 0x80))));
+    assertMessageError(
+      () => decodeMessage(withHeader(PING_1, (_, b) => (b[15] = 0x41))),
+      "invalid-command",
+    );
+    assertMessageError(
+      () => decodeMessage(withHeader(PING_1, (_, b) => (b[4] = 0x80))),
+      "invalid-command",
+    );
   });
   await t.step("an unknown command is reported as such", () => {
     const frame = withHeader(PING_1, (_, b) => b.set(new TextEncoder().encode("pang"), 4));
-    expectCode("unknown-command", () => decodeMessage(frame));
+    assertMessageError(() => decodeMessage(frame), "unknown-command");
   });
   await t.step("checks magic, then the network limit, then the command", () => {
     // Bitcoin Core's order (btcd checks the length first).
@@ -98,15 +97,15 @@ Deno.test("decodeMessage", async (t) => {
       v.setUint32(16, 4_000_001, true);
       b[0] ^= 1;
     });
-    expectCode("bad-magic", () => decodeMessage(both));
+    assertMessageError(() => decodeMessage(both), "bad-magic");
     const big = withHeader(PING_1, (v, b) => {
       v.setUint32(16, 4_000_001, true);
       b[5] = 0x07;
     });
-    expectCode("payload-too-large", () => decodeMessage(big));
-    expectCode(
-      "payload-too-large",
+    assertMessageError(() => decodeMessage(big), "payload-too-large");
+    assertMessageError(
       () => decodeMessage(withHeader(PING_1, (v) => v.setUint32(16, 0xffffffff, true))),
+      "payload-too-large",
     );
   });
   await t.step("a length over the command's own maximum fails before the payload is read", () => {
@@ -131,7 +130,7 @@ Deno.test("decodeMessage", async (t) => {
       command: "ping",
       nonce: 1n,
     });
-    expectCode("unknown-command", () => decodePayload("pang", new Uint8Array()));
-    expectCode("payload-too-large", () => decodePayload("ping", new Uint8Array(9)));
+    assertMessageError(() => decodePayload("pang", new Uint8Array()), "unknown-command");
+    assertMessageError(() => decodePayload("ping", new Uint8Array(9)), "payload-too-large");
   });
 });

@@ -1,52 +1,10 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { addrCodec, type AddrMessage } from "../../wire/msg_addr.ts";
 import { ipToString, type NetAddress, parseIp } from "../../wire/net_address.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-
-interface Vector {
-  readonly command: string;
-  readonly frame: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function dataPresent(): boolean {
-  try {
-    Deno.statSync(DATA);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-const HAVE_SHARED_DATA = dataPresent();
-const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
-
-function loadVectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function throwsCode(fn: () => unknown, code: MessageErrorCode): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof MessageError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.command, "addr");
-    return true;
-  });
-}
+import { assertMessageError } from "../_util/assert_code.ts";
+import { dataTest, vectorsFor } from "../_util/shared_data.ts";
 
 function ctx(protocolVersion: number) {
   return { protocolVersion, witness: false };
@@ -82,9 +40,10 @@ Deno.test("addr", async (t) => {
   await t.step("carries one address before protocol 209", () => {
     const one = hexToBytes("01" + A1.slice(8));
     assert.equal(decodeWith(addrCodec, one, ctx(208)).addresses.length, 1);
-    throwsCode(
+    assertMessageError(
       () => decodeWith(addrCodec, hexToBytes("02" + A1.slice(8) + A2.slice(8)), ctx(208)),
       "limit-exceeded",
+      "addr",
     );
     assert.throws(
       () => encodeWith(addrCodec, { command: "addr", addresses: ADDRESSES }, ctx(208)),
@@ -99,25 +58,38 @@ Deno.test("addr", async (t) => {
   await t.step("bounds the count at 1000 before allocating", () => {
     const max = decodeWith(addrCodec, hexToBytes("fde803" + A1.repeat(1000)));
     assert.equal(max.addresses.length, 1000);
-    throwsCode(
+    assertMessageError(
       () => decodeWith(addrCodec, hexToBytes("fde903" + A1.repeat(1001))),
       "limit-exceeded",
+      "addr",
     );
-    throwsCode(() => decodeWith(addrCodec, hexToBytes("ffffffffffffffff00")), "limit-exceeded");
+    assertMessageError(
+      () => decodeWith(addrCodec, hexToBytes("ffffffffffffffff00")),
+      "limit-exceeded",
+      "addr",
+    );
     // A count the payload cannot hold is found before the list is built.
-    throwsCode(() => decodeWith(addrCodec, hexToBytes("fde803" + A1)), "truncated");
+    assertMessageError(() => decodeWith(addrCodec, hexToBytes("fde803" + A1)), "truncated", "addr");
     const tooMany = { command: "addr", addresses: new Array(1001).fill(ADDRESSES[0]) } as const;
     assert.throws(() => encodeWith(addrCodec, tooMany), /1001 addresses exceed the limit of 1000/);
   });
   await t.step("is truncated at every offset", () => {
     const payload = hexToBytes("02" + A1 + A2);
     for (let n = 0; n < payload.length; n++) {
-      throwsCode(() => decodeWith(addrCodec, payload.subarray(0, n)), "truncated");
+      assertMessageError(() => decodeWith(addrCodec, payload.subarray(0, n)), "truncated", "addr");
     }
   });
   await t.step("rejects a non-canonical count and trailing bytes", () => {
-    throwsCode(() => decodeWith(addrCodec, hexToBytes("fd0100" + A1)), "non-canonical-varint");
-    throwsCode(() => decodeWith(addrCodec, hexToBytes("01" + A1 + "00")), "trailing-bytes");
+    assertMessageError(
+      () => decodeWith(addrCodec, hexToBytes("fd0100" + A1)),
+      "non-canonical-varint",
+      "addr",
+    );
+    assertMessageError(
+      () => decodeWith(addrCodec, hexToBytes("01" + A1 + "00")),
+      "trailing-bytes",
+      "addr",
+    );
   });
   await t.step("refuses bad addresses when encoding", () => {
     const bad = (a: Partial<NetAddress>): AddrMessage => ({
@@ -139,37 +111,33 @@ Deno.test("addr", async (t) => {
   });
 });
 
-Deno.test({
-  name: `addr: shared vectors${SKIP_NOTE}`,
-  ignore: !HAVE_SHARED_DATA,
-  fn() {
-    const vectors = loadVectors("addr");
-    assert.ok(vectors.length > 0);
-    for (const v of vectors) {
-      const payload = hexToBytes(v.frame).subarray(24);
-      const m = decodeWith(addrCodec, payload);
-      const f = v.fields as {
-        count: number;
-        first?: Record<string, unknown> | null;
-        last?: Record<string, unknown> | null;
-      };
-      assert.equal(m.addresses.length, f.count);
-      if (f.first !== undefined) {
-        for (
-          const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const
-        ) {
-          if (want === null || want === undefined) {
-            assert.equal(a, undefined);
-            continue;
-          }
-          assert.ok(a !== undefined);
-          assert.equal(a.timestamp, want.time);
-          assert.equal(a.services, BigInt(want.services as string));
-          assert.equal(ipToString(a.ip), want.host);
-          assert.equal(a.port, want.port);
+Deno.test(dataTest("addr: shared vectors", () => {
+  const vectors = vectorsFor("addr");
+  assert.ok(vectors.length > 0);
+  for (const v of vectors) {
+    const payload = hexToBytes(v.frame).subarray(24);
+    const m = decodeWith(addrCodec, payload);
+    const f = v.fields as {
+      count: number;
+      first?: Record<string, unknown> | null;
+      last?: Record<string, unknown> | null;
+    };
+    assert.equal(m.addresses.length, f.count);
+    if (f.first !== undefined) {
+      for (
+        const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const
+      ) {
+        if (want === null || want === undefined) {
+          assert.equal(a, undefined);
+          continue;
         }
+        assert.ok(a !== undefined);
+        assert.equal(a.timestamp, want.time);
+        assert.equal(a.services, BigInt(want.services as string));
+        assert.equal(ipToString(a.ip), want.host);
+        assert.equal(a.port, want.port);
       }
-      assert.equal(bytesToHex(encodeWith(addrCodec, m)), bytesToHex(payload));
     }
-  },
-});
+    assert.equal(bytesToHex(encodeWith(addrCodec, m)), bytesToHex(payload));
+  }
+}));

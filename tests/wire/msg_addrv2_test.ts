@@ -1,53 +1,11 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { ByteWriter } from "../../wire/_writer.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { addrV2Codec, type AddrV2Message } from "../../wire/msg_addrv2.ts";
 import { type NetAddressV2, netAddressV2ToString } from "../../wire/net_address_v2.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-
-interface Vector {
-  readonly command: string;
-  readonly frame: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function dataPresent(): boolean {
-  try {
-    Deno.statSync(DATA);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-const HAVE_SHARED_DATA = dataPresent();
-const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
-
-function loadVectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function throwsCode(fn: () => unknown, code: MessageErrorCode): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof MessageError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.command, "addrv2");
-    return true;
-  });
-}
+import { assertMessageError } from "../_util/assert_code.ts";
+import { dataTest, vectorsFor } from "../_util/shared_data.ts";
 
 function entry(timestamp: string, services: string, id: number, addr: string, port: string) {
   const len = addr.length / 2;
@@ -145,9 +103,10 @@ Deno.test("addrv2", async (t) => {
       entry("00000000", "00", 6, "00".repeat(32), "0000"),
     ];
     for (const bad of cases) {
-      throwsCode(
+      assertMessageError(
         () => decodeWith(addrV2Codec, hexToBytes("02" + IPV4 + bad)),
         "invalid-address-size",
+        "addrv2",
       );
     }
   });
@@ -155,9 +114,10 @@ Deno.test("addrv2", async (t) => {
     // Lengths 513 and 0xffff with no address bytes behind them: limit-exceeded, not truncated.
     for (const len of ["fd0102", "fdffff"]) {
       for (const id of ["01", "07"]) {
-        throwsCode(
+        assertMessageError(
           () => decodeWith(addrV2Codec, hexToBytes("01" + "00000000" + "00" + id + len)),
           "limit-exceeded",
+          "addrv2",
         );
       }
     }
@@ -166,28 +126,53 @@ Deno.test("addrv2", async (t) => {
     const unknown = entry("00000000", "00", 9, "", "0000");
     const ok = decodeWith(addrV2Codec, hexToBytes("fde803" + unknown.repeat(1000)));
     assert.equal(ok.addresses.length, 0);
-    throwsCode(
+    assertMessageError(
       () => decodeWith(addrV2Codec, hexToBytes("fde903" + unknown.repeat(1001))),
       "limit-exceeded",
+      "addrv2",
     );
     // Checked before the entries are looked at.
-    throwsCode(() => decodeWith(addrV2Codec, hexToBytes("fe00000001")), "limit-exceeded");
+    assertMessageError(
+      () => decodeWith(addrV2Codec, hexToBytes("fe00000001")),
+      "limit-exceeded",
+      "addrv2",
+    );
   });
   await t.step("is truncated at every offset", () => {
     const skipped = entry("00000000", "00", 9, "aabb", "0000");
     const payload = hexToBytes("04" + IPV4 + TORV3 + skipped + IPV6);
     assert.equal(decodeWith(addrV2Codec, payload).addresses.length, 3);
     for (let n = 0; n < payload.length; n++) {
-      throwsCode(() => decodeWith(addrV2Codec, payload.subarray(0, n)), "truncated");
+      assertMessageError(
+        () => decodeWith(addrV2Codec, payload.subarray(0, n)),
+        "truncated",
+        "addrv2",
+      );
     }
   });
   await t.step("rejects non-canonical CompactSizes and trailing bytes", () => {
-    throwsCode(() => decodeWith(addrV2Codec, hexToBytes("fd0100" + IPV4)), "non-canonical-varint");
+    assertMessageError(
+      () => decodeWith(addrV2Codec, hexToBytes("fd0100" + IPV4)),
+      "non-canonical-varint",
+      "addrv2",
+    );
     const services = entry("00000000", "fd0100", 1, "01020304", "0000");
-    throwsCode(() => decodeWith(addrV2Codec, hexToBytes("01" + services)), "non-canonical-varint");
+    assertMessageError(
+      () => decodeWith(addrV2Codec, hexToBytes("01" + services)),
+      "non-canonical-varint",
+      "addrv2",
+    );
     const length = "00000000" + "00" + "01" + "fd0400" + "01020304" + "0000";
-    throwsCode(() => decodeWith(addrV2Codec, hexToBytes("01" + length)), "non-canonical-varint");
-    throwsCode(() => decodeWith(addrV2Codec, hexToBytes("01" + IPV4 + "00")), "trailing-bytes");
+    assertMessageError(
+      () => decodeWith(addrV2Codec, hexToBytes("01" + length)),
+      "non-canonical-varint",
+      "addrv2",
+    );
+    assertMessageError(
+      () => decodeWith(addrV2Codec, hexToBytes("01" + IPV4 + "00")),
+      "trailing-bytes",
+      "addrv2",
+    );
   });
   await t.step("has an exact maximum payload of 531,003 bytes", () => {
     assert.equal(addrV2Codec.maxPayloadLength(70016), 531_003);
@@ -229,37 +214,33 @@ Deno.test("addrv2", async (t) => {
   });
 });
 
-Deno.test({
-  name: `addrv2: shared vectors${SKIP_NOTE}`,
-  ignore: !HAVE_SHARED_DATA,
-  fn() {
-    const vectors = loadVectors("addrv2");
-    assert.ok(vectors.length > 0);
-    for (const v of vectors) {
-      const payload = hexToBytes(v.frame).subarray(24);
-      const m = decodeWith(addrV2Codec, payload);
-      const f = v.fields as {
-        count: number;
-        networkIds: number[];
-        first: Record<string, unknown> | null;
-        last: Record<string, unknown> | null;
-      };
-      assert.equal(m.addresses.length, f.count);
-      assert.deepEqual([...new Set(m.addresses.map((a) => a.networkId))].sort(), f.networkIds);
-      for (const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const) {
-        if (want === null) {
-          assert.equal(a, undefined);
-          continue;
-        }
-        assert.ok(a !== undefined);
-        assert.equal(a.timestamp, want.time);
-        assert.equal(a.services, BigInt(want.services as string));
-        assert.equal(a.networkId, want.networkId);
-        assert.equal(bytesToHex(a.address), want.addrBytes);
-        assert.equal(a.port, want.port);
-        assert.equal(netAddressV2ToString(a), want.host);
+Deno.test(dataTest("addrv2: shared vectors", () => {
+  const vectors = vectorsFor("addrv2");
+  assert.ok(vectors.length > 0);
+  for (const v of vectors) {
+    const payload = hexToBytes(v.frame).subarray(24);
+    const m = decodeWith(addrV2Codec, payload);
+    const f = v.fields as {
+      count: number;
+      networkIds: number[];
+      first: Record<string, unknown> | null;
+      last: Record<string, unknown> | null;
+    };
+    assert.equal(m.addresses.length, f.count);
+    assert.deepEqual([...new Set(m.addresses.map((a) => a.networkId))].sort(), f.networkIds);
+    for (const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const) {
+      if (want === null) {
+        assert.equal(a, undefined);
+        continue;
       }
-      assert.equal(bytesToHex(encodeWith(addrV2Codec, m)), bytesToHex(payload));
+      assert.ok(a !== undefined);
+      assert.equal(a.timestamp, want.time);
+      assert.equal(a.services, BigInt(want.services as string));
+      assert.equal(a.networkId, want.networkId);
+      assert.equal(bytesToHex(a.address), want.addrBytes);
+      assert.equal(a.port, want.port);
+      assert.equal(netAddressV2ToString(a), want.host);
     }
-  },
-});
+    assert.equal(bytesToHex(encodeWith(addrV2Codec, m)), bytesToHex(payload));
+  }
+}));

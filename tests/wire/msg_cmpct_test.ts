@@ -1,54 +1,13 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { blockTxnCodec } from "../../wire/msg_blocktxn.ts";
 import { cmpctBlockCodec, type CmpctBlockMessage } from "../../wire/msg_cmpctblock.ts";
 import { getBlockTxnCodec } from "../../wire/msg_getblocktxn.ts";
 import { decodeTx, encodeTx, type Tx, txid, wtxid } from "../../wire/tx.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(DATA).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-})();
-const NO_DATA = "the shared data folder (../shared/data) is absent";
-
-function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
-  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
-}
-
-interface Vector {
-  command: string;
-  frame: string;
-  witness: boolean;
-  fields: Record<string, unknown>;
-}
-
-function vectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function isCode(code: MessageErrorCode) {
-  return (e: unknown) => e instanceof MessageError && e.code === code;
-}
-
-// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
-// output of 50 BTC paying OP_TRUE, lock time 0.
+import { isMessageError } from "../_util/assert_code.ts";
+import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 const HEADER = "01000000" + "00".repeat(32) + "ab".repeat(32) + "29ab5f49" + "ffff001d" +
   "1dac2b7c";
@@ -64,11 +23,11 @@ function plain(tx: Tx): Tx {
 
 function expectTruncatedEverywhere(payload: Uint8Array, decode: (b: Uint8Array) => unknown) {
   for (let n = 0; n < payload.length; n++) {
-    assert.throws(() => decode(payload.subarray(0, n)), isCode("truncated"), `length ${n}`);
+    assert.throws(() => decode(payload.subarray(0, n)), isMessageError("truncated"), `length ${n}`);
   }
   const trailing = new Uint8Array(payload.length + 1);
   trailing.set(payload);
-  assert.throws(() => decode(trailing), isCode("trailing-bytes"));
+  assert.throws(() => decode(trailing), isMessageError("trailing-bytes"));
 }
 
 Deno.test("cmpctblock", async (t) => {
@@ -107,34 +66,34 @@ Deno.test("cmpctblock", async (t) => {
     // A gap of 65,536.
     assert.throws(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "fe00000100" + TX)),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // A huge gap that would overflow a 53-bit sum.
     assert.throws(
       () =>
         decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "ff0000000000002000" + TX)),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // Index 1 in a block of one transaction.
     assert.throws(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "01" + TX)),
-      isCode("invalid-value"),
+      isMessageError("invalid-value"),
     );
     // 65,536 short ids.
     assert.throws(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "fe00000100")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // 65,535 short ids leave no room for a prefilled transaction.
     const ids = "fdffff" + "00".repeat(65535 * 6);
     assert.throws(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + ids + "01" + "00" + TX)),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // More short ids than the bytes hold.
     assert.throws(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "05" + "00".repeat(12))),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
   });
 
@@ -162,7 +121,7 @@ Deno.test("cmpctblock", async (t) => {
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("cmpctblock");
+    const lines = vectorsFor("cmpctblock");
     assert.ok(lines.length >= 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
@@ -214,20 +173,20 @@ Deno.test("getblocktxn", async (t) => {
     const hash = "55".repeat(32);
     assert.throws(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "01" + "fe00000100")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // 65535 then a gap of 0 makes 65536.
     assert.throws(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "02" + "fdffff" + "00")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     assert.throws(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "fe01000100")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     assert.throws(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "05" + "0000")),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
   });
 
@@ -255,7 +214,7 @@ Deno.test("getblocktxn", async (t) => {
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("getblocktxn");
+    const lines = vectorsFor("getblocktxn");
     assert.ok(lines.length >= 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
@@ -295,11 +254,11 @@ Deno.test("blocktxn", async (t) => {
   await t.step("checks the count before allocating", () => {
     assert.throws(
       () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "fe00000001")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     assert.throws(
       () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "03" + TX)),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
   });
 
@@ -308,7 +267,7 @@ Deno.test("blocktxn", async (t) => {
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("blocktxn");
+    const lines = vectorsFor("blocktxn");
     assert.ok(lines.length >= 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);

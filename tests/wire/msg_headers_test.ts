@@ -1,51 +1,10 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash, type BlockHeader } from "../../wire/block_header.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { headersCodec } from "../../wire/msg_headers.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(DATA).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-})();
-const NO_DATA = "the shared data folder (../shared/data) is absent";
-
-function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
-  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
-}
-
-interface Vector {
-  command: string;
-  frame: string;
-  witness: boolean;
-  fields: Record<string, unknown>;
-}
-
-function vectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function isCode(code: MessageErrorCode) {
-  return (e: unknown) => e instanceof MessageError && e.code === code;
-}
-
-// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
-// output of 50 BTC paying OP_TRUE, lock time 0.
+import { isMessageError } from "../_util/assert_code.ts";
+import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 const GENESIS_HEADER = "01000000" + "00".repeat(32) +
   "3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a" + "29ab5f49" + "ffff001d" +
@@ -83,16 +42,22 @@ Deno.test("headers", async (t) => {
   await t.step("rejects a non-zero transaction count", () => {
     const bad = payload.slice();
     bad[81] = 1;
-    assert.throws(() => decodeWith(headersCodec, bad), isCode("invalid-value"));
+    assert.throws(() => decodeWith(headersCodec, bad), isMessageError("invalid-value"));
     const nonCanonical = hexToBytes("01" + GENESIS_HEADER + "fd0000");
-    assert.throws(() => decodeWith(headersCodec, nonCanonical), isCode("non-canonical-varint"));
+    assert.throws(
+      () => decodeWith(headersCodec, nonCanonical),
+      isMessageError("non-canonical-varint"),
+    );
   });
 
   await t.step("checks the count before allocating", () => {
-    assert.throws(() => decodeWith(headersCodec, hexToBytes("fdd107")), isCode("limit-exceeded"));
+    assert.throws(
+      () => decodeWith(headersCodec, hexToBytes("fdd107")),
+      isMessageError("limit-exceeded"),
+    );
     assert.throws(
       () => decodeWith(headersCodec, hexToBytes("fdd007" + GENESIS_HEADER + "00")),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
     const header = decodeWith(headersCodec, payload).headers[0];
     assert.throws(
@@ -105,17 +70,16 @@ Deno.test("headers", async (t) => {
     for (let n = 0; n < payload.length; n++) {
       assert.throws(
         () => decodeWith(headersCodec, payload.subarray(0, n)),
-        (e: unknown) =>
-          e instanceof MessageError && e.code === "truncated" && e.command === "headers",
+        isMessageError("truncated", "headers"),
       );
     }
     const trailing = new Uint8Array(payload.length + 1);
     trailing.set(payload);
-    assert.throws(() => decodeWith(headersCodec, trailing), isCode("trailing-bytes"));
+    assert.throws(() => decodeWith(headersCodec, trailing), isMessageError("trailing-bytes"));
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("headers");
+    const lines = vectorsFor("headers");
     assert.ok(lines.length >= 9);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);

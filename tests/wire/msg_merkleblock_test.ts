@@ -1,51 +1,10 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { merkleBlockCodec, type MerkleBlockMessage } from "../../wire/msg_merkleblock.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(DATA).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-})();
-const NO_DATA = "the shared data folder (../shared/data) is absent";
-
-function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
-  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
-}
-
-interface Vector {
-  command: string;
-  frame: string;
-  witness: boolean;
-  fields: Record<string, unknown>;
-}
-
-function vectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function isCode(code: MessageErrorCode) {
-  return (e: unknown) => e instanceof MessageError && e.code === code;
-}
-
-// Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
-// output of 50 BTC paying OP_TRUE, lock time 0.
+import { isMessageError } from "../_util/assert_code.ts";
+import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 // BIP 37's partial merkle tree traversal: the root the tree commits to and the matched txids.
 function extract(m: MerkleBlockMessage): { root: Uint8Array; matched: Uint8Array[] } {
@@ -92,7 +51,10 @@ Deno.test("merkleblock", async (t) => {
 
   await t.step("does not exist before BIP 37", () => {
     const old = { protocolVersion: 70000, witness: true };
-    assert.throws(() => decodeWith(merkleBlockCodec, payload, old), isCode("unsupported-version"));
+    assert.throws(
+      () => decodeWith(merkleBlockCodec, payload, old),
+      isMessageError("unsupported-version"),
+    );
     const m = decodeWith(merkleBlockCodec, payload);
     assert.throws(() => encodeWith(merkleBlockCodec, m, old), RangeError);
     assert.equal(merkleBlockCodec.maxPayloadLength(70000), 0);
@@ -103,16 +65,16 @@ Deno.test("merkleblock", async (t) => {
     // 400,002 hashes exceed btcd's 400,001; 2 hashes do not fit in what remains.
     assert.throws(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "fe821a0600")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     assert.throws(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "02" + "00".repeat(40))),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
     // 50,001 flag bytes exceed the limit.
     assert.throws(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "00" + "fd51c3")),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     const m = decodeWith(merkleBlockCodec, payload);
     assert.throws(
@@ -130,17 +92,16 @@ Deno.test("merkleblock", async (t) => {
     for (let n = 0; n < payload.length; n++) {
       assert.throws(
         () => decodeWith(merkleBlockCodec, payload.subarray(0, n)),
-        (e: unknown) =>
-          e instanceof MessageError && e.code === "truncated" && e.command === "merkleblock",
+        isMessageError("truncated", "merkleblock"),
       );
     }
     const trailing = new Uint8Array(payload.length + 1);
     trailing.set(payload);
-    assert.throws(() => decodeWith(merkleBlockCodec, trailing), isCode("trailing-bytes"));
+    assert.throws(() => decodeWith(merkleBlockCodec, trailing), isMessageError("trailing-bytes"));
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("merkleblock");
+    const lines = vectorsFor("merkleblock");
     assert.ok(lines.length >= 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);

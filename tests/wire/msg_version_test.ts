@@ -1,53 +1,11 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { formatUserAgent, versionCodec, type VersionMessage } from "../../wire/msg_version.ts";
 import { ipToString, parseIp } from "../../wire/net_address.ts";
 import { encodeVarInt } from "../../wire/var_int.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-
-interface Vector {
-  readonly command: string;
-  readonly frame: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function dataPresent(): boolean {
-  try {
-    Deno.statSync(DATA);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-const HAVE_SHARED_DATA = dataPresent();
-const SKIP_NOTE = HAVE_SHARED_DATA ? "" : " (skipped: the shared data folder is absent)";
-
-function loadVectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const file of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${file}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function throwsCode(fn: () => unknown, code: MessageErrorCode): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof MessageError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.command, "version");
-    return true;
-  });
-}
+import { assertMessageError } from "../_util/assert_code.ts";
+import { dataTest, vectorsFor } from "../_util/shared_data.ts";
 
 function ctx(protocolVersion: number) {
   return { protocolVersion, witness: false };
@@ -111,7 +69,11 @@ Deno.test("version", async (t) => {
       if (boundaries.has(n)) {
         decodeWith(versionCodec, payload.subarray(0, n));
       } else {
-        throwsCode(() => decodeWith(versionCodec, payload.subarray(0, n)), "truncated");
+        assertMessageError(
+          () => decodeWith(versionCodec, payload.subarray(0, n)),
+          "truncated",
+          "version",
+        );
       }
     }
   });
@@ -139,15 +101,20 @@ Deno.test("version", async (t) => {
       PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + bytesToHex(encodeVarInt(n)) +
       "61".repeat(n) + HEIGHT + RELAY;
     assert.equal(decodeWith(versionCodec, hexToBytes(ua(256))).userAgent, "a".repeat(256));
-    throwsCode(() => decodeWith(versionCodec, hexToBytes(ua(257))), "limit-exceeded");
+    assertMessageError(
+      () => decodeWith(versionCodec, hexToBytes(ua(257))),
+      "limit-exceeded",
+      "version",
+    );
     // Checked before the bytes are looked for.
-    throwsCode(
+    assertMessageError(
       () =>
         decodeWith(
           versionCodec,
           hexToBytes(PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + "fe00000001"),
         ),
       "limit-exceeded",
+      "version",
     );
     assert.throws(
       () => encodeWith(versionCodec, { ...VERSION, userAgent: "é".repeat(129) }),
@@ -157,8 +124,16 @@ Deno.test("version", async (t) => {
   await t.step("rejects a non-canonical user agent length and trailing bytes", () => {
     const nonCanonical = PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + "fd1000" +
       UA.slice(2) + HEIGHT + RELAY;
-    throwsCode(() => decodeWith(versionCodec, hexToBytes(nonCanonical)), "non-canonical-varint");
-    throwsCode(() => decodeWith(versionCodec, hexToBytes(HEX + "00")), "trailing-bytes");
+    assertMessageError(
+      () => decodeWith(versionCodec, hexToBytes(nonCanonical)),
+      "non-canonical-varint",
+      "version",
+    );
+    assertMessageError(
+      () => decodeWith(versionCodec, hexToBytes(HEX + "00")),
+      "trailing-bytes",
+      "version",
+    );
   });
   await t.step("has an exact maximum payload of 344 bytes", () => {
     assert.equal(versionCodec.maxPayloadLength(70016), 344);
@@ -231,41 +206,37 @@ Deno.test("formatUserAgent", async (t) => {
   });
 });
 
-Deno.test({
-  name: `version: shared vectors${SKIP_NOTE}`,
-  ignore: !HAVE_SHARED_DATA,
-  fn() {
-    const vectors = loadVectors("version");
-    assert.ok(vectors.length > 0);
-    for (const v of vectors) {
-      const payload = hexToBytes(v.frame).subarray(24);
-      const m = decodeWith(versionCodec, payload);
-      const f = v.fields as {
-        version: number;
-        services: string;
-        timestamp: string;
-        nonce: string;
-        user_agent: string;
-        start_height: number;
-        relay: boolean;
-        addr_recv?: { services: string; host: string; port: number };
-        addr_from?: { services: string; host: string; port: number };
-      };
-      assert.equal(m.protocolVersion, f.version);
-      assert.equal(m.services, BigInt(f.services));
-      assert.equal(m.timestamp, BigInt(f.timestamp));
-      assert.equal(m.nonce, BigInt(f.nonce));
-      assert.equal(m.userAgent, f.user_agent);
-      assert.equal(m.startHeight, f.start_height);
-      assert.equal(m.relay, f.relay);
-      for (const [a, want] of [[m.addrRecv, f.addr_recv], [m.addrFrom, f.addr_from]] as const) {
-        if (want === undefined) continue;
-        assert.equal(a.services, BigInt(want.services));
-        assert.equal(ipToString(a.ip), want.host);
-        assert.equal(a.port, want.port);
-        assert.equal(a.timestamp, undefined);
-      }
-      assert.equal(bytesToHex(encodeWith(versionCodec, m)), bytesToHex(payload));
+Deno.test(dataTest("version: shared vectors", () => {
+  const vectors = vectorsFor("version");
+  assert.ok(vectors.length > 0);
+  for (const v of vectors) {
+    const payload = hexToBytes(v.frame).subarray(24);
+    const m = decodeWith(versionCodec, payload);
+    const f = v.fields as {
+      version: number;
+      services: string;
+      timestamp: string;
+      nonce: string;
+      user_agent: string;
+      start_height: number;
+      relay: boolean;
+      addr_recv?: { services: string; host: string; port: number };
+      addr_from?: { services: string; host: string; port: number };
+    };
+    assert.equal(m.protocolVersion, f.version);
+    assert.equal(m.services, BigInt(f.services));
+    assert.equal(m.timestamp, BigInt(f.timestamp));
+    assert.equal(m.nonce, BigInt(f.nonce));
+    assert.equal(m.userAgent, f.user_agent);
+    assert.equal(m.startHeight, f.start_height);
+    assert.equal(m.relay, f.relay);
+    for (const [a, want] of [[m.addrRecv, f.addr_recv], [m.addrFrom, f.addr_from]] as const) {
+      if (want === undefined) continue;
+      assert.equal(a.services, BigInt(want.services));
+      assert.equal(ipToString(a.ip), want.host);
+      assert.equal(a.port, want.port);
+      assert.equal(a.timestamp, undefined);
     }
-  },
-});
+    assert.equal(bytesToHex(encodeWith(versionCodec, m)), bytesToHex(payload));
+  }
+}));

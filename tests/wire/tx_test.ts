@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
+import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { txCodec } from "../../wire/msg_tx.ts";
 import {
@@ -13,45 +13,8 @@ import {
   txWeight,
   wtxid,
 } from "../../wire/tx.ts";
-
-const DATA = new URL("../../../shared/data/", import.meta.url);
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(DATA).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-})();
-const NO_DATA = "the shared data folder (../shared/data) is absent";
-
-function dataStep(name: string, fn: () => void): Deno.TestStepDefinition {
-  return { name: HAS_DATA ? name : `${name} (skipped: ${NO_DATA})`, ignore: !HAS_DATA, fn };
-}
-
-interface Vector {
-  command: string;
-  frame: string;
-  witness: boolean;
-  fields: Record<string, unknown>;
-}
-
-function vectors(command: string): Vector[] {
-  const out: Vector[] = [];
-  for (const name of ["core_messages.jsonl", "pybitcoinlib_messages.jsonl"]) {
-    const text = Deno.readTextFileSync(new URL(`vectors/${name}`, DATA));
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const v = JSON.parse(line) as Vector;
-      if (v.command === command) out.push(v);
-    }
-  }
-  return out;
-}
-
-function isCode(code: MessageErrorCode) {
-  return (e: unknown) => e instanceof MessageError && e.code === code;
-}
+import { isMessageError } from "../_util/assert_code.ts";
+import { dataStep, readShared, vectorsFor } from "../_util/shared_data.ts";
 
 // Legacy: version 1, one input (prevout 0x11.., index 1, script 51 52, sequence ffffffff), one
 // output of 50 BTC paying OP_TRUE, lock time 0.
@@ -155,10 +118,10 @@ Deno.test("tx", async (t) => {
   await t.step("rejects a witness flag other than 0x01", () => {
     const bytes = hexToBytes(WITNESS_HEX);
     bytes[5] = 0x02;
-    assert.throws(() => decodeTx(bytes), isCode("invalid-value"));
+    assert.throws(() => decodeTx(bytes), isMessageError("invalid-value"));
     assert.throws(
       () => decodeTx(hexToBytes("01000000" + "00" + "00" + "00000000")),
-      isCode("invalid-value"),
+      isMessageError("invalid-value"),
     );
   });
 
@@ -178,10 +141,14 @@ Deno.test("tx", async (t) => {
     for (const hex of [LEGACY_HEX, WITNESS_HEX]) {
       const bytes = hexToBytes(hex);
       for (let n = 0; n < bytes.length; n++) {
-        assert.throws(() => decodeTx(bytes.subarray(0, n)), isCode("truncated"), `length ${n}`);
+        assert.throws(
+          () => decodeTx(bytes.subarray(0, n)),
+          isMessageError("truncated"),
+          `length ${n}`,
+        );
         assert.throws(
           () => decodeWith(txCodec, bytes.subarray(0, n)),
-          (e: unknown) => e instanceof MessageError && e.code === "truncated" && e.command === "tx",
+          isMessageError("truncated", "tx"),
         );
       }
     }
@@ -189,11 +156,14 @@ Deno.test("tx", async (t) => {
 
   await t.step("checks counts and lengths before allocating", () => {
     // 131,072 inputs exceed the 97,560 that fit in 4,000,000 bytes.
-    assert.throws(() => decodeTx(hexToBytes("01000000" + "fe00000200")), isCode("limit-exceeded"));
+    assert.throws(
+      () => decodeTx(hexToBytes("01000000" + "fe00000200")),
+      isMessageError("limit-exceeded"),
+    );
     // 100 inputs cannot fit in what remains.
     assert.throws(
       () => decodeTx(hexToBytes("01000000" + "64" + "00".repeat(100))),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
     // 300,000 outputs fit the limit but not the bytes.
     assert.throws(
@@ -201,17 +171,17 @@ Deno.test("tx", async (t) => {
         decodeTx(hexToBytes("01000000" + "00" + "fee0930400" + "00".repeat(20)), {
           witness: false,
         }),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
     const input = "11".repeat(32) + "00000000";
     // A script longer than 4,000,000 bytes, and one longer than what remains.
     assert.throws(
       () => decodeTx(hexToBytes("01000000" + "01" + input + "fe01093d00" + "00".repeat(40))),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     assert.throws(
       () => decodeTx(hexToBytes("01000000" + "01" + input + "50" + "00".repeat(40))),
-      isCode("truncated"),
+      isMessageError("truncated"),
     );
     // 4,000,001 witness items.
     assert.throws(
@@ -220,7 +190,7 @@ Deno.test("tx", async (t) => {
           "01000000" + "0001" + "01" + input + "00" + "ffffffff" + "00" + "fe01093d00" +
             "00".repeat(8),
         )),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // A witness item longer than 4,000,000 bytes.
     assert.throws(
@@ -229,20 +199,20 @@ Deno.test("tx", async (t) => {
           "01000000" + "0001" + "01" + input + "00" + "ffffffff" + "00" + "01" + "fe01093d00" +
             "00".repeat(8),
         )),
-      isCode("limit-exceeded"),
+      isMessageError("limit-exceeded"),
     );
     // Non-canonical input count.
     assert.throws(
       () => decodeTx(hexToBytes("01000000" + "fd0100" + input + "00ffffffff" + "00" + "00000000")),
-      isCode("non-canonical-varint"),
+      isMessageError("non-canonical-varint"),
     );
   });
 
   await t.step("rejects trailing bytes", () => {
-    assert.throws(() => decodeTx(hexToBytes(LEGACY_HEX + "00")), isCode("trailing-bytes"));
+    assert.throws(() => decodeTx(hexToBytes(LEGACY_HEX + "00")), isMessageError("trailing-bytes"));
     assert.throws(
       () => decodeWith(txCodec, hexToBytes(LEGACY_HEX + "00")),
-      isCode("trailing-bytes"),
+      isMessageError("trailing-bytes"),
     );
   });
 
@@ -272,7 +242,7 @@ Deno.test("tx", async (t) => {
   });
 
   await t.step(dataStep("decodes the 1 MB mainnet transaction", () => {
-    const bytes = Deno.readFileSync(new URL("megatx.bin", DATA));
+    const bytes = readShared("megatx.bin");
     const tx = decodeTx(bytes);
     assert.equal(tx.inputs.length, 5569);
     assert.equal(
@@ -289,7 +259,7 @@ Deno.test("tx", async (t) => {
   }));
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
-    const lines = vectors("tx");
+    const lines = vectorsFor("tx");
     assert.ok(lines.length >= 20);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
