@@ -154,7 +154,9 @@ export function encodeMessageResolved(message: Message, opts: ResolvedWireOption
   if (codec === undefined) {
     throw new TypeError(`Cannot encode message: unknown command "${message.command}"`);
   }
-  const w = new ByteWriter(256, MESSAGE_HEADER_SIZE);
+  // Small frames fit a writer sized from the command's maximum, so they are allocated once.
+  const max = codec.maxPayloadLength(opts.ctx.protocolVersion);
+  const w = new ByteWriter(MESSAGE_HEADER_SIZE + Math.min(max, 1000), MESSAGE_HEADER_SIZE);
   const length = encodeInto(codec, message, w, opts.ctx);
   if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
     throw new RangeError(
