@@ -37,7 +37,7 @@ export class ByteReader {
       throw new MessageError(
         "truncated",
         `Cannot decode "${this.command}": ${field} needs ${n} bytes at offset ${this.pos}, ${
-          this.end - this.pos
+          Math.max(0, this.end - this.pos)
         } remain`,
         this.command,
       );
