@@ -93,6 +93,59 @@ function hashRange(data: Uint8Array, start: number, end: number): void {
   }
 }
 
+/**
+ * SHA-256 of the concatenation of `data[ranges[0], ranges[1])`, `data[ranges[2], ranges[3])`...
+ * into `H`, without concatenating: how a witness transaction's txid skips its marker, flag and
+ * witness bytes.
+ */
+function hashRanges(data: Uint8Array, ranges: readonly number[]): void {
+  resetState();
+  let fill = 0;
+  let length = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    let p = ranges[r];
+    const end = ranges[r + 1];
+    length += end - p;
+    while (p < end) {
+      if (fill === 0 && end - p >= 64) {
+        loadBlock(data, p);
+        compress();
+        p += 64;
+        continue;
+      }
+      const take = Math.min(64 - fill, end - p);
+      for (let i = 0; i < take; i++) TAIL[fill + i] = data[p + i];
+      fill += take;
+      p += take;
+      if (fill === 64) {
+        loadBlock(TAIL, 0);
+        compress();
+        fill = 0;
+      }
+    }
+  }
+  TAIL[fill] = 0x80;
+  if (fill >= 56) {
+    TAIL.fill(0, fill + 1, 64);
+    loadBlock(TAIL, 0);
+    compress();
+    TAIL.fill(0, 0, 56);
+  } else {
+    TAIL.fill(0, fill + 1, 56);
+  }
+  const bits = length * 8;
+  TAIL[56] = 0;
+  TAIL[57] = 0;
+  TAIL[58] = 0;
+  TAIL[59] = Math.floor(bits / 0x100000000) & 0xff;
+  TAIL[60] = bits >>> 24;
+  TAIL[61] = bits >>> 16;
+  TAIL[62] = bits >>> 8;
+  TAIL[63] = bits;
+  loadBlock(TAIL, 0);
+  compress();
+}
+
 /** SHA-256 of the 32-byte digest now in `H`, left in `H` (the second round of dSHA-256). */
 function rehashState(): void {
   for (let i = 0; i < 8; i++) W[i] = H[i];
@@ -135,6 +188,13 @@ export function sha256Small(data: Uint8Array, start = 0, end = data.length): Uin
 /** Double SHA-256 of `data[start, end)` in JavaScript. */
 export function doubleSha256Small(data: Uint8Array, start = 0, end = data.length): Uint8Array {
   hashRange(data, start, end);
+  rehashState();
+  return writeState(new Uint8Array(32));
+}
+
+/** Double SHA-256 of the concatenated ranges `[start, end, start, end...]` of `data`. */
+export function doubleSha256SmallRanges(data: Uint8Array, ranges: readonly number[]): Uint8Array {
+  hashRanges(data, ranges);
   rehashState();
   return writeState(new Uint8Array(32));
 }

@@ -10,7 +10,7 @@
 // serializing again; only a transaction the caller built goes through `_tx_write.ts`.
 import { ByteReader } from "./_reader.ts";
 import { ByteWriter } from "./_writer.ts";
-import { doubleSha256Small, SMALL_INPUT_MAX } from "./_sha256.ts";
+import { doubleSha256Small, doubleSha256SmallRanges, SMALL_INPUT_MAX } from "./_sha256.ts";
 import { buildTx } from "./_tx_build.ts";
 import { LazyTx } from "./_tx_lazy.ts";
 import { scannedWitnessStart, scanTx } from "./_tx_scan.ts";
@@ -345,6 +345,18 @@ export function txid(tx: Tx): Uint8Array {
   }
   const { bytes, start, end, witnessStart } = src;
   if (witnessStart < 0) return hashRange(bytes, start, end);
+  // The legacy serialization: version, then inputs and outputs (after the marker and flag),
+  // then the lock time (after the witness section).
+  if (4 + (witnessStart - start - 6) + 4 <= SMALL_INPUT_MAX) {
+    return doubleSha256SmallRanges(bytes, [
+      start,
+      start + 4,
+      start + 6,
+      witnessStart,
+      end - 4,
+      end,
+    ]);
+  }
   return doubleSha256Parts([
     bytes.subarray(start, start + 4),
     bytes.subarray(start + 6, witnessStart),

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import {
   checksumSmall,
   doubleSha256Small,
+  doubleSha256SmallRanges,
   sha256OfDigest,
   sha256Small,
 } from "../../wire/_sha256.ts";
@@ -75,6 +76,40 @@ Deno.test("sha256: property: random inputs and split points agree with node:cryp
     }),
     { numRuns: 300 },
   );
+});
+
+Deno.test("sha256: property: hashing byte ranges equals hashing their concatenation", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 700 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 5 }),
+      (data, picks) => {
+        const ranges: number[] = [];
+        const parts: Uint8Array[] = [];
+        for (const [a, b] of picks) {
+          const from = data.length === 0 ? 0 : a % (data.length + 1);
+          const to = from + (data.length - from === 0 ? 0 : b % (data.length - from + 1));
+          ranges.push(from, to);
+          parts.push(data.subarray(from, to));
+        }
+        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          joined.set(p, at);
+          at += p.length;
+        }
+        assert.deepEqual(doubleSha256SmallRanges(data, ranges), nodeDsha(joined));
+      },
+    ),
+    { numRuns: 500 },
+  );
+  // Every total length around the one- and two-block padding boundaries, split in three.
+  const data = crypto.getRandomValues(new Uint8Array(300));
+  for (let n = 0; n < 200; n++) {
+    const a = Math.floor(n / 3), b = Math.floor((2 * n) / 3);
+    const want = nodeDsha(data.subarray(0, n));
+    assert.deepEqual(doubleSha256SmallRanges(data, [0, a, a, b, b, n]), want, `length ${n}`);
+  }
 });
 
 Deno.test("hex helpers", async (t) => {
