@@ -1,7 +1,7 @@
 // v1 message framing: a 24-byte header (magic, command, length, checksum) then the payload.
 // Header checks run in btcd's order, and all of them before any payload is buffered.
 import type { CodecContext } from "./_codec.ts";
-import { decodeWith, encodeInto } from "./_payload.ts";
+import { decodeWith, encodeInto, encodeWith } from "./_payload.ts";
 import { ByteWriter } from "./_writer.ts";
 import { MessageError } from "./errors.ts";
 import { checksum } from "./hash.ts";
@@ -283,8 +283,11 @@ export function verifyChecksum(
  * ```
  */
 export function encodePayload(message: Message, options: WireOptions = {}): Uint8Array {
-  const full = encodeMessage(message, options);
-  return full.subarray(MESSAGE_HEADER_SIZE);
+  const codec = codecFor(message.command);
+  if (codec === undefined) {
+    throw new TypeError(`Cannot encode message: unknown command "${message.command}"`);
+  }
+  return encodeWith(codec, message, resolveWireOptions(options).ctx);
 }
 
 /**
