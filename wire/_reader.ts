@@ -196,4 +196,6 @@ export class ByteReader {
   }
 }
 
-const TEXT_DECODER = new TextDecoder("utf-8", { fatal: false });
+// `ignoreBOM`: a leading U+FEFF is text like any other (Bitcoin Core keeps the raw bytes); the
+// default would strip it, so such a user agent or reject reason would not re-encode as it came.
+const TEXT_DECODER = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
