@@ -1,7 +1,7 @@
 // `getcfheaders` (BIP 157): requests the filter hashes of a range of blocks (at most 2,000), plus
 // the filter header before the range, so a client can verify the headers chain.
 import type { MessageCodec } from "./_codec.ts";
-import { checkHash, checkUint } from "./_fields.ts";
+import { cfRangeCodec } from "./_cf_range.ts";
 
 /**
  * `getcfheaders` (BIP 157): asks for a `cfheaders` covering `startHeight` to `stopHash`.
@@ -31,23 +31,4 @@ export interface GetCFHeadersMessage {
 }
 
 /** Codec for `getcfheaders`. */
-export const getCFHeadersCodec: MessageCodec<GetCFHeadersMessage> = {
-  command: "getcfheaders",
-  encode(w, m) {
-    checkUint("getcfheaders", "filterType", m.filterType, 0xff);
-    checkUint("getcfheaders", "startHeight", m.startHeight, 0xffffffff);
-    checkHash("getcfheaders", "stopHash", m.stopHash);
-    w.u8(m.filterType);
-    w.u32le(m.startHeight);
-    w.bytesRaw(m.stopHash);
-  },
-  decode(r) {
-    const filterType = r.u8("filterType");
-    const startHeight = r.u32le("startHeight");
-    const stopHash = r.hash("stopHash");
-    return { command: "getcfheaders", filterType, startHeight, stopHash };
-  },
-  maxPayloadLength() {
-    return 1 + 4 + 32;
-  },
-};
+export const getCFHeadersCodec: MessageCodec<GetCFHeadersMessage> = cfRangeCodec("getcfheaders");

@@ -2,7 +2,7 @@
 // to a stop hash. The range (at most 1,000 blocks, `MAX_GET_CFILTERS_REQ_RANGE`) can only be
 // checked against the chain, so it is the handler's job, not the codec's.
 import type { MessageCodec } from "./_codec.ts";
-import { checkHash, checkUint } from "./_fields.ts";
+import { cfRangeCodec } from "./_cf_range.ts";
 
 /**
  * `getcfilters` (BIP 157): asks for one `cfilter` per block from `startHeight` to `stopHash`.
@@ -32,23 +32,4 @@ export interface GetCFiltersMessage {
 }
 
 /** Codec for `getcfilters`. */
-export const getCFiltersCodec: MessageCodec<GetCFiltersMessage> = {
-  command: "getcfilters",
-  encode(w, m) {
-    checkUint("getcfilters", "filterType", m.filterType, 0xff);
-    checkUint("getcfilters", "startHeight", m.startHeight, 0xffffffff);
-    checkHash("getcfilters", "stopHash", m.stopHash);
-    w.u8(m.filterType);
-    w.u32le(m.startHeight);
-    w.bytesRaw(m.stopHash);
-  },
-  decode(r) {
-    const filterType = r.u8("filterType");
-    const startHeight = r.u32le("startHeight");
-    const stopHash = r.hash("stopHash");
-    return { command: "getcfilters", filterType, startHeight, stopHash };
-  },
-  maxPayloadLength() {
-    return 1 + 4 + 32;
-  },
-};
+export const getCFiltersCodec: MessageCodec<GetCFiltersMessage> = cfRangeCodec("getcfilters");
