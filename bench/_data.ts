@@ -1,5 +1,6 @@
 // Inputs shared by the benchmarks: real mainnet blocks from ../shared/data when present.
 import { HAVE_SHARED_DATA, readShared } from "../tests/_util/shared_data.ts";
+import type { Tx } from "../wire/tx.ts";
 
 export { HAVE_SHARED_DATA };
 
@@ -37,4 +38,16 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** Reads every field of a transaction, so that a lazy one is fully built. */
+export function touchTx(tx: Tx): number {
+  let n = tx.version + tx.lockTime;
+  for (const i of tx.inputs) {
+    n += i.previousOutput.hash.length + i.previousOutput.index + i.signatureScript.length +
+      i.sequence + i.witness.length;
+    for (const w of i.witness) n += w.length;
+  }
+  for (const o of tx.outputs) n += o.pkScript.length + Number(o.value & 1n);
+  return n;
 }

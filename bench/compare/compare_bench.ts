@@ -41,10 +41,10 @@ import {
   InvType,
   type Message,
   MessageDecoderStream,
-  type Tx,
 } from "../../wire/mod.ts";
 import { HAVE_SHARED_DATA, readShared } from "../../tests/_util/shared_data.ts";
 import { benchThroughput } from "../_throughput.ts";
+import { touchTx } from "../_data.ts";
 
 // The parts of bcoin used here (it ships no types).
 interface BcoinParser {
@@ -203,18 +203,6 @@ benchThroughput(
 /** Where the field reads go, so that no optimizer can drop them. */
 let sink = 0;
 
-/** Reads every field of one of our transactions (building a lazy one completely). */
-function touchOurs(tx: Tx): number {
-  let n = tx.version + tx.lockTime;
-  for (const i of tx.inputs) {
-    n += i.previousOutput.hash.length + i.previousOutput.index + i.signatureScript.length +
-      i.sequence + i.witness.length;
-    for (const w of i.witness) n += w.length;
-  }
-  for (const o of tx.outputs) n += o.pkScript.length + Number(o.value & 1n);
-  return n;
-}
-
 /** The same fields of a bcoin transaction (already fully built by its decoder). */
 function touchBcoin(tx: BcoinTx): number {
   let n = tx.version + tx.locktime;
@@ -281,7 +269,7 @@ if (!HAVE_SHARED_DATA) {
     `decodeTx on each tx's bytes, then every field (${count} txs)`,
     txOptions,
     () => {
-      for (const b of txBytes) sink += touchOurs(decodeTx(b));
+      for (const b of txBytes) sink += touchTx(decodeTx(b));
     },
   );
 
@@ -297,7 +285,7 @@ if (!HAVE_SHARED_DATA) {
     `decodeBlock, then every field of every tx (${count} txs, 1.2 MB)`,
     blockOptions,
     () => {
-      for (const tx of decodeBlock(block).transactions) sink += touchOurs(tx);
+      for (const tx of decodeBlock(block).transactions) sink += touchTx(tx);
     },
   );
 }
