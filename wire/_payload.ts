@@ -3,7 +3,6 @@
 import type { CodecContext, MessageCodec } from "./_codec.ts";
 import { ByteReader } from "./_reader.ts";
 import { ByteWriter } from "./_writer.ts";
-import { MessageError } from "./errors.ts";
 import { PROTOCOL_VERSION } from "./protocol.ts";
 
 /** Defaults: protocol 70016, witness encoding. */
@@ -20,15 +19,7 @@ export function decodeWith<M extends { readonly command: string }>(
 ): M {
   const r = new ByteReader(payload, codec.command, start, end, view);
   const message = codec.decode(r, ctx);
-  if (r.pos !== end) {
-    throw new MessageError(
-      "trailing-bytes",
-      `Cannot decode "${codec.command}": ${end - r.pos} trailing bytes after a ${
-        r.pos - start
-      }-byte message`,
-      codec.command,
-    );
-  }
+  r.expectEnd();
   return message;
 }
 

@@ -8,6 +8,8 @@ export class ByteReader {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   pos: number;
+  /** Where the message starts (for error messages). */
+  readonly start: number;
   readonly end: number;
   /** Command being decoded, for error messages. */
   readonly command: string;
@@ -23,6 +25,7 @@ export class ByteReader {
     // A caller decoding many frames from one chunk passes that chunk's view.
     this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
+    this.start = start;
     this.end = end;
     this.command = command;
   }
@@ -39,6 +42,19 @@ export class ByteReader {
         `Cannot decode "${this.command}": ${field} needs ${n} bytes at offset ${this.pos}, ${
           Math.max(0, this.end - this.pos)
         } remain`,
+        this.command,
+      );
+    }
+  }
+
+  /** Throws `trailing-bytes` unless the whole message was read. */
+  expectEnd(): void {
+    if (this.pos !== this.end) {
+      throw new MessageError(
+        "trailing-bytes",
+        `Cannot decode "${this.command}": ${this.end - this.pos} trailing bytes after a ${
+          this.pos - this.start
+        }-byte message`,
         this.command,
       );
     }

@@ -7,7 +7,6 @@ import { ByteReader } from "./_reader.ts";
 import { ByteWriter } from "./_writer.ts";
 import { doubleSha256Small } from "./_sha256.ts";
 import { type BlockHeader, readBlockHeader, writeBlockHeader } from "./block_header.ts";
-import { MessageError } from "./errors.ts";
 import { MAX_BLOCK_PAYLOAD } from "./protocol.ts";
 import {
   MIN_TX_SIZE,
@@ -152,13 +151,7 @@ export function writeBlock(w: ByteWriter, block: Block, witness: boolean, comman
 export function decodeBlock(bytes: Uint8Array, options: TxEncodingOptions = {}): Block {
   const r = new ByteReader(bytes, "block");
   const block = readBlock(r, options.witness !== false);
-  if (r.pos !== bytes.length) {
-    throw new MessageError(
-      "trailing-bytes",
-      `Cannot decode "block": ${bytes.length - r.pos} trailing bytes after a ${r.pos}-byte message`,
-      "block",
-    );
-  }
+  r.expectEnd();
   return block;
 }
 

@@ -41,10 +41,15 @@ export function sha256(data: Uint8Array): Uint8Array {
  * ```
  */
 export function doubleSha256(data: Uint8Array): Uint8Array {
-  if (data.length <= SMALL_INPUT_MAX) return doubleSha256Small(data);
+  return doubleSha256Range(data, 0, data.length);
+}
+
+/** Double SHA-256 of `data[start, end)`; no view is made for short ranges. */
+export function doubleSha256Range(data: Uint8Array, start: number, end: number): Uint8Array {
+  if (end - start <= SMALL_INPUT_MAX) return doubleSha256Small(data, start, end);
   // Native for the long first round; the 32-byte second round is cheaper in JavaScript
   // than another node:crypto call.
-  return sha256OfDigest(createHash("sha256").update(data).digest());
+  return sha256OfDigest(createHash("sha256").update(data.subarray(start, end)).digest());
 }
 
 /**

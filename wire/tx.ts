@@ -10,14 +10,13 @@
 // serializing again; only a transaction the caller built goes through `_tx_write.ts`.
 import { ByteReader } from "./_reader.ts";
 import { ByteWriter } from "./_writer.ts";
-import { doubleSha256Small, doubleSha256SmallRanges, SMALL_INPUT_MAX } from "./_sha256.ts";
+import { doubleSha256SmallRanges, SMALL_INPUT_MAX } from "./_sha256.ts";
 import { buildTx } from "./_tx_build.ts";
 import { LazyTx } from "./_tx_lazy.ts";
 import { scannedWitnessStart, scanTx } from "./_tx_scan.ts";
 import { sourceOf, TxSource } from "./_tx_source.ts";
 import { copyRange, writeTxFields } from "./_tx_write.ts";
-import { MessageError } from "./errors.ts";
-import { doubleSha256, doubleSha256Parts } from "./hash.ts";
+import { doubleSha256Parts, doubleSha256Range } from "./hash.ts";
 import type { OutPoint } from "./outpoint.ts";
 
 export {
@@ -165,13 +164,7 @@ export function readLazyTx(r: ByteReader, witness: boolean): Tx {
 export function decodeTx(bytes: Uint8Array, options: TxEncodingOptions = {}): Tx {
   const r = new ByteReader(bytes, "tx");
   const tx = readTx(r, options.witness !== false);
-  if (r.pos !== bytes.length) {
-    throw new MessageError(
-      "trailing-bytes",
-      `Cannot decode "tx": ${bytes.length - r.pos} trailing bytes after a ${r.pos}-byte message`,
-      "tx",
-    );
-  }
+  r.expectEnd();
   return tx;
 }
 
@@ -318,12 +311,6 @@ export function txWeight(tx: Tx): number {
   return serializeSize(tx, { witness: false }) * 3 + serializeSize(tx);
 }
 
-function hashRange(b: Uint8Array, from: number, to: number): Uint8Array {
-  return to - from <= SMALL_INPUT_MAX
-    ? doubleSha256Small(b, from, to)
-    : doubleSha256(b.subarray(from, to));
-}
-
 /**
  * The txid: the double SHA-256 of the legacy serialization (no witness data). A decoded,
  * unchanged transaction hashes its original bytes.
@@ -341,10 +328,10 @@ export function txid(tx: Tx): Uint8Array {
   const src = sourceOf(tx);
   if (src === undefined) {
     const bytes = encodeTx(tx, { witness: false });
-    return hashRange(bytes, 0, bytes.length);
+    return doubleSha256Range(bytes, 0, bytes.length);
   }
   const { bytes, start, end, witnessStart } = src;
-  if (witnessStart < 0) return hashRange(bytes, start, end);
+  if (witnessStart < 0) return doubleSha256Range(bytes, start, end);
   // The legacy serialization: version, then inputs and outputs (after the marker and flag),
   // then the lock time (after the witness section).
   if (4 + (witnessStart - start - 6) + 4 <= SMALL_INPUT_MAX) {
@@ -382,7 +369,7 @@ export function wtxid(tx: Tx): Uint8Array {
   const src = sourceOf(tx);
   if (src === undefined) {
     const bytes = encodeTx(tx);
-    return hashRange(bytes, 0, bytes.length);
+    return doubleSha256Range(bytes, 0, bytes.length);
   }
-  return hashRange(src.bytes, src.start, src.end);
+  return doubleSha256Range(src.bytes, src.start, src.end);
 }
