@@ -9,8 +9,8 @@ import { compress as compressBlock } from "./_sha256_compress.ts";
 const W = new Int32Array(16);
 /** Running state: eight words. */
 const H = new Int32Array(8);
-/** Tail block(s) with padding. */
-const TAIL = new Uint8Array(128);
+/** The last, partial block being padded. */
+const TAIL = new Uint8Array(64);
 
 /** Largest input hashed here rather than by node:crypto (measured break-even is ~1 KB). */
 export const SMALL_INPUT_MAX = 512;
@@ -53,6 +53,34 @@ function resetState(): void {
   H[7] = 0x5be0cd19;
 }
 
+/**
+ * Pads the last `fill` (< 64) bytes of an input of `length` bytes, already in `TAIL`, and
+ * compresses the final block or two.
+ */
+function finishTail(fill: number, length: number): void {
+  TAIL[fill] = 0x80;
+  if (fill >= 56) {
+    TAIL.fill(0, fill + 1, 64);
+    loadBlock(TAIL, 0);
+    compress();
+    TAIL.fill(0, 0, 56);
+  } else {
+    TAIL.fill(0, fill + 1, 56);
+  }
+  // The bit length, big-endian in 64 bits; inputs here are far below 2^40 bits.
+  const bits = length * 8;
+  TAIL[56] = 0;
+  TAIL[57] = 0;
+  TAIL[58] = 0;
+  TAIL[59] = Math.floor(bits / 0x100000000) & 0xff;
+  TAIL[60] = bits >>> 24;
+  TAIL[61] = bits >>> 16;
+  TAIL[62] = bits >>> 8;
+  TAIL[63] = bits;
+  loadBlock(TAIL, 0);
+  compress();
+}
+
 /** SHA-256 of `data[start, end)` into `H` (as big-endian words). */
 function hashRange(data: Uint8Array, start: number, end: number): void {
   resetState();
@@ -71,26 +99,7 @@ function hashRange(data: Uint8Array, start: number, end: number): void {
   }
   const rest = end - p;
   for (let i = 0; i < rest; i++) TAIL[i] = data[p + i];
-  TAIL[rest] = 0x80;
-  const blocks = rest < 56 ? 1 : 2;
-  const last = blocks * 64;
-  TAIL.fill(0, rest + 1, last - 8);
-  // Bit length: inputs here are far below 2^32 bits, so the high word is 0.
-  const bits = length * 8;
-  TAIL[last - 8] = 0;
-  TAIL[last - 7] = 0;
-  TAIL[last - 6] = 0;
-  TAIL[last - 5] = Math.floor(bits / 0x100000000) & 0xff;
-  TAIL[last - 4] = bits >>> 24;
-  TAIL[last - 3] = bits >>> 16;
-  TAIL[last - 2] = bits >>> 8;
-  TAIL[last - 1] = bits;
-  loadBlock(TAIL, 0);
-  compress();
-  if (blocks === 2) {
-    loadBlock(TAIL, 64);
-    compress();
-  }
+  finishTail(rest, length);
 }
 
 /**
@@ -124,26 +133,7 @@ function hashRanges(data: Uint8Array, ranges: readonly number[]): void {
       }
     }
   }
-  TAIL[fill] = 0x80;
-  if (fill >= 56) {
-    TAIL.fill(0, fill + 1, 64);
-    loadBlock(TAIL, 0);
-    compress();
-    TAIL.fill(0, 0, 56);
-  } else {
-    TAIL.fill(0, fill + 1, 56);
-  }
-  const bits = length * 8;
-  TAIL[56] = 0;
-  TAIL[57] = 0;
-  TAIL[58] = 0;
-  TAIL[59] = Math.floor(bits / 0x100000000) & 0xff;
-  TAIL[60] = bits >>> 24;
-  TAIL[61] = bits >>> 16;
-  TAIL[62] = bits >>> 8;
-  TAIL[63] = bits;
-  loadBlock(TAIL, 0);
-  compress();
+  finishTail(fill, length);
 }
 
 /** SHA-256 of the 32-byte digest now in `H`, left in `H` (the second round of dSHA-256). */
