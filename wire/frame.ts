@@ -148,12 +148,18 @@ export function encodeMessage(message: Message, options: WireOptions = {}): Uint
   return encodeMessageResolved(message, resolveWireOptions(options));
 }
 
-/** `encodeMessage` with options already resolved (the encoder stream's path). */
-export function encodeMessageResolved(message: Message, opts: ResolvedWireOptions): Uint8Array {
+/** The codec for a message the caller built; an unknown command is a caller's bug. */
+function encoderFor(message: Message): NonNullable<ReturnType<typeof codecFor>> {
   const codec = codecFor(message.command);
   if (codec === undefined) {
     throw new TypeError(`Cannot encode message: unknown command "${message.command}"`);
   }
+  return codec;
+}
+
+/** `encodeMessage` with options already resolved (the encoder stream's path). */
+export function encodeMessageResolved(message: Message, opts: ResolvedWireOptions): Uint8Array {
+  const codec = encoderFor(message);
   // Small frames fit a writer sized from the command's maximum, so they are allocated once.
   const max = codec.maxPayloadLength(opts.ctx.protocolVersion);
   const w = new ByteWriter(MESSAGE_HEADER_SIZE + Math.min(max, 1000), MESSAGE_HEADER_SIZE);
@@ -283,10 +289,7 @@ export function verifyChecksum(
  * ```
  */
 export function encodePayload(message: Message, options: WireOptions = {}): Uint8Array {
-  const codec = codecFor(message.command);
-  if (codec === undefined) {
-    throw new TypeError(`Cannot encode message: unknown command "${message.command}"`);
-  }
+  const codec = encoderFor(message);
   return encodeWith(codec, message, resolveWireOptions(options).ctx);
 }
 
