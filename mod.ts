@@ -18,3 +18,4 @@
  * @module
  */
 export * from "./wire/mod.ts";
+export * from "./peer/mod.ts";

@@ -1,0 +1,63 @@
+// Time, injectable: every timer of a peer (negotiation, idle, stall tick, ping, trickle) and of
+// the address manager (periodic save) goes through a Clock, so tests drive time with a
+// FakeClock and never sleep.
+
+/** A scheduled callback; `cancel()` is idempotent. */
+export interface Timer {
+  /** Stops the timer; calling it again, or after the timer fired, does nothing. */
+  cancel(): void;
+}
+
+/**
+ * The source of time and timers.
+ *
+ * @example
+ * ```ts
+ * import { type Clock, SYSTEM_CLOCK } from "@btcstream/p2p/peer";
+ * const clock: Clock = SYSTEM_CLOCK;
+ * const timer = clock.setTimeout(() => console.log("never"), 1000);
+ * timer.cancel();
+ * console.log(clock.now() > 0); // true
+ * ```
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Calls `callback` once, after `delayMs`.
+   *
+   * @param callback What to run.
+   * @param delayMs The delay in milliseconds.
+   * @returns A handle that cancels it.
+   */
+  setTimeout(callback: () => void, delayMs: number): Timer;
+  /**
+   * Calls `callback` every `intervalMs` until cancelled.
+   *
+   * @param callback What to run.
+   * @param intervalMs The period in milliseconds.
+   * @returns A handle that cancels it.
+   */
+  setInterval(callback: () => void, intervalMs: number): Timer;
+}
+
+/**
+ * The real clock: `Date.now()` and the runtime's timers.
+ *
+ * @example
+ * ```ts
+ * import { SYSTEM_CLOCK } from "@btcstream/p2p/peer";
+ * console.log(Math.abs(SYSTEM_CLOCK.now() - Date.now()) < 1000); // true
+ * ```
+ */
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, delayMs) {
+    const id = setTimeout(callback, delayMs);
+    return { cancel: () => clearTimeout(id) };
+  },
+  setInterval(callback, intervalMs) {
+    const id = setInterval(callback, intervalMs);
+    return { cancel: () => clearInterval(id) };
+  },
+};
