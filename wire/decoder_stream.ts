@@ -47,6 +47,8 @@ export interface MessageDecoderStreamOptions extends WireOptions {
  * ```
  */
 export class MessageDecoderStream extends TransformStream<Uint8Array, Message | UnknownMessage> {
+  readonly #decoder: FrameDecoder;
+
   /**
    * Creates a decoder.
    *
@@ -63,6 +65,24 @@ export class MessageDecoderStream extends TransformStream<Uint8Array, Message | 
         decoder.finish();
       },
     });
+    this.#decoder = decoder;
+  }
+
+  /**
+   * Changes the protocol version that gates optional fields, for frames not decoded yet: a
+   * peer decodes at its own version until the handshake has negotiated a lower one.
+   *
+   * @param protocolVersion The negotiated protocol version.
+   *
+   * @example
+   * ```ts
+   * import { MessageDecoderStream } from "@btcstream/p2p/wire";
+   * const decoder = new MessageDecoderStream();
+   * decoder.setProtocolVersion(70015);
+   * ```
+   */
+  setProtocolVersion(protocolVersion: number): void {
+    this.#decoder.setProtocolVersion(protocolVersion);
   }
 }
 
@@ -71,7 +91,7 @@ type Sink = { enqueue(message: Message | UnknownMessage): void };
 /** The framing state machine behind {@linkcode MessageDecoderStream}; internal. */
 class FrameDecoder {
   readonly #magic: number;
-  readonly #ctx: CodecContext;
+  #ctx: CodecContext;
   readonly #onFrame: ((command: string, size: number) => void) | undefined;
   /** A header split across chunks. */
   readonly #headerBytes = new Uint8Array(MESSAGE_HEADER_SIZE);
@@ -88,6 +108,10 @@ class FrameDecoder {
     this.#magic = resolved.magic;
     this.#ctx = resolved.ctx;
     this.#onFrame = options.onFrame;
+  }
+
+  setProtocolVersion(protocolVersion: number): void {
+    this.#ctx = resolveWireOptions({ protocolVersion, witness: this.#ctx.witness }).ctx;
   }
 
   push(chunk: Uint8Array, out: Sink): void {

@@ -1,0 +1,167 @@
+// A peer's configuration, as btcd's `peer.Config`, with defaults applied in one place.
+import {
+  formatUserAgent,
+  type Network,
+  type NetworkName,
+  NETWORKS,
+  PROTOCOL_VERSION,
+  ServiceFlag,
+} from "../wire/mod.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { DEFAULT_SENT_NONCES, NEGOTIATE_TIMEOUT_MS, type SentNonces } from "./handshake.ts";
+import { DEFAULT_TRICKLE_INTERVAL_MS } from "./inventory_trickle.ts";
+import { IDLE_TIMEOUT_MS, PING_INTERVAL_MS } from "./keepalive.ts";
+import type { MessageListeners } from "./listeners.ts";
+import { STALL_RESPONSE_TIMEOUT_MS, STALL_TICK_INTERVAL_MS } from "./stall_detector.ts";
+
+/** This library's name and version, the first product in every user agent it sends. */
+export const LIBRARY_USER_AGENT = { name: "btcstream", version: "0.1.0" } as const;
+
+/**
+ * The default cap on bytes queued for one peer: four maximum-size blocks. Bitcoin Core's send
+ * buffer and dcrd's queue cap (40 MiB) bound the same thing; btcd does not.
+ */
+export const DEFAULT_SEND_QUEUE_CAP_BYTES = 16 * 1024 * 1024;
+
+/** The best block as `version` announces it. */
+export interface BestBlock {
+  /** Its hash, in wire order. */
+  readonly hash: Uint8Array;
+  /** Its height. */
+  readonly height: number;
+}
+
+/**
+ * A peer's configuration; every field is optional.
+ *
+ * @example
+ * ```ts
+ * import type { PeerConfig } from "@btcstream/p2p/peer";
+ * const config: PeerConfig = {
+ *   network: "regtest",
+ *   userAgentName: "crawler",
+ *   userAgentVersion: "1.0",
+ *   newestBlock: () => ({ hash: new Uint8Array(32), height: 0 }),
+ * };
+ * console.log(config.network); // "regtest"
+ * ```
+ */
+export interface PeerConfig {
+  /** The network (default `"mainnet"`). */
+  network?: NetworkName | Network;
+  /** Services we offer (default `NODE_WITNESS`: a client serving no blocks). */
+  services?: bigint;
+  /** Our protocol version (default 70016). */
+  protocolVersion?: number;
+  /** BIP 14 user agent: our product's name, appended after the library's own. */
+  userAgentName?: string;
+  /** Its version. */
+  userAgentVersion?: string;
+  /** Comments in parentheses after it. */
+  userAgentComments?: readonly string[];
+  /** Our best block, for `version.start_height` (default height 0). */
+  newestBlock?: () => BestBlock;
+  /** BIP 37: ask the peer not to relay transactions (default false). */
+  disableRelayTx?: boolean;
+  /** BIP 339: send `wtxidrelay` during the handshake (default true). */
+  wtxidRelay?: boolean;
+  /** The transaction announcement period (default 10 s). */
+  trickleIntervalMs?: number;
+  /** Accept a connection to ourselves (for tests; default false). */
+  allowSelfConnections?: boolean;
+  /**
+   * The nonces this node sent in `version`s, for self-connection detection; shared by the
+   * node's peers (default: one set per process).
+   */
+  sentNonces?: SentNonces;
+  /** Turn stall detection off (default false). */
+  disableStallDetection?: boolean;
+  /** Bytes queued for sending before the peer counts as too slow and is dropped. */
+  sendQueueCapBytes?: number;
+  /** Message listeners. */
+  listeners?: MessageListeners;
+  /** The clock every timer uses (default: the system clock). */
+  clock?: Clock;
+  /** The LogTape category of this peer's log lines (default `["btcstream", "peer"]`). */
+  logCategory?: readonly string[];
+  /** The handshake deadline (default 30 s). */
+  negotiateTimeoutMs?: number;
+  /** The idle timeout (default 5 min). */
+  idleTimeoutMs?: number;
+  /** The ping period (default 2 min). */
+  pingIntervalMs?: number;
+  /** The base stall deadline (default 30 s; 90 s for `getheaders`). */
+  stallResponseTimeoutMs?: number;
+  /** The stall check period (default 15 s). */
+  stallTickIntervalMs?: number;
+}
+
+/** A configuration with defaults applied. */
+export interface ResolvedPeerConfig {
+  readonly network: Network;
+  readonly services: bigint;
+  readonly protocolVersion: number;
+  readonly userAgent: string;
+  readonly newestBlock: () => BestBlock;
+  readonly disableRelayTx: boolean;
+  readonly wtxidRelay: boolean;
+  readonly trickleIntervalMs: number;
+  readonly allowSelfConnections: boolean;
+  readonly sentNonces: SentNonces;
+  readonly disableStallDetection: boolean;
+  readonly sendQueueCapBytes: number;
+  readonly listeners: MessageListeners;
+  readonly clock: Clock;
+  readonly logCategory: readonly string[];
+  readonly negotiateTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly stallResponseTimeoutMs: number;
+  readonly stallTickIntervalMs: number;
+}
+
+/** Applies the defaults; throws `TypeError`/`RangeError` for a configuration that cannot work. */
+export function resolvePeerConfig(config: PeerConfig): ResolvedPeerConfig {
+  const network = typeof config.network === "string"
+    ? NETWORKS[config.network]
+    : config.network ?? NETWORKS.mainnet;
+  if (network === undefined) throw new TypeError(`Unknown network "${config.network}"`);
+  const parts: { name: string; version: string; comments?: readonly string[] }[] = [
+    LIBRARY_USER_AGENT,
+  ];
+  if (config.userAgentName !== undefined) {
+    parts.push({
+      name: config.userAgentName,
+      version: config.userAgentVersion ?? "",
+      comments: config.userAgentComments,
+    });
+  }
+  const protocolVersion = config.protocolVersion ?? PROTOCOL_VERSION;
+  if (!Number.isInteger(protocolVersion) || protocolVersion < 1) {
+    throw new RangeError(`Invalid protocol version ${protocolVersion}`);
+  }
+  const cap = config.sendQueueCapBytes ?? DEFAULT_SEND_QUEUE_CAP_BYTES;
+  if (!(cap > 0)) throw new RangeError(`Invalid send queue cap ${cap}`);
+  return {
+    network,
+    services: config.services ?? ServiceFlag.WITNESS,
+    protocolVersion,
+    userAgent: formatUserAgent(parts),
+    newestBlock: config.newestBlock ?? (() => ({ hash: new Uint8Array(32), height: 0 })),
+    disableRelayTx: config.disableRelayTx ?? false,
+    wtxidRelay: config.wtxidRelay ?? true,
+    trickleIntervalMs: config.trickleIntervalMs ?? DEFAULT_TRICKLE_INTERVAL_MS,
+    allowSelfConnections: config.allowSelfConnections ?? false,
+    sentNonces: config.sentNonces ?? DEFAULT_SENT_NONCES,
+    disableStallDetection: config.disableStallDetection ?? false,
+    sendQueueCapBytes: cap,
+    listeners: config.listeners ?? {},
+    clock: config.clock ?? SYSTEM_CLOCK,
+    logCategory: config.logCategory ?? ["btcstream", "peer"],
+    negotiateTimeoutMs: config.negotiateTimeoutMs ?? NEGOTIATE_TIMEOUT_MS,
+    idleTimeoutMs: config.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    pingIntervalMs: config.pingIntervalMs ?? PING_INTERVAL_MS,
+    stallResponseTimeoutMs: config.stallResponseTimeoutMs ?? STALL_RESPONSE_TIMEOUT_MS,
+    stallTickIntervalMs: config.stallTickIntervalMs ?? STALL_TICK_INTERVAL_MS,
+  };
+}

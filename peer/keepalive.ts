@@ -1,0 +1,175 @@
+// Keeping a connection honest in both directions: a ping every two minutes (BIP 31), the
+// round-trip time of the pong that echoes its nonce, and a disconnect when nothing at all
+// has arrived for five minutes.
+import type { Message } from "../wire/mod.ts";
+import type { Clock, Timer } from "./clock.ts";
+import { tap } from "./tap.ts";
+
+/** How often a ping is sent (btcd's `pingInterval`). */
+export const PING_INTERVAL_MS = 2 * 60_000;
+/** How long without any message before a peer is dropped (btcd's `idleTimeout`). */
+export const IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/** Options for {@linkcode Keepalive}. */
+export interface KeepaliveOptions {
+  /** The clock that times pings and idleness. */
+  clock: Clock;
+  /** Sends a ping; called every `pingIntervalMs`, with a fresh random nonce. */
+  sendPing: (nonce: bigint) => void;
+  /** Called once when nothing was received for `idleTimeoutMs`. */
+  onIdle: () => void;
+  /** Ping period (default {@linkcode PING_INTERVAL_MS}). */
+  pingIntervalMs?: number;
+  /** Idle limit (default {@linkcode IDLE_TIMEOUT_MS}). */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Ping timer, pong round-trip times and the idle timeout of one peer.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, Keepalive } from "@btcstream/p2p/peer";
+ * const clock = new FakeClock();
+ * const keepalive = new Keepalive({
+ *   clock,
+ *   sendPing: (nonce) => keepalive.pingSent(nonce),
+ *   onIdle: () => console.log("idle"),
+ * });
+ * keepalive.start();
+ * await clock.tick(120_000); // a ping goes out
+ * await clock.tick(250);
+ * keepalive.received({ command: "pong", nonce: keepalive.lastPingNonce });
+ * console.log(keepalive.lastPingMicros); // 250000
+ * keepalive.stop();
+ * ```
+ */
+export class Keepalive {
+  readonly #clock: Clock;
+  readonly #sendPing: (nonce: bigint) => void;
+  readonly #onIdle: () => void;
+  readonly #pingIntervalMs: number;
+  readonly #idleTimeoutMs: number;
+  #pingTimer: Timer | undefined;
+  #idleTimer: Timer | undefined;
+  #lastReceived = 0;
+  #lastPingNonce = 0n;
+  #lastPingTime = 0;
+  #lastPingMicros = 0;
+  #stopped = false;
+
+  /**
+   * Creates a keepalive; no timer runs until {@linkcode Keepalive.start}.
+   *
+   * @param options Clock, callbacks and timings.
+   */
+  constructor(options: KeepaliveOptions) {
+    this.#clock = options.clock;
+    this.#sendPing = options.sendPing;
+    this.#onIdle = options.onIdle;
+    this.#pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  }
+
+  /** The nonce of the ping awaiting its pong, or 0n. */
+  get lastPingNonce(): bigint {
+    return this.#lastPingNonce;
+  }
+
+  /** When that ping was sent (ms since the epoch), or 0. */
+  get lastPingTime(): number {
+    return this.#lastPingTime;
+  }
+
+  /** The last measured round trip, in microseconds (0 until a pong matched). */
+  get lastPingMicros(): number {
+    return this.#lastPingMicros;
+  }
+
+  /** Starts the ping timer and the idle timer. */
+  start(): void {
+    if (this.#stopped || this.#pingTimer !== undefined) return;
+    this.#lastReceived = this.#clock.now();
+    this.#pingTimer = this.#clock.setInterval(
+      () => this.#sendPing(randomNonce()),
+      this.#pingIntervalMs,
+    );
+    this.#armIdle(this.#idleTimeoutMs);
+  }
+
+  /** Stops both timers; idempotent. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pingTimer?.cancel();
+    this.#idleTimer?.cancel();
+    this.#pingTimer = this.#idleTimer = undefined;
+  }
+
+  /**
+   * Records a ping as sent: its pong will be timed.
+   *
+   * @param nonce The ping's nonce.
+   */
+  pingSent(nonce: bigint): void {
+    this.#lastPingNonce = nonce;
+    this.#lastPingTime = this.#clock.now();
+  }
+
+  /**
+   * Records a received message: it resets idleness, and a pong with the awaited nonce gives
+   * the round-trip time.
+   *
+   * @param message The message received.
+   */
+  received(message: { readonly command: string; readonly nonce?: bigint }): void {
+    this.#lastReceived = this.#clock.now();
+    if (
+      message.command === "pong" && this.#lastPingNonce !== 0n &&
+      message.nonce === this.#lastPingNonce
+    ) {
+      this.#lastPingMicros = (this.#lastReceived - this.#lastPingTime) * 1000;
+      this.#lastPingNonce = 0n;
+    }
+  }
+
+  /**
+   * A tap for outbound messages: records pings as they are sent.
+   *
+   * @returns An identity stream over anything with a `message`.
+   */
+  outbound<T extends { readonly message: Message }>(): TransformStream<T, T> {
+    return tap((o) => {
+      if (o.message.command === "ping") this.pingSent(o.message.nonce);
+    });
+  }
+
+  /**
+   * A tap for inbound messages: calls {@linkcode Keepalive.received}.
+   *
+   * @returns An identity stream over messages.
+   */
+  inbound<T extends { readonly command: string }>(): TransformStream<T, T> {
+    return tap((m) => this.received(m));
+  }
+
+  /** One timer for idleness, re-armed lazily, so a message costs a timestamp, not a timer. */
+  #armIdle(delayMs: number): void {
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      if (this.#stopped) return;
+      const quiet = this.#clock.now() - this.#lastReceived;
+      if (quiet >= this.#idleTimeoutMs) {
+        this.stop();
+        this.#onIdle();
+      } else {
+        this.#armIdle(this.#idleTimeoutMs - quiet);
+      }
+    }, delayMs);
+  }
+}
+
+/** A random non-zero 64-bit nonce. */
+export function randomNonce(): bigint {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  const nonce = (BigInt(words[0]) << 32n) | BigInt(words[1]);
+  return nonce === 0n ? 1n : nonce;
+}

@@ -1,0 +1,941 @@
+// One connection to a Bitcoin node, as btcd's `peer.Peer`, composed from small stages:
+//
+//   connection.readable ─▶ MessageDecoderStream ─▶ keepalive tap ─▶ stall tap ─▶ dispatcher
+//   (the handshake reads the decoder directly first; the taps start after it)
+//
+//   queueMessage / trickle / ping ─▶ OutboundMux ─▶ stall tap ─▶ keepalive tap ─▶ socket sink
+//
+// Messages are framed when queued rather than in a stage after the mux: the mux then counts
+// the exact bytes it holds (its cap is in bytes, as Bitcoin Core's send buffer), and a
+// message that cannot be encoded fails its own `queueMessage` call instead of the connection.
+import { getLogger, type Logger } from "@logtape/logtape";
+import {
+  type AddrMessage,
+  type AddrV2Message,
+  BIP0031_VERSION,
+  encodeMessage,
+  type InvVect,
+  MAX_ADDR_PER_MSG,
+  type Message,
+  MessageDecoderStream,
+  MessageError,
+  type NetAddress,
+  netAddressFromHost,
+  type NetAddressV2,
+  netAddressV2FromString,
+  REJECT_VERSION,
+  RejectCode,
+  type RejectMessage,
+  ServiceFlag,
+  type UnknownMessage,
+  type VersionMessage,
+} from "../wire/mod.ts";
+import type { Timer } from "./clock.ts";
+import { type PeerConfig, type ResolvedPeerConfig, resolvePeerConfig } from "./config.ts";
+import type { Connection } from "./connection.ts";
+import type { DisconnectCode, DisconnectReason } from "./disconnect.ts";
+import { HandshakeFailure, type HandshakeResult, negotiate, reject } from "./handshake.ts";
+import { InventoryTrickle } from "./inventory_trickle.ts";
+import { Keepalive, randomNonce } from "./keepalive.ts";
+import { type Listener, LISTENER_NAMES } from "./listeners.ts";
+import { OutboundMux, type Outgoing } from "./outbound_mux.ts";
+import { randomSubset, repeatsRequest, type RequestKey } from "./_push.ts";
+import { StallDetector } from "./stall_detector.ts";
+import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
+import { TrafficStats } from "./stats.ts";
+
+/** Options for {@linkcode Peer}: its configuration, direction and remote address. */
+export interface PeerOptions extends PeerConfig {
+  /** Whether the remote dialed us (default false: we dialed). */
+  inbound?: boolean;
+  /** The remote's `host:port`, for logs, statistics and our `version` (default `"unknown"`). */
+  address?: string;
+}
+
+/** Options for {@linkcode Peer.queueMessage}. */
+export interface QueueOptions {
+  /**
+   * BIP 144: serialize transactions with their witnesses. Default: when the remote advertises
+   * `NODE_WITNESS`.
+   */
+  witness?: boolean;
+}
+
+/** IDs in order of the remote `version`s read, as btcd's `nodeCount`. */
+let lastPeerId = 0;
+
+/**
+ * One peer connection: the handshake, then message listeners, an outbound queue with
+ * backpressure, inventory trickling, pings, stall detection and statistics.
+ *
+ * It starts the handshake as soon as it is created. Bad input from the remote never throws:
+ * it ends the peer, with the reason in {@linkcode Peer.closed}.
+ *
+ * @example
+ * ```ts
+ * import { memoryConnectionPair, Peer, SentNonces } from "@btcstream/p2p/peer";
+ * const [a, b] = memoryConnectionPair();
+ * // Two nodes in one process: each has its own nonces, or they would look like one node.
+ * const alice = new Peer(a, { network: "regtest", address: "127.0.0.1:18444" });
+ * const bob = new Peer(b, {
+ *   network: "regtest",
+ *   inbound: true,
+ *   sentNonces: new SentNonces(),
+ *   listeners: { onPing: (_peer, ping) => console.log("ping", ping.nonce) },
+ * });
+ * console.log(await alice.ready, await bob.ready); // true true
+ * await alice.queueMessage({ command: "ping", nonce: 7n }); // "ping" 7n
+ * alice.disconnect();
+ * console.log((await bob.closed).code); // "remote-closed"
+ * ```
+ */
+export class Peer {
+  readonly #connection: Connection;
+  readonly #config: ResolvedPeerConfig;
+  readonly #inbound: boolean;
+  readonly #address: string;
+  readonly #log: Logger;
+  readonly #stats: TrafficStats;
+  readonly #decoder: MessageDecoderStream;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #mux: OutboundMux;
+  readonly #stall: StallDetector;
+  readonly #keepalive: Keepalive;
+  readonly #trickle: InventoryTrickle;
+  readonly #abort = new AbortController();
+  readonly #subscribers = new Set<Subscriber>();
+  /** Frame sizes awaiting their message's `onRead`, oldest first. */
+  readonly #frameSizes: number[] = [];
+  /** Messages queued before the handshake completed; sent right after it. */
+  #early: { message: Message; options: QueueOptions; settle: (ok: boolean) => void }[] = [];
+  #negotiateTimer: Timer | undefined;
+  #state: "negotiating" | "connected" | "disconnected" = "negotiating";
+  #pipelines: Promise<unknown>[] = [];
+  #resolveReady!: (ok: boolean) => void;
+  #resolveClosed!: (reason: DisconnectReason) => void;
+  readonly #ready: Promise<boolean>;
+  readonly #closed: Promise<DisconnectReason>;
+
+  #id = 0;
+  #remoteVersion: VersionMessage | undefined;
+  #protocolVersion: number;
+  #verAckReceived = false;
+  #wantsAddrV2 = false;
+  #wtxidRelay = false;
+  #wantsHeaders = false;
+  #feeFilter = 0n;
+  #timeOffset = 0;
+  #lastBlock = 0;
+  #lastAnnouncedBlock: Uint8Array | undefined;
+  #connectedAt: number;
+  #lastGetBlocks: RequestKey | undefined;
+  #lastGetHeaders: RequestKey | undefined;
+
+  /**
+   * Creates a peer over `connection` and starts the handshake.
+   *
+   * @param connection The byte streams (a `Deno.TcpConn`, or anything of that shape).
+   * @param options Direction, remote address and configuration.
+   * @throws {TypeError} For an unknown network or an invalid user agent part.
+   * @throws {RangeError} For a user agent over 256 bytes, or an invalid number.
+   */
+  constructor(connection: Connection, options: PeerOptions = {}) {
+    this.#connection = connection;
+    this.#config = resolvePeerConfig(options);
+    this.#inbound = options.inbound ?? false;
+    this.#address = options.address ?? "unknown";
+    this.#protocolVersion = this.#config.protocolVersion;
+    const { clock } = this.#config;
+    this.#connectedAt = clock.now();
+    this.#log = getLogger([...this.#config.logCategory]);
+    this.#stats = new TrafficStats(clock);
+    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#decoder = new MessageDecoderStream({
+      network: this.#config.network,
+      protocolVersion: this.#protocolVersion,
+      onFrame: (command, size) => {
+        this.#stats.recordReceived(command, size);
+        if (this.#config.listeners.onRead !== undefined) this.#frameSizes.push(size);
+      },
+    });
+    this.#mux = new OutboundMux({ capBytes: this.#config.sendQueueCapBytes });
+    this.#stall = new StallDetector({
+      clock,
+      responseTimeoutMs: this.#config.stallResponseTimeoutMs,
+      tickIntervalMs: this.#config.stallTickIntervalMs,
+      onStall: (command) =>
+        this.#end("stalled", `No "${command}" in time: the peer appears to be stalled`),
+    });
+    this.#keepalive = new Keepalive({
+      clock,
+      pingIntervalMs: this.#config.pingIntervalMs,
+      idleTimeoutMs: this.#config.idleTimeoutMs,
+      sendPing: (nonce) => void this.queueMessage({ command: "ping", nonce }),
+      onIdle: () =>
+        this.#end("idle", `No message received for ${this.#config.idleTimeoutMs / 1000} s`),
+    });
+    this.#trickle = new InventoryTrickle({
+      clock,
+      intervalMs: this.#config.trickleIntervalMs,
+      send: (inventory) => void this.queueMessage({ command: "inv", inventory }),
+    });
+    this.#writer = connection.writable.getWriter();
+    // Nothing else observes the writer's closed promise; a rejected one must not go unhandled.
+    this.#writer.closed.catch(() => {});
+    this.#run();
+  }
+
+  // ─── Lifecycle ─────────────────────────────────────────────────────────────────────────
+
+  /** Resolves `true` once the handshake completed, `false` if the peer ended before. */
+  get ready(): Promise<boolean> {
+    return this.#ready;
+  }
+
+  /** Resolves with the reason once the peer has ended and released everything. */
+  get closed(): Promise<DisconnectReason> {
+    return this.#closed;
+  }
+
+  /** Whether the handshake completed and the peer has not ended. */
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  /**
+   * Ends the peer: closes the connection, stops every timer, drops queued messages (their
+   * promises resolve `false`) and resolves {@linkcode Peer.closed}. Idempotent.
+   *
+   * @param message Why, for the log and the reason (default "Disconnected locally").
+   */
+  disconnect(message: string = "Disconnected locally"): void {
+    this.#end("local", message);
+  }
+
+  async #run(): Promise<void> {
+    const messages = this.#connection.readable.pipeThrough(this.#decoder);
+    const reader = messages.getReader();
+    this.#negotiateTimer = this.#config.clock.setTimeout(
+      () =>
+        this.#end(
+          "negotiation-timeout",
+          `Handshake not complete after ${this.#config.negotiateTimeoutMs / 1000} s`,
+        ),
+      this.#config.negotiateTimeoutMs,
+    );
+    let result: HandshakeResult;
+    try {
+      result = await negotiate({
+        read: async () => {
+          const { done, value } = await reader.read();
+          if (done) return undefined;
+          this.#reportRead(value);
+          return value;
+        },
+        write: (message) => this.#writeNow(message),
+      }, {
+        inbound: this.#inbound,
+        protocolVersion: this.#config.protocolVersion,
+        buildVersion: () => this.#buildVersion(),
+        allowSelfConnections: this.#config.allowSelfConnections,
+        sentNonces: this.#config.sentNonces,
+        wtxidRelay: this.#config.wtxidRelay,
+        onVersion: (version, negotiated) => this.#acceptVersion(version, negotiated),
+        onMessage: (message) => this.#notify(message),
+      });
+    } catch (error) {
+      this.#negotiateTimer.cancel();
+      reader.releaseLock();
+      messages.cancel().catch(() => {});
+      await this.#handshakeFailed(error);
+      return;
+    }
+    this.#negotiateTimer.cancel();
+    reader.releaseLock();
+    if (this.#state !== "negotiating") {
+      messages.cancel().catch(() => {});
+      return;
+    }
+    this.#start(messages, result);
+  }
+
+  /** After the handshake: the pipelines and timers, then whatever was queued early. */
+  #start(messages: ReadableStream<Message | UnknownMessage>, result: HandshakeResult): void {
+    this.#verAckReceived = true;
+    this.#wantsAddrV2 = result.wantsAddrV2;
+    this.#wtxidRelay = result.wtxidRelay;
+    this.#decoder.setProtocolVersion(this.#protocolVersion);
+    this.#state = "connected";
+    const signal = this.#abort.signal;
+    const inbound = messages
+      .pipeThrough(this.#keepalive.inbound())
+      .pipeThrough(this.#stall.inbound())
+      .pipeTo(this.#dispatcher(), { signal })
+      .then(
+        () => this.#end("remote-closed", "The remote closed the connection"),
+        (error) => this.#readFailed(error),
+      );
+    const outbound = this.#mux.readable
+      .pipeThrough(this.#stall.outbound())
+      .pipeThrough(this.#keepalive.outbound())
+      .pipeTo(this.#socketSink(), { signal })
+      .catch((error) => this.#end("network-error", `Write failed: ${describe(error)}`, error));
+    this.#pipelines = [inbound, outbound];
+    this.#keepalive.start();
+    if (!this.#config.disableStallDetection) this.#stall.start();
+    this.#trickle.start();
+    const early = this.#early;
+    this.#early = [];
+    for (const { message, options, settle } of early) {
+      this.queueMessage(message, options).then(settle, () => settle(false));
+    }
+    this.#log.debug("Peer {peer} connected, protocol {version}, user agent {userAgent}", {
+      peer: this.toString(),
+      version: this.#protocolVersion,
+      userAgent: this.userAgent,
+    });
+    this.#resolveReady(true);
+  }
+
+  /** Ends the peer once, releasing everything; `closed` resolves when the pipelines settled. */
+  #end(code: DisconnectCode, message: string, error?: unknown): void {
+    if (this.#state === "disconnected") return;
+    const wasConnected = this.#state === "connected";
+    this.#state = "disconnected";
+    const level = code === "local" || code === "remote-closed" ? "debug" : "info";
+    this.#log[level]("Peer {peer} disconnected ({code}): {message}", {
+      peer: this.toString(),
+      code,
+      message,
+    });
+    this.#negotiateTimer?.cancel();
+    this.#keepalive.stop();
+    this.#stall.stop();
+    this.#trickle.stop();
+    this.#mux.close();
+    for (const { settle } of this.#early) settle(false);
+    this.#early = [];
+    for (const subscriber of this.#subscribers) subscriber.close();
+    this.#subscribers.clear();
+    this.#abort.abort();
+    try {
+      this.#connection.close();
+    } catch {
+      // Already closed by the remote or the runtime: nothing left to release.
+    }
+    if (!wasConnected) this.#resolveReady(false);
+    const reason: DisconnectReason = error === undefined
+      ? { code, message }
+      : { code, message, error };
+    Promise.allSettled(this.#pipelines).then(() => this.#resolveClosed(reason));
+  }
+
+  async #handshakeFailed(error: unknown): Promise<void> {
+    if (this.#state === "disconnected") return;
+    if (error instanceof HandshakeFailure) {
+      if (error.reject !== undefined) await this.#sendReject(error.reject);
+      this.#end(error.code, error.message);
+    } else if (error instanceof MessageError) {
+      await this.#rejectMalformed(error);
+      this.#end("protocol-error", `Bad message during the handshake: ${error.message}`, error);
+    } else {
+      this.#end("network-error", `Handshake failed: ${describe(error)}`, error);
+    }
+  }
+
+  async #readFailed(error: unknown): Promise<void> {
+    if (this.#state === "disconnected") return;
+    this.#config.listeners.onRead?.(this, 0, undefined, error);
+    if (error instanceof MessageError) {
+      // As btcd: a malformed message gets a reject, then the connection ends.
+      await this.#rejectMalformed(error);
+      this.#end("protocol-error", error.message, error);
+    } else {
+      this.#end("network-error", `Read failed: ${describe(error)}`, error);
+    }
+  }
+
+  async #rejectMalformed(error: MessageError): Promise<void> {
+    const reason = error.message.slice(0, 111);
+    await this.#sendReject(reject(error.command ?? "", RejectCode.MALFORMED, reason));
+  }
+
+  /** Writes a reject now, ahead of the queue, if the remote may understand it; never throws. */
+  async #sendReject(message: RejectMessage): Promise<void> {
+    if (this.#remoteVersion !== undefined && this.#protocolVersion < REJECT_VERSION) return;
+    await this.#writeNow(message).catch(() => {});
+  }
+
+  async #rejectAndEnd(message: RejectMessage, code: DisconnectCode, why: string): Promise<false> {
+    await this.#sendReject(message);
+    this.#end(code, why);
+    return false;
+  }
+
+  // ─── Inbound ───────────────────────────────────────────────────────────────────────────
+
+  /** The last stage: built-in handling, then the listener, then `messages()` readers. */
+  #dispatcher(): WritableStream<Message | UnknownMessage> {
+    return new WritableStream({ write: (message) => this.#dispatch(message) }, {
+      highWaterMark: 1,
+    });
+  }
+
+  async #dispatch(message: Message | UnknownMessage): Promise<void> {
+    if (this.#state !== "connected") return;
+    this.#reportRead(message);
+    this.#stall.handlerStarted();
+    try {
+      const proceed = this.#handleBuiltIn(message);
+      if (proceed !== true) {
+        await proceed;
+        return;
+      }
+      await this.#notify(message);
+      for (const subscriber of this.#subscribers) await subscriber.deliver(message);
+    } catch (error) {
+      this.#end(
+        "listener-error",
+        `A listener threw on "${message.command}": ${describe(error)}`,
+        error,
+      );
+    } finally {
+      this.#stall.handlerDone();
+    }
+  }
+
+  /**
+   * What the peer itself does with a message: `true` to go on to the listeners, or `false`
+   * (or a promise of it) when the message ended the peer.
+   */
+  #handleBuiltIn(message: Message | UnknownMessage): boolean | Promise<false> {
+    switch (message.command) {
+      case "version":
+      case "verack": {
+        // A second one: rejected as a duplicate (to peers that know reject), then dropped.
+        const reason = `duplicate ${message.command} message`;
+        return this.#rejectAndEnd(
+          reject(message.command, RejectCode.DUPLICATE, reason),
+          "duplicate",
+          `Received a ${reason}`,
+        );
+      }
+      case "sendaddrv2":
+      case "wtxidrelay":
+      case "sendtxrcncl":
+        // As Bitcoin Core: feature negotiation after verack is a protocol violation.
+        this.#end("misbehaving", `Received "${message.command}" after "verack"`);
+        return false;
+      case "ping":
+        // BIP 31: answer with the same nonce (older peers expect no pong).
+        if (this.#protocolVersion > BIP0031_VERSION) {
+          void this.queueMessage({ command: "pong", nonce: message.nonce });
+        }
+        return true;
+      case "sendheaders":
+        this.#wantsHeaders = true;
+        return true;
+      case "feefilter":
+        this.#feeFilter = message.feeRate;
+        return true;
+      case "unknown":
+        this.#log.debug("Peer {peer} sent unknown command {name}, ignored", {
+          peer: this.toString(),
+          name: message.name,
+        });
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** Calls the listener for `message`, if any. */
+  async #notify(message: Message | UnknownMessage): Promise<void> {
+    const name = LISTENER_NAMES[message.command];
+    if (name === undefined) return;
+    const listener = this.#config.listeners[name] as Listener<typeof message> | undefined;
+    if (listener !== undefined) await listener(this, message);
+  }
+
+  #reportRead(message: Message | UnknownMessage): void {
+    const onRead = this.#config.listeners.onRead;
+    if (onRead !== undefined) onRead(this, this.#frameSizes.shift() ?? 0, message);
+  }
+
+  async #acceptVersion(
+    version: VersionMessage,
+    negotiated: number,
+  ): Promise<RejectMessage | undefined> {
+    this.#id = ++lastPeerId;
+    this.#remoteVersion = version;
+    this.#protocolVersion = negotiated;
+    this.#timeOffset = Number(version.timestamp) - Math.floor(this.#config.clock.now() / 1000);
+    this.#lastBlock = version.startHeight;
+    const onVersion = this.#config.listeners.onVersion;
+    if (onVersion === undefined) return undefined;
+    return (await onVersion(this, version)) ?? undefined;
+  }
+
+  /**
+   * Messages received after the handshake, for `for await` loops, after the listeners ran.
+   * Each call gives a new stream; while a reader holds messages unread, the peer stops
+   * reading from the connection (backpressure). Ends when the peer does; cancelling it (or
+   * leaving the loop) detaches it.
+   *
+   * @returns A stream of messages.
+   */
+  messages(): ReadableStream<Message | UnknownMessage> {
+    let subscriber!: Subscriber;
+    return new ReadableStream<Message | UnknownMessage>({
+      start: (controller) => {
+        subscriber = new Subscriber(controller);
+        if (this.#state === "disconnected") subscriber.close();
+        else this.#subscribers.add(subscriber);
+      },
+      pull: () => subscriber.pulled(),
+      cancel: () => {
+        this.#subscribers.delete(subscriber);
+        subscriber.cancelled();
+      },
+    }, { highWaterMark: 1 });
+  }
+
+  // ─── Outbound ──────────────────────────────────────────────────────────────────────────
+
+  /** The last outbound stage: writes each frame, then settles its promise. */
+  #socketSink(): WritableStream<Outgoing> {
+    return new WritableStream<Outgoing>({
+      write: async (outgoing) => {
+        await this.#writer.write(outgoing.frame);
+        this.#wrote(outgoing.message, outgoing.frame.length);
+        this.#mux.written(outgoing);
+      },
+    }, { highWaterMark: 1 });
+  }
+
+  /** Writes one message ahead of the queue (the handshake, rejects before a disconnect). */
+  async #writeNow(message: Message): Promise<void> {
+    const frame = this.#encode(message, {});
+    await this.#writer.write(frame);
+    this.#wrote(message, frame.length);
+  }
+
+  #wrote(message: Message, bytes: number): void {
+    this.#stats.recordSent(message.command, bytes);
+    this.#config.listeners.onWrite?.(this, bytes, message);
+  }
+
+  #encode(message: Message, options: QueueOptions): Uint8Array {
+    return encodeMessage(message, {
+      network: this.#config.network,
+      protocolVersion: this.#protocolVersion,
+      witness: options.witness ?? this.witnessEnabled,
+    });
+  }
+
+  /**
+   * Queues a message. Messages go out in the order queued; those queued during the handshake
+   * go right after it.
+   *
+   * @param message The message.
+   * @param options Witness serialization.
+   * @returns A promise that resolves `true` once the frame was handed to the connection, or
+   * `false` if it was dropped because the peer ended (it never hangs). It rejects only when
+   * the message cannot be encoded (a `RangeError`/`TypeError`: a bug in the caller).
+   */
+  queueMessage(message: Message, options: QueueOptions = {}): Promise<boolean> {
+    if (this.#state === "disconnected") return Promise.resolve(false);
+    if (this.#state === "negotiating") {
+      return new Promise((settle) => this.#early.push({ message, options, settle }));
+    }
+    let frame: Uint8Array;
+    try {
+      frame = this.#encode(message, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((settle) => {
+      if (!this.#mux.push({ message, frame, settle })) {
+        settle(false);
+        this.#end(
+          "send-queue-full",
+          `Send queue full: ${this.#mux.queuedBytes} bytes queued, ${frame.length} more would ` +
+            `pass the cap of ${this.#config.sendQueueCapBytes}`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Announces inventory: transactions are trickled (batched every trickle interval), blocks
+   * go at once; anything the peer is known to have is skipped.
+   *
+   * @param inv The inventory vector.
+   */
+  queueInventory(inv: InvVect): void {
+    if (this.#state === "disconnected") return;
+    this.#trickle.queue(inv);
+  }
+
+  /**
+   * Records that the peer has `inv`, so it is not announced to it.
+   *
+   * @param inv The inventory vector.
+   */
+  addKnownInventory(inv: InvVect): void {
+    this.#trickle.known.add(inv);
+  }
+
+  /**
+   * Sends up to 1,000 of `addresses` (a random subset when there are more) in an `addr`.
+   *
+   * @param addresses Addresses with timestamps.
+   * @returns The addresses queued (none, and nothing sent, for an empty list).
+   */
+  pushAddrMsg(addresses: readonly NetAddress[]): NetAddress[] {
+    const chosen = randomSubset(addresses, MAX_ADDR_PER_MSG);
+    if (chosen.length > 0) {
+      const message: AddrMessage = { command: "addr", addresses: chosen };
+      void this.queueMessage(message);
+    }
+    return chosen;
+  }
+
+  /**
+   * Sends up to 1,000 of `addresses` (a random subset when there are more) in an `addrv2`.
+   *
+   * @param addresses BIP 155 addresses.
+   * @returns The addresses queued (none, and nothing sent, for an empty list).
+   */
+  pushAddrV2Msg(addresses: readonly NetAddressV2[]): NetAddressV2[] {
+    const chosen = randomSubset(addresses, MAX_ADDR_PER_MSG);
+    if (chosen.length > 0) {
+      const message: AddrV2Message = { command: "addrv2", addresses: chosen };
+      void this.queueMessage(message);
+    }
+    return chosen;
+  }
+
+  /**
+   * Requests block inventory, unless it repeats the previous `getblocks` exactly (same first
+   * locator hash and stop hash), which is skipped.
+   *
+   * @param locator Block locator hashes, newest first.
+   * @param hashStop Where to stop (zeros: as far as possible).
+   * @returns Resolves `true` once sent; `false` when skipped as a repeat or dropped.
+   */
+  pushGetBlocksMsg(locator: readonly Uint8Array[], hashStop: Uint8Array): Promise<boolean> {
+    const key = locator.length > 0 ? { firstLocator: locator[0], hashStop } : undefined;
+    if (key !== undefined && repeatsRequest(this.#lastGetBlocks, key)) {
+      return Promise.resolve(false);
+    }
+    const sent = this.queueMessage({
+      command: "getblocks",
+      protocolVersion: this.#config.protocolVersion,
+      locator,
+      hashStop,
+    });
+    this.#lastGetBlocks = key;
+    return sent;
+  }
+
+  /**
+   * Requests headers, unless it repeats the previous `getheaders` exactly, which is skipped.
+   *
+   * @param locator Block locator hashes, newest first.
+   * @param hashStop Where to stop (zeros: up to 2,000 headers).
+   * @returns Resolves `true` once sent; `false` when skipped as a repeat or dropped.
+   */
+  pushGetHeadersMsg(locator: readonly Uint8Array[], hashStop: Uint8Array): Promise<boolean> {
+    const key = locator.length > 0 ? { firstLocator: locator[0], hashStop } : undefined;
+    if (key !== undefined && repeatsRequest(this.#lastGetHeaders, key)) {
+      return Promise.resolve(false);
+    }
+    const sent = this.queueMessage({
+      command: "getheaders",
+      protocolVersion: this.#config.protocolVersion,
+      locator,
+      hashStop,
+    });
+    this.#lastGetHeaders = key;
+    return sent;
+  }
+
+  /**
+   * Sends a BIP 61 `reject`, only to peers at protocol 70002 or later. The hash is sent only
+   * for `tx` and `block` (zeros, with a warning, if missing). Await the result to wait until
+   * it is written (btcd's `wait`).
+   *
+   * @param rejected The rejected command, the code, the reason and the hash.
+   * @returns Resolves `true` once written; `false` if not sent.
+   */
+  pushRejectMsg(rejected: Omit<RejectMessage, "command">): Promise<boolean> {
+    if (this.#protocolVersion < REJECT_VERSION) return Promise.resolve(false);
+    const { message, code, reason } = rejected;
+    if (message !== "tx" && message !== "block") {
+      return this.queueMessage({ command: "reject", message, code, reason });
+    }
+    let hash = rejected.hash;
+    if (hash === undefined) {
+      this.#log.warn("Sending a reject of {command} to {peer} without a hash", {
+        command: message,
+        peer: this.toString(),
+      });
+      hash = new Uint8Array(32);
+    }
+    return this.queueMessage({ command: "reject", message, code, reason, hash });
+  }
+
+  #buildVersion(): VersionMessage {
+    const now = this.#config.clock.now();
+    const best = this.#config.newestBlock();
+    return {
+      command: "version",
+      protocolVersion: this.#config.protocolVersion,
+      services: this.#config.services,
+      timestamp: BigInt(Math.floor(now / 1000)),
+      addrRecv: remoteNetAddress(this.#address),
+      addrFrom: { services: this.#config.services, ip: new Uint8Array(16), port: 0 },
+      nonce: randomNonce(),
+      userAgent: this.#config.userAgent,
+      startHeight: best.height,
+      relay: !this.#config.disableRelayTx,
+    };
+  }
+
+  // ─── State ─────────────────────────────────────────────────────────────────────────────
+
+  /** A process-wide id, assigned when the remote `version` is read (0 before). */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** The remote's `host:port` as given at creation. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** The remote's address as a BIP 155 address, with its services, when it parses. */
+  get netAddress(): NetAddressV2 | undefined {
+    const parsed = splitHostPort(this.#address);
+    if (parsed === undefined) return undefined;
+    try {
+      return netAddressV2FromString(parsed.host, parsed.port, { services: this.services });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the remote dialed us. */
+  get inbound(): boolean {
+    return this.#inbound;
+  }
+
+  /** The remote's `version`, once read. */
+  get remoteVersion(): VersionMessage | undefined {
+    return this.#remoteVersion;
+  }
+
+  /** Whether the remote `version` has been read. */
+  get versionKnown(): boolean {
+    return this.#remoteVersion !== undefined;
+  }
+
+  /** Whether the remote `verack` has been read. */
+  get verAckReceived(): boolean {
+    return this.#verAckReceived;
+  }
+
+  /** The negotiated protocol version: min(ours, theirs); ours until the remote's is known. */
+  get protocolVersion(): number {
+    return this.#protocolVersion;
+  }
+
+  /** The remote's services (0n before its `version`). */
+  get services(): bigint {
+    return this.#remoteVersion?.services ?? 0n;
+  }
+
+  /** The remote's user agent ("" before its `version`). */
+  get userAgent(): string {
+    return this.#remoteVersion?.userAgent ?? "";
+  }
+
+  /** The height the remote announced in its `version`. */
+  get startingHeight(): number {
+    return this.#remoteVersion?.startHeight ?? 0;
+  }
+
+  /** The remote's best height as we know it; it only goes up. */
+  get lastBlock(): number {
+    return this.#lastBlock;
+  }
+
+  /**
+   * Records a newer best height for the remote (a lower one is ignored).
+   *
+   * @param height The height.
+   */
+  updateLastBlockHeight(height: number): void {
+    if (height > this.#lastBlock) this.#lastBlock = height;
+  }
+
+  /** The hash of the last block the remote announced, if recorded. */
+  get lastAnnouncedBlock(): Uint8Array | undefined {
+    return this.#lastAnnouncedBlock;
+  }
+
+  /**
+   * Records the last block the remote announced.
+   *
+   * @param hash The block hash.
+   */
+  updateLastAnnouncedBlock(hash: Uint8Array): void {
+    this.#lastAnnouncedBlock = hash;
+  }
+
+  /** The remote clock minus ours, in seconds, from its `version`. */
+  get timeOffset(): number {
+    return this.#timeOffset;
+  }
+
+  /** BIP 130: the remote asked for `headers` announcements. */
+  get wantsHeaders(): boolean {
+    return this.#wantsHeaders;
+  }
+
+  /** BIP 155: the remote asked for `addrv2`. */
+  get wantsAddrV2(): boolean {
+    return this.#wantsAddrV2;
+  }
+
+  /** BIP 339: the remote relays transactions by wtxid. */
+  get wtxidRelay(): boolean {
+    return this.#wtxidRelay;
+  }
+
+  /** BIP 133: the remote's minimum fee rate (satoshis per 1,000 vbytes); 0n if none. */
+  get feeFilter(): bigint {
+    return this.#feeFilter;
+  }
+
+  /** BIP 144: the remote advertises witness support, so witness data is sent to it. */
+  get witnessEnabled(): boolean {
+    return (this.services & ServiceFlag.WITNESS) !== 0n;
+  }
+
+  /** Bytes sent. */
+  get bytesSent(): number {
+    return this.#stats.bytesSent;
+  }
+
+  /** Bytes received. */
+  get bytesReceived(): number {
+    return this.#stats.bytesReceived;
+  }
+
+  /** Bytes queued for sending and not yet written. */
+  get sendQueueBytes(): number {
+    return this.#mux.queuedBytes;
+  }
+
+  /** The nonce of the ping awaiting its pong, or 0n. */
+  get lastPingNonce(): bigint {
+    return this.#keepalive.lastPingNonce;
+  }
+
+  /** The last measured ping round trip, in microseconds. */
+  get lastPingMicros(): number {
+    return this.#keepalive.lastPingMicros;
+  }
+
+  /** Everything btcd's `StatsSnap` has, plus per-command counters in both directions. */
+  statsSnapshot(): PeerStatsSnapshot {
+    return snapshotOf({
+      id: this.#id,
+      address: this.#address,
+      services: this.services,
+      inbound: this.#inbound,
+      connectedAt: this.#connectedAt,
+      timeOffset: this.#timeOffset,
+      version: this.#remoteVersion?.protocolVersion ?? 0,
+      userAgent: this.userAgent,
+      startingHeight: this.startingHeight,
+      lastBlock: this.#lastBlock,
+      lastPingNonce: this.#keepalive.lastPingNonce,
+      lastPingTime: this.#keepalive.lastPingTime,
+      lastPingMicros: this.#keepalive.lastPingMicros,
+      traffic: this.#stats,
+    });
+  }
+
+  /** `"host:port (inbound)"` or `"host:port (outbound)"`, as btcd. */
+  toString(): string {
+    return `${this.#address} (${this.#inbound ? "inbound" : "outbound"})`;
+  }
+}
+
+/** One `messages()` reader: a bounded hand-off that waits for the reader to take each one. */
+class Subscriber {
+  readonly #controller: ReadableStreamDefaultController<Message | UnknownMessage>;
+  #wake: (() => void) | undefined;
+  #done = false;
+
+  constructor(controller: ReadableStreamDefaultController<Message | UnknownMessage>) {
+    this.#controller = controller;
+  }
+
+  async deliver(message: Message | UnknownMessage): Promise<void> {
+    if (this.#done) return;
+    this.#controller.enqueue(message);
+    if ((this.#controller.desiredSize ?? 0) > 0) return;
+    await new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  pulled(): void {
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+
+  cancelled(): void {
+    this.#done = true;
+    this.pulled();
+  }
+
+  close(): void {
+    if (this.#done) return;
+    this.#done = true;
+    try {
+      this.#controller.close();
+    } catch {
+      // Already closed or errored by its reader.
+    }
+    this.pulled();
+  }
+}
+
+/** `host:port` split, IPv6 in brackets; undefined when it does not have that shape. */
+function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  return port <= 0xffff ? { host: match[1], port } : undefined;
+}
+
+/** The remote as `version.addr_recv`: its IP and port, or all zeros (Tor, host names). */
+function remoteNetAddress(address: string): NetAddress {
+  const parsed = splitHostPort(address);
+  if (parsed !== undefined) {
+    try {
+      return netAddressFromHost(parsed.host, parsed.port);
+    } catch {
+      // Not an IP literal: as btcd for Tor, announce 0.0.0.0.
+    }
+  }
+  return { services: 0n, ip: new Uint8Array(16), port: 0 };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
