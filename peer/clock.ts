@@ -1,6 +1,7 @@
 // Time, injectable: every timer of a peer (negotiation, idle, stall tick, ping, trickle) and of
 // the address manager (periodic save) goes through a Clock, so tests drive time with a
 // FakeClock and never sleep.
+import { schedule } from "./_timer_lists.ts";
 
 /** A scheduled callback; `cancel()` is idempotent. */
 export interface Timer {
@@ -42,7 +43,8 @@ export interface Clock {
 }
 
 /**
- * The real clock: `Date.now()` and the runtime's timers.
+ * The real clock: `Date.now()`, and the runtime's timers shared by duration (all timers of one
+ * duration use one runtime timer; see `_timer_lists.ts`).
  *
  * @example
  * ```ts
@@ -52,12 +54,6 @@ export interface Clock {
  */
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
-  setTimeout(callback, delayMs) {
-    const id = setTimeout(callback, delayMs);
-    return { cancel: () => clearTimeout(id) };
-  },
-  setInterval(callback, intervalMs) {
-    const id = setInterval(callback, intervalMs);
-    return { cancel: () => clearInterval(id) };
-  },
+  setTimeout: (callback, delayMs) => schedule(callback, delayMs, false),
+  setInterval: (callback, intervalMs) => schedule(callback, intervalMs, true),
 };
