@@ -91,6 +91,7 @@ export interface InventoryTrickleOptions {
 
 /**
  * Batches transaction announcements and sends blocks at once, skipping what the peer knows.
+ * Transactions wait at most one interval from the first of their batch.
  *
  * @example
  * ```ts
@@ -114,6 +115,7 @@ export class InventoryTrickle {
   readonly #known: KnownInventory;
   #pending: InvVect[] = [];
   #timer: Timer | undefined;
+  #started = false;
   #stopped = false;
 
   /**
@@ -139,10 +141,21 @@ export class InventoryTrickle {
     return this.#pending.length;
   }
 
-  /** Starts the trickle timer. */
+  /**
+   * Starts trickling: from now on, the first transaction queued into an empty batch arms a
+   * one-shot timer that sends the batch an interval later (so an idle peer costs no timer).
+   */
   start(): void {
     if (this.#stopped) return;
-    this.#timer ??= this.#clock.setInterval(() => this.flush(), this.#intervalMs);
+    this.#started = true;
+    if (this.#pending.length > 0) this.#arm();
+  }
+
+  #arm(): void {
+    this.#timer ??= this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#intervalMs);
   }
 
   /** Stops the timer and drops what waits; idempotent. */
@@ -171,6 +184,7 @@ export class InventoryTrickle {
     // loses the oldest, not our memory.
     if (this.#pending.length >= MAX_INV_PER_MSG) this.#pending.shift();
     this.#pending.push(inv);
+    if (this.#started) this.#arm();
   }
 
   /** Sends what waits now, in `inv`s of at most {@linkcode MAX_INV_TRICKLE_SIZE}. */

@@ -50,8 +50,8 @@ export class Keepalive {
   readonly #onIdle: () => void;
   readonly #pingIntervalMs: number;
   readonly #idleTimeoutMs: number;
-  #pingTimer: Timer | undefined;
-  #idleTimer: Timer | undefined;
+  #timer: Timer | undefined;
+  #nextPing = 0;
   #lastReceived = 0;
   #lastPingNonce = 0n;
   #lastPingTime = 0;
@@ -86,23 +86,20 @@ export class Keepalive {
     return this.#lastPingMicros;
   }
 
-  /** Starts the ping timer and the idle timer. */
+  /** Starts pinging and watching for idleness (one timer does both). */
   start(): void {
-    if (this.#stopped || this.#pingTimer !== undefined) return;
-    this.#lastReceived = this.#clock.now();
-    this.#pingTimer = this.#clock.setInterval(
-      () => this.#sendPing(randomNonce()),
-      this.#pingIntervalMs,
-    );
-    this.#armIdle(this.#idleTimeoutMs);
+    if (this.#stopped || this.#timer !== undefined) return;
+    const now = this.#clock.now();
+    this.#lastReceived = now;
+    this.#nextPing = now + this.#pingIntervalMs;
+    this.#arm(now);
   }
 
-  /** Stops both timers; idempotent. */
+  /** Stops both; idempotent. */
   stop(): void {
     this.#stopped = true;
-    this.#pingTimer?.cancel();
-    this.#idleTimer?.cancel();
-    this.#pingTimer = this.#idleTimer = undefined;
+    this.#timer?.cancel();
+    this.#timer = undefined;
   }
 
   /**
@@ -152,18 +149,31 @@ export class Keepalive {
     return tap((m) => this.received(m));
   }
 
-  /** One timer for idleness, re-armed lazily, so a message costs a timestamp, not a timer. */
-  #armIdle(delayMs: number): void {
-    this.#idleTimer = this.#clock.setTimeout(() => {
+  /**
+   * One timer, due at the next ping or at the idle deadline, whichever comes first. A message
+   * received only updates a timestamp; the timer notices when it fires and re-arms for the
+   * later deadline.
+   */
+  #arm(now: number): void {
+    const due = Math.min(this.#nextPing, this.#lastReceived + this.#idleTimeoutMs);
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, due - now));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const now = this.#clock.now();
+    if (now - this.#lastReceived >= this.#idleTimeoutMs) {
+      this.stop();
+      this.#onIdle();
+      return;
+    }
+    if (now >= this.#nextPing) {
+      this.#nextPing = Math.max(this.#nextPing + this.#pingIntervalMs, now + 1);
+      this.#sendPing(randomNonce());
       if (this.#stopped) return;
-      const quiet = this.#clock.now() - this.#lastReceived;
-      if (quiet >= this.#idleTimeoutMs) {
-        this.stop();
-        this.#onIdle();
-      } else {
-        this.#armIdle(this.#idleTimeoutMs - quiet);
-      }
-    }, delayMs);
+    }
+    this.#arm(now);
   }
 }
 

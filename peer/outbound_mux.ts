@@ -50,6 +50,7 @@ export class OutboundMux {
   #unwrittenHead = 0;
   #queuedBytes = 0;
   #closed = false;
+  #cancelled = false;
   readonly #capBytes: number;
   #waiting: ((entry: Outgoing | undefined) => void) | undefined;
   readonly #readable: ReadableStream<Outgoing>;
@@ -76,13 +77,21 @@ export class OutboundMux {
           return new Promise<void>((resolve) => {
             this.#waiting = (entry) => {
               this.#waiting = undefined;
-              if (entry === undefined) controller.close();
-              else controller.enqueue(entry);
               resolve();
+              if (entry !== undefined) {
+                controller.enqueue(entry);
+              } else if (!this.#cancelled) {
+                controller.close();
+              }
             };
           });
         },
-        cancel: () => this.close(),
+        cancel: () => {
+          // The stream is closed already: a read waiting must not close it again (that
+          // throws, and the frames in flight would never settle).
+          this.#cancelled = true;
+          this.close();
+        },
       },
       { highWaterMark: 0 },
     );

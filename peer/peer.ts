@@ -61,6 +61,9 @@ export interface QueueOptions {
   witness?: boolean;
 }
 
+/** How long a reject written just before a disconnect may wait for the connection. */
+const REJECT_WRITE_TIMEOUT_MS = 1_000;
+
 /** IDs in order of the remote `version`s read, as btcd's `nodeCount`. */
 let lastPeerId = 0;
 
@@ -280,7 +283,13 @@ export class Peer {
       .pipeThrough(this.#stall.outbound())
       .pipeThrough(this.#keepalive.outbound())
       .pipeTo(this.#socketSink(), { signal })
-      .catch((error) => this.#end("network-error", `Write failed: ${describe(error)}`, error));
+      .catch((error) => {
+        if (error instanceof ListenerError) {
+          this.#end("listener-error", error.message, error.cause);
+        } else {
+          this.#end("network-error", `Write failed: ${describe(error)}`, error);
+        }
+      });
     this.#pipelines = [inbound, outbound];
     this.#keepalive.start();
     if (!this.#config.disableStallDetection) this.#stall.start();
@@ -339,6 +348,8 @@ export class Peer {
     } else if (error instanceof MessageError) {
       await this.#rejectMalformed(error);
       this.#end("protocol-error", `Bad message during the handshake: ${error.message}`, error);
+    } else if (error instanceof ListenerError) {
+      this.#end("listener-error", error.message, error.cause);
     } else {
       this.#end("network-error", `Handshake failed: ${describe(error)}`, error);
     }
@@ -346,7 +357,11 @@ export class Peer {
 
   async #readFailed(error: unknown): Promise<void> {
     if (this.#state === "disconnected") return;
-    this.#config.listeners.onRead?.(this, 0, undefined, error);
+    try {
+      this.#config.listeners.onRead?.(this, 0, undefined, error);
+    } catch {
+      // The peer ends for `error` anyway; a listener failing to hear about it changes nothing.
+    }
     if (error instanceof MessageError) {
       // As btcd: a malformed message gets a reject, then the connection ends.
       await this.#rejectMalformed(error);
@@ -361,10 +376,20 @@ export class Peer {
     await this.#sendReject(reject(error.command ?? "", RejectCode.MALFORMED, reason));
   }
 
-  /** Writes a reject now, ahead of the queue, if the remote may understand it; never throws. */
+  /**
+   * Writes a reject now, ahead of the queue, if the remote may understand it; never throws.
+   * Waits at most {@linkcode REJECT_WRITE_TIMEOUT_MS}: a remote that stopped reading would
+   * hold the write, and the disconnect after it, forever (and would not read it anyway). The
+   * write left behind fails when the connection closes.
+   */
   async #sendReject(message: RejectMessage): Promise<void> {
     if (this.#remoteVersion !== undefined && this.#protocolVersion < REJECT_VERSION) return;
-    await this.#writeNow(message).catch(() => {});
+    let timer: Timer | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.#config.clock.setTimeout(resolve, REJECT_WRITE_TIMEOUT_MS);
+    });
+    await Promise.race([this.#writeNow(message).catch(() => {}), timeout]);
+    timer?.cancel();
   }
 
   async #rejectAndEnd(message: RejectMessage, code: DisconnectCode, why: string): Promise<false> {
@@ -384,9 +409,9 @@ export class Peer {
 
   async #dispatch(message: Message | UnknownMessage): Promise<void> {
     if (this.#state !== "connected") return;
-    this.#reportRead(message);
     this.#stall.handlerStarted();
     try {
+      this.#reportRead(message);
       const proceed = this.#handleBuiltIn(message);
       if (proceed !== true) {
         await proceed;
@@ -395,10 +420,11 @@ export class Peer {
       await this.#notify(message);
       for (const subscriber of this.#subscribers) await subscriber.deliver(message);
     } catch (error) {
+      const cause = error instanceof ListenerError ? error.cause : error;
       this.#end(
         "listener-error",
-        `A listener threw on "${message.command}": ${describe(error)}`,
-        error,
+        `A listener threw on "${message.command}": ${describe(cause)}`,
+        cause,
       );
     } finally {
       this.#stall.handlerDone();
@@ -455,12 +481,22 @@ export class Peer {
     const name = LISTENER_NAMES[message.command];
     if (name === undefined) return;
     const listener = this.#config.listeners[name] as Listener<typeof message> | undefined;
-    if (listener !== undefined) await listener(this, message);
+    if (listener === undefined) return;
+    try {
+      await listener(this, message);
+    } catch (error) {
+      throw new ListenerError(name, error);
+    }
   }
 
   #reportRead(message: Message | UnknownMessage): void {
     const onRead = this.#config.listeners.onRead;
-    if (onRead !== undefined) onRead(this, this.#frameSizes.shift() ?? 0, message);
+    if (onRead === undefined) return;
+    try {
+      onRead(this, this.#frameSizes.shift() ?? 0, message);
+    } catch (error) {
+      throw new ListenerError("onRead", error);
+    }
   }
 
   async #acceptVersion(
@@ -474,7 +510,11 @@ export class Peer {
     this.#lastBlock = version.startHeight;
     const onVersion = this.#config.listeners.onVersion;
     if (onVersion === undefined) return undefined;
-    return (await onVersion(this, version)) ?? undefined;
+    try {
+      return (await onVersion(this, version)) ?? undefined;
+    } catch (error) {
+      throw new ListenerError("onVersion", error);
+    }
   }
 
   /**
@@ -508,8 +548,9 @@ export class Peer {
     return new WritableStream<Outgoing>({
       write: async (outgoing) => {
         await this.#writer.write(outgoing.frame);
-        this.#wrote(outgoing.message, outgoing.frame.length);
+        // Settled first: the frame is written even if the onWrite listener then throws.
         this.#mux.written(outgoing);
+        this.#wrote(outgoing.message, outgoing.frame.length);
       },
     }, { highWaterMark: 1 });
   }
@@ -523,7 +564,11 @@ export class Peer {
 
   #wrote(message: Message, bytes: number): void {
     this.#stats.recordSent(message.command, bytes);
-    this.#config.listeners.onWrite?.(this, bytes, message);
+    try {
+      this.#config.listeners.onWrite?.(this, bytes, message);
+    } catch (error) {
+      throw new ListenerError("onWrite", error);
+    }
   }
 
   #encode(message: Message, options: QueueOptions): Uint8Array {
@@ -873,6 +918,16 @@ export class Peer {
   /** `"host:port (inbound)"` or `"host:port (outbound)"`, as btcd. */
   toString(): string {
     return `${this.#address} (${this.#inbound ? "inbound" : "outbound"})`;
+  }
+}
+
+/**
+ * A listener threw. Whichever stage called it (handshake, dispatcher, outbound pipeline), the
+ * peer ends with `listener-error` and the listener's own error, not as a network failure.
+ */
+class ListenerError extends Error {
+  constructor(listener: string, cause: unknown) {
+    super(`The ${listener} listener threw: ${describe(cause)}`, { cause });
   }
 }
 

@@ -61,6 +61,7 @@ export class StallDetector {
   readonly #deadlines = new Map<string, number>();
   #handlerStart: number | undefined;
   #timer: Timer | undefined;
+  #started = false;
   #stalled = false;
 
   /**
@@ -75,13 +76,27 @@ export class StallDetector {
     this.#tickIntervalMs = options.tickIntervalMs ?? STALL_TICK_INTERVAL_MS;
   }
 
-  /** Starts the periodic check. */
+  /**
+   * Starts checking. The check timer runs only while a response is awaited: an idle peer
+   * costs no timer.
+   */
   start(): void {
+    this.#started = true;
+    if (this.#deadlines.size > 0) this.#arm();
+  }
+
+  /** Stops checking; idempotent. */
+  stop(): void {
+    this.#started = false;
+    this.#disarm();
+  }
+
+  #arm(): void {
+    if (!this.#started || this.#stalled) return;
     this.#timer ??= this.#clock.setInterval(() => this.check(), this.#tickIntervalMs);
   }
 
-  /** Stops the periodic check; idempotent. */
-  stop(): void {
+  #disarm(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
   }
@@ -97,11 +112,13 @@ export class StallDetector {
    * @param command The command sent.
    */
   sent(command: string): void {
+    // Own keys only: "constructor" or "__proto__" must not reach Object.prototype.
+    if (!Object.hasOwn(EXPECTED, command)) return;
     const expected = EXPECTED[command];
-    if (expected === undefined) return;
     const factor = command === "getheaders" ? 3 : 1;
     const deadline = this.#clock.now() + this.#responseTimeoutMs * factor;
     for (const response of expected) this.#deadlines.set(response, deadline);
+    this.#arm();
   }
 
   /**
@@ -136,7 +153,11 @@ export class StallDetector {
 
   /** Checks the deadlines now (the timer calls it); reports the first one overdue, once. */
   check(): void {
-    if (this.#stalled || this.#deadlines.size === 0) return;
+    if (this.#stalled) return;
+    if (this.#deadlines.size === 0) {
+      this.#disarm();
+      return;
+    }
     const now = this.#clock.now();
     // A handler still running extends the deadlines by its time so far.
     const offset = this.#handlerStart === undefined ? 0 : now - this.#handlerStart;

@@ -197,16 +197,13 @@ class FrameDecoder {
     out: Sink,
   ): void {
     verifyChecksum(header, bytes, start, end);
-    if (codec === undefined) {
-      out.enqueue({
-        command: "unknown",
-        name: header.command,
-        payload: bytes.subarray(start, end),
-      });
-    } else {
-      out.enqueue(decodeWith(codec, bytes, this.#ctx, start, end, view));
-    }
+    const message: Message | UnknownMessage = codec === undefined
+      ? { command: "unknown", name: header.command, payload: bytes.subarray(start, end) }
+      : decodeWith(codec, bytes, this.#ctx, start, end, view);
+    // Reported before the message is handed on: a consumer may run synchronously inside
+    // `enqueue` and look for the frame's size.
     this.#onFrame?.(header.command, MESSAGE_HEADER_SIZE + header.length);
+    out.enqueue(message);
   }
 }
 

@@ -1,0 +1,177 @@
+// Ending a Peer from every state: disconnect() is idempotent, `closed` resolves with the
+// reason, `ready` says whether the handshake completed, queued promises resolve false, and
+// nothing (timer, promise, stream) is left behind.
+import assert from "node:assert/strict";
+import { InvType } from "../../wire/mod.ts";
+import { connectedPeer, type PeerHarness, remoteVersion, startPeer } from "../_util/raw_remote.ts";
+
+/** Disconnects, then checks what every ended peer must show. */
+async function disconnectAndCheck(
+  harness: PeerHarness,
+  expectReady: boolean,
+): Promise<void> {
+  const { peer, remote, clock } = harness;
+  peer.disconnect("Test over");
+  assert.equal(peer.connected, false, "not connected right away");
+  const reason = await peer.closed;
+  assert.deepEqual(reason, { code: "local", message: "Test over" });
+  assert.equal(await peer.ready, expectReady);
+  assert.equal(clock.pendingTimers, 0, "no timer left");
+  // The connection is closed: the remote reads to its end, and its writes fail.
+  await remote.rest();
+  assert.equal(await remote.send({ command: "getaddr" }), false);
+  assert.equal(await peer.queueMessage({ command: "getaddr" }), false);
+  await harness.close();
+}
+
+Deno.test("lifecycle: disconnect from every state", async (t) => {
+  await t.step("inbound, before any version", async () => {
+    const harness = startPeer({ inbound: true });
+    await harness.clock.tick(0);
+    await disconnectAndCheck(harness, false);
+  });
+  await t.step("outbound, after our version", async () => {
+    const harness = startPeer();
+    await harness.remote.expect("version");
+    await disconnectAndCheck(harness, false);
+  });
+  await t.step("outbound, after the remote's version (waiting for verack)", async () => {
+    const harness = startPeer();
+    await harness.remote.expect("version");
+    await harness.remote.send(remoteVersion());
+    await harness.remote.expect("verack", ["sendaddrv2", "wtxidrelay"]);
+    assert.equal(harness.peer.versionKnown, true);
+    await disconnectAndCheck(harness, false);
+  });
+  await t.step("inbound, from onVersion (before our version)", async () => {
+    const harness = startPeer({
+      inbound: true,
+      listeners: { onVersion: (p) => p.disconnect("Test over") },
+    });
+    await harness.remote.send(remoteVersion());
+    assert.deepEqual(await harness.remote.rest(), [], "no version after disconnecting");
+    await disconnectAndCheck(harness, false);
+  });
+  await t.step("connected", async () => {
+    const harness = await connectedPeer();
+    assert.equal(harness.peer.connected, true);
+    await disconnectAndCheck(harness, true);
+  });
+  await t.step("connected, with pings, trickle and stall deadlines pending", async () => {
+    const harness = await connectedPeer();
+    const { peer, clock } = harness;
+    await peer.queueMessage({ command: "mempool" });
+    await clock.tick(20_000);
+    peer.queueInventory({ type: InvType.TX, hash: new Uint8Array(32) });
+    assert.ok(clock.pendingTimers > 0);
+    await disconnectAndCheck(harness, true);
+  });
+});
+
+Deno.test("lifecycle: disconnect is idempotent and the first reason stays", async (t) => {
+  await t.step("twice locally", async () => {
+    const { peer, close } = await connectedPeer();
+    peer.disconnect("first");
+    peer.disconnect("second");
+    assert.equal((await peer.closed).message, "first");
+    peer.disconnect("third");
+    assert.equal((await peer.closed).message, "first");
+    await close();
+  });
+  await t.step("after the remote closed", async () => {
+    const { peer, remote, clock, close } = await connectedPeer();
+    await remote.close();
+    const reason = await peer.closed;
+    assert.equal(reason.code, "remote-closed");
+    peer.disconnect();
+    assert.equal((await peer.closed).code, "remote-closed");
+    assert.equal(clock.pendingTimers, 0);
+    await close();
+  });
+  await t.step("the remote closing during the handshake", async () => {
+    const { peer, remote, clock, close } = startPeer();
+    await remote.expect("version");
+    await remote.send(remoteVersion());
+    await remote.expect("verack", ["sendaddrv2", "wtxidrelay"]);
+    await remote.close();
+    assert.equal(await peer.ready, false);
+    assert.equal((await peer.closed).code, "remote-closed");
+    assert.equal(clock.pendingTimers, 0);
+    await close();
+  });
+});
+
+Deno.test("lifecycle: queued messages resolve false when the peer ends before writing them", async () => {
+  const { peer, remote, clock, close } = await connectedPeer({ bufferBytes: 1024 });
+  const inventory = Array.from({ length: 100 }, () => ({ type: 1, hash: new Uint8Array(32) }));
+  const queued = Array.from({ length: 6 }, () => peer.queueMessage({ command: "inv", inventory }));
+  await clock.tick(0);
+  assert.ok(peer.sendQueueBytes > 0, "frames wait for the remote to read");
+  peer.disconnect();
+  const written = await Promise.all(queued);
+  assert.equal(written[0], true);
+  assert.equal(written.at(-1), false);
+  assert.equal(peer.sendQueueBytes, 0);
+  await peer.closed;
+  assert.equal(clock.pendingTimers, 0);
+  await remote.rest();
+  await close();
+});
+
+Deno.test("lifecycle: disconnect from inside a listener", async () => {
+  const { peer, remote, close } = await connectedPeer({
+    listeners: { onGetAddr: (p) => p.disconnect("Seen enough") },
+  });
+  await remote.send({ command: "getaddr" });
+  assert.deepEqual(await peer.closed, { code: "local", message: "Seen enough" });
+  await close();
+});
+
+Deno.test("lifecycle: closed waits for a running listener, then resolves", async () => {
+  let release!: () => void;
+  let entered = false;
+  const { peer, remote, clock, close } = await connectedPeer({
+    listeners: {
+      onGetAddr: () => {
+        entered = true;
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    },
+  });
+  await remote.send({ command: "getaddr" });
+  await clock.tick(0);
+  assert.equal(entered, true);
+  let closed = false;
+  peer.closed.then(() => (closed = true));
+  peer.disconnect();
+  assert.equal(peer.connected, false);
+  await clock.tick(0);
+  assert.equal(clock.pendingTimers, 0, "every timer stops at once");
+  release();
+  assert.equal((await peer.closed).code, "local");
+  assert.equal(closed, true);
+  await close();
+});
+
+Deno.test("lifecycle: messages() readers end with the peer", async () => {
+  const { peer, close } = await connectedPeer();
+  const reader = peer.messages().getReader();
+  const read = reader.read();
+  peer.disconnect();
+  assert.equal((await read).done, true);
+  await close();
+});
+
+Deno.test("lifecycle: after the end, sending does nothing and says so", async () => {
+  const { peer, remote, clock, close } = await connectedPeer();
+  await close();
+  const zero = new Uint8Array(32);
+  assert.equal(await peer.queueMessage({ command: "getaddr" }), false);
+  assert.equal(await peer.pushGetBlocksMsg([zero], zero), false);
+  assert.equal(await peer.pushGetHeadersMsg([zero], zero), false);
+  assert.equal(await peer.pushRejectMsg({ message: "tx", code: 0x10, reason: "x" }), false);
+  peer.queueInventory({ type: InvType.BLOCK, hash: zero });
+  await clock.tick(60_000);
+  assert.equal(clock.pendingTimers, 0);
+  assert.equal(await remote.next(), undefined);
+});
