@@ -6,16 +6,21 @@ import { Peer, SentNonces } from "../peer/mod.ts";
 import { tcpSockets } from "./_tcp.ts";
 
 const PAIRS = 500;
-const gc = (globalThis as { gc?: () => void }).gc;
+// V8's gc() with a memory-reducing ("last-resort") full collection, so that RSS shows what
+// is retained rather than how far the young generation grew while handshakes were running.
+const gc = (globalThis as { gc?: (options?: object) => void }).gc;
 
 async function settle(): Promise<number> {
   for (let i = 0; i < 5; i++) {
-    gc?.();
+    gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return Deno.memoryUsage().rss;
+  const { rss, heapUsed, external } = Deno.memoryUsage();
+  samples.push({ heapUsed, external });
+  return rss;
 }
 
+const samples: { heapUsed: number; external: number }[] = [];
 const start = await settle();
 const sockets: Deno.TcpConn[] = [];
 for (let i = 0; i < PAIRS; i++) sockets.push(...await tcpSockets());
@@ -40,5 +45,12 @@ console.log(`gc between samples: ${gc ? "yes" : "no (run with --v8-flags=--expos
 console.log(`${2 * PAIRS} bare sockets:        ${(socketBytes / 1024).toFixed(1)} KiB each`);
 console.log(`${2 * PAIRS} idle peers (socket + peer): ${(peerBytes / 1024).toFixed(1)} KiB each`);
 console.log(`the peer alone:           ${((peerBytes - socketBytes) / 1024).toFixed(1)} KiB each`);
+const first = samples[0];
+const last = samples[samples.length - 1];
+const perPeer = (n: number) => (n / (2 * PAIRS) / 1024).toFixed(1);
+console.log(
+  `of which JavaScript heap ${perPeer(last.heapUsed - first.heapUsed)} KiB, buffers ` +
+    `${perPeer(last.external - first.external)} KiB per peer`,
+);
 for (const p of peers) p.disconnect();
 await Promise.all(peers.map((p) => p.closed));

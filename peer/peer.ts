@@ -38,7 +38,8 @@ import { HandshakeFailure, type HandshakeResult, negotiate, reject } from "./han
 import { InventoryTrickle } from "./inventory_trickle.ts";
 import { Keepalive, randomNonce } from "./keepalive.ts";
 import { type Listener, LISTENER_NAMES } from "./listeners.ts";
-import { OutboundMux, type Outgoing } from "./outbound_mux.ts";
+import { OutboundMux } from "./outbound_mux.ts";
+import { ChunkReader, type ChunkWriter, chunkWriter } from "./_chunk_reader.ts";
 import { randomSubset, repeatsRequest, type RequestKey } from "./_push.ts";
 import { StallDetector } from "./stall_detector.ts";
 import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
@@ -100,12 +101,11 @@ export class Peer {
   readonly #log: Logger;
   readonly #stats: TrafficStats;
   readonly #decoder: MessageDecoderStream;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #writer: ChunkWriter;
   readonly #mux: OutboundMux;
   readonly #stall: StallDetector;
   readonly #keepalive: Keepalive;
   readonly #trickle: InventoryTrickle;
-  readonly #abort = new AbortController();
   readonly #subscribers = new Set<Subscriber>();
   /** Frame sizes awaiting their message's `onRead`, oldest first. */
   readonly #frameSizes: number[] = [];
@@ -183,9 +183,7 @@ export class Peer {
       intervalMs: this.#config.trickleIntervalMs,
       send: (inventory) => void this.queueMessage({ command: "inv", inventory }),
     });
-    this.#writer = connection.writable.getWriter();
-    // Nothing else observes the writer's closed promise; a rejected one must not go unhandled.
-    this.#writer.closed.catch(() => {});
+    this.#writer = chunkWriter(connection);
     this.#run();
   }
 
@@ -216,9 +214,22 @@ export class Peer {
     this.#end("local", message);
   }
 
+  // ─── The data flow ─────────────────────────────────────────────────────────────────────
+  //
+  // Inbound:  connection.readable ─▶ ChunkReader (buffers sized to the traffic)
+  //           ─▶ MessageDecoderStream ─▶ [handshake, then] receive taps (keepalive, stall)
+  //           ─▶ dispatcher (built-in handling, listener, messages() readers), one at a time
+  // Outbound: queueMessage / trickle / ping ─▶ frame ─▶ OutboundMux (pull-based, byte cap)
+  //           ─▶ send taps (stall, keepalive) ─▶ connection.writable
+  //
+  // The taps are the stages' observer methods, called in line by the two loops below rather
+  // than as TransformStreams of their own: each stream stage costs an idle peer about 6 KiB
+  // (a TransformStream and a pipe), and a node keeps hundreds of mostly idle peers. The
+  // stages' `inbound()`/`outbound()` streams remain for use on their own.
+
   async #run(): Promise<void> {
-    const messages = this.#connection.readable.pipeThrough(this.#decoder);
-    const reader = messages.getReader();
+    this.#pipelines.push(pumpInto(new ChunkReader(this.#connection), this.#decoder));
+    const reader = this.#decoder.readable.getReader();
     this.#negotiateTimer = this.#config.clock.setTimeout(
       () =>
         this.#end(
@@ -248,49 +259,30 @@ export class Peer {
         onMessage: (message) => this.#notify(message),
       });
     } catch (error) {
-      this.#negotiateTimer.cancel();
-      reader.releaseLock();
-      messages.cancel().catch(() => {});
+      reader.cancel().catch(() => {});
       await this.#handshakeFailed(error);
       return;
+    } finally {
+      this.#negotiateTimer.cancel();
     }
-    this.#negotiateTimer.cancel();
-    reader.releaseLock();
     if (this.#state !== "negotiating") {
-      messages.cancel().catch(() => {});
+      reader.cancel().catch(() => {});
       return;
     }
-    this.#start(messages, result);
+    this.#start(reader, result);
   }
 
-  /** After the handshake: the pipelines and timers, then whatever was queued early. */
-  #start(messages: ReadableStream<Message | UnknownMessage>, result: HandshakeResult): void {
+  /** After the handshake: the two loops and the timers, then whatever was queued early. */
+  #start(
+    reader: ReadableStreamDefaultReader<Message | UnknownMessage>,
+    result: HandshakeResult,
+  ): void {
     this.#verAckReceived = true;
     this.#wantsAddrV2 = result.wantsAddrV2;
     this.#wtxidRelay = result.wtxidRelay;
     this.#decoder.setProtocolVersion(this.#protocolVersion);
     this.#state = "connected";
-    const signal = this.#abort.signal;
-    const inbound = messages
-      .pipeThrough(this.#keepalive.inbound())
-      .pipeThrough(this.#stall.inbound())
-      .pipeTo(this.#dispatcher(), { signal })
-      .then(
-        () => this.#end("remote-closed", "The remote closed the connection"),
-        (error) => this.#readFailed(error),
-      );
-    const outbound = this.#mux.readable
-      .pipeThrough(this.#stall.outbound())
-      .pipeThrough(this.#keepalive.outbound())
-      .pipeTo(this.#socketSink(), { signal })
-      .catch((error) => {
-        if (error instanceof ListenerError) {
-          this.#end("listener-error", error.message, error.cause);
-        } else {
-          this.#end("network-error", `Write failed: ${describe(error)}`, error);
-        }
-      });
-    this.#pipelines = [inbound, outbound];
+    this.#pipelines.push(this.#receiveLoop(reader), this.#sendLoop());
     this.#keepalive.start();
     if (!this.#config.disableStallDetection) this.#stall.start();
     this.#trickle.start();
@@ -305,6 +297,53 @@ export class Peer {
       userAgent: this.userAgent,
     });
     this.#resolveReady(true);
+  }
+
+  /** Decoded messages ─▶ receive taps ─▶ dispatcher. Reading waits while a handler runs. */
+  async #receiveLoop(reader: ReadableStreamDefaultReader<Message | UnknownMessage>) {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this.#state !== "connected") return;
+        if (done) {
+          this.#end("remote-closed", "The remote closed the connection");
+          return;
+        }
+        this.#keepalive.received(value);
+        this.#stall.received(value.command);
+        await this.#dispatch(value);
+      }
+    } catch (error) {
+      await this.#readFailed(error);
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  /** Frames pulled from the mux when the connection took the last ─▶ send taps ─▶ socket. */
+  async #sendLoop(): Promise<void> {
+    const reader = this.#mux.readable.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const { message, frame } = value;
+        this.#stall.sent(message.command);
+        if (message.command === "ping") this.#keepalive.pingSent(message.nonce);
+        await this.#writer.write(frame);
+        // Settled first: the frame is written even if the onWrite listener then throws.
+        this.#mux.written(value);
+        this.#wrote(message, frame.length);
+      }
+    } catch (error) {
+      if (error instanceof ListenerError) {
+        this.#end("listener-error", error.message, error.cause);
+      } else {
+        this.#end("network-error", `Write failed: ${describe(error)}`, error);
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
   }
 
   /** Ends the peer once, releasing everything; `closed` resolves when the pipelines settled. */
@@ -327,7 +366,6 @@ export class Peer {
     this.#early = [];
     for (const subscriber of this.#subscribers) subscriber.close();
     this.#subscribers.clear();
-    this.#abort.abort();
     try {
       this.#connection.close();
     } catch {
@@ -399,13 +437,6 @@ export class Peer {
   }
 
   // ─── Inbound ───────────────────────────────────────────────────────────────────────────
-
-  /** The last stage: built-in handling, then the listener, then `messages()` readers. */
-  #dispatcher(): WritableStream<Message | UnknownMessage> {
-    return new WritableStream({ write: (message) => this.#dispatch(message) }, {
-      highWaterMark: 1,
-    });
-  }
 
   async #dispatch(message: Message | UnknownMessage): Promise<void> {
     if (this.#state !== "connected") return;
@@ -504,7 +535,13 @@ export class Peer {
     negotiated: number,
   ): Promise<RejectMessage | undefined> {
     this.#id = ++lastPeerId;
-    this.#remoteVersion = version;
+    // Kept for the peer's life: own copies of its byte fields, not views that would keep the
+    // whole read buffer they came in alive.
+    this.#remoteVersion = {
+      ...version,
+      addrRecv: { ...version.addrRecv, ip: version.addrRecv.ip.slice() },
+      addrFrom: { ...version.addrFrom, ip: version.addrFrom.ip.slice() },
+    };
     this.#protocolVersion = negotiated;
     this.#timeOffset = Number(version.timestamp) - Math.floor(this.#config.clock.now() / 1000);
     this.#lastBlock = version.startHeight;
@@ -542,18 +579,6 @@ export class Peer {
   }
 
   // ─── Outbound ──────────────────────────────────────────────────────────────────────────
-
-  /** The last outbound stage: writes each frame, then settles its promise. */
-  #socketSink(): WritableStream<Outgoing> {
-    return new WritableStream<Outgoing>({
-      write: async (outgoing) => {
-        await this.#writer.write(outgoing.frame);
-        // Settled first: the frame is written even if the onWrite listener then throws.
-        this.#mux.written(outgoing);
-        this.#wrote(outgoing.message, outgoing.frame.length);
-      },
-    }, { highWaterMark: 1 });
-  }
 
   /** Writes one message ahead of the queue (the handshake, rejects before a disconnect). */
   async #writeNow(message: Message): Promise<void> {
@@ -967,6 +992,29 @@ class Subscriber {
       // Already closed or errored by its reader.
     }
     this.pulled();
+  }
+}
+
+/**
+ * Connection bytes into the decoder, a chunk at a time, reading only when the decoder can take
+ * more (so a busy dispatcher stops the reads, and the kernel window closes on the remote).
+ */
+async function pumpInto(source: ChunkReader, decoder: MessageDecoderStream): Promise<void> {
+  const writer = decoder.writable.getWriter();
+  try {
+    for (;;) {
+      await writer.ready;
+      const chunk = await source.read();
+      if (chunk === undefined) {
+        await writer.close();
+        return;
+      }
+      writer.write(chunk).catch(() => {});
+    }
+  } catch (error) {
+    // The decoder failed (its reader sees why) or the connection did: pass it on, stop reading.
+    writer.abort(error).catch(() => {});
+    await source.cancel(error);
   }
 }
 
