@@ -1,9 +1,10 @@
 /**
  * btcstream: Bitcoin's peer-to-peer layer for Deno, on web streams.
  *
- * This root module re-exports the wire codec (`@btcstream/p2p/wire`): every P2P message as
- * typed data, framing, and the decoder and encoder streams. The peer, the address manager
- * and the server will join it as their own entry points.
+ * This root module re-exports the entry points: the wire codec (`@btcstream/p2p/wire`: every
+ * P2P message as typed data, framing, the decoder and encoder streams), the peer
+ * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers) and the
+ * address manager (`@btcstream/p2p/addrmgr`: the address book). The server will join them.
  *
  * @example
  * ```ts
@@ -19,3 +20,4 @@
  */
 export * from "./wire/mod.ts";
 export * from "./peer/mod.ts";
+export * from "./addrmgr/mod.ts";
