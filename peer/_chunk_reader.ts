@@ -124,7 +124,11 @@ export function chunkWriter(
     return {
       write(bytes) {
         const done = tail.then(async () => {
-          for (let at = 0; at < bytes.length;) at += await direct.write(bytes.subarray(at));
+          for (let at = 0; at < bytes.length;) {
+            const n = await direct.write(bytes.subarray(at));
+            if (!(n > 0)) throw new Error(`The connection took ${n} bytes of a write`);
+            at += n;
+          }
         });
         tail = done.catch(() => {});
         return done;

@@ -696,18 +696,7 @@ export class Peer {
    * @returns Resolves `true` once sent; `false` when skipped as a repeat or dropped.
    */
   pushGetBlocksMsg(locator: readonly Uint8Array[], hashStop: Uint8Array): Promise<boolean> {
-    const key = locator.length > 0 ? { firstLocator: locator[0], hashStop } : undefined;
-    if (key !== undefined && repeatsRequest(this.#lastGetBlocks, key)) {
-      return Promise.resolve(false);
-    }
-    const sent = this.queueMessage({
-      command: "getblocks",
-      protocolVersion: this.#config.protocolVersion,
-      locator,
-      hashStop,
-    });
-    this.#lastGetBlocks = key;
-    return sent;
+    return this.#pushBlockRequest("getblocks", locator, hashStop);
   }
 
   /**
@@ -718,17 +707,22 @@ export class Peer {
    * @returns Resolves `true` once sent; `false` when skipped as a repeat or dropped.
    */
   pushGetHeadersMsg(locator: readonly Uint8Array[], hashStop: Uint8Array): Promise<boolean> {
+    return this.#pushBlockRequest("getheaders", locator, hashStop);
+  }
+
+  /** `getblocks` or `getheaders`, skipped when it repeats the previous one of its kind. */
+  #pushBlockRequest(
+    command: "getblocks" | "getheaders",
+    locator: readonly Uint8Array[],
+    hashStop: Uint8Array,
+  ): Promise<boolean> {
     const key = locator.length > 0 ? { firstLocator: locator[0], hashStop } : undefined;
-    if (key !== undefined && repeatsRequest(this.#lastGetHeaders, key)) {
-      return Promise.resolve(false);
-    }
-    const sent = this.queueMessage({
-      command: "getheaders",
-      protocolVersion: this.#config.protocolVersion,
-      locator,
-      hashStop,
-    });
-    this.#lastGetHeaders = key;
+    const last = command === "getblocks" ? this.#lastGetBlocks : this.#lastGetHeaders;
+    if (key !== undefined && repeatsRequest(last, key)) return Promise.resolve(false);
+    const protocolVersion = this.#config.protocolVersion;
+    const sent = this.queueMessage({ command, protocolVersion, locator, hashStop });
+    if (command === "getblocks") this.#lastGetBlocks = key;
+    else this.#lastGetHeaders = key;
     return sent;
   }
 

@@ -14,20 +14,9 @@ import {
   netAddressV2FromString,
 } from "../../wire/mod.ts";
 import { dataStep, readShared } from "../_util/shared_data.ts";
+import { tcpSockets } from "../_util/tcp.ts";
 
 const BLOCK_FILE = "block-0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2.blk";
-
-/** A connected pair of TCP sockets on 127.0.0.1. */
-async function tcpSockets(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  try {
-    const accepted = listener.accept();
-    const dialed = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    return [dialed, await accepted];
-  } finally {
-    listener.close();
-  }
-}
 
 /** Two peers over TCP: `outbound` dialed `inbound`; each its own node (own nonces). */
 async function tcpPeers(
