@@ -184,7 +184,7 @@ async function main(options: Options): Promise<void> {
   const poll = setInterval(() => alice.lastPingNonce === 0n && rtt.resolve(), 5);
   await rtt.promise;
   clearInterval(poll);
-  console.log(`ping round trip: ${alice.lastPingMicros} µs (millisecond clock)`);
+  console.log(`ping round trip: ${alice.lastPingMicros} µs`);
 
   // Bob announces: transactions wait for the trickle, a block goes at once.
   console.log(

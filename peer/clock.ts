@@ -25,6 +25,11 @@ export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
   /**
+   * A monotonic time in milliseconds with sub-millisecond resolution, for measuring short
+   * intervals (ping round trips); optional: `now()` is used where absent.
+   */
+  monotonicNow?(): number;
+  /**
    * Calls `callback` once, after `delayMs`.
    *
    * @param callback What to run.
@@ -54,6 +59,7 @@ export interface Clock {
  */
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (callback, delayMs) => schedule(callback, delayMs, false),
   setInterval: (callback, intervalMs) => schedule(callback, intervalMs, true),
 };

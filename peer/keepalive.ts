@@ -55,6 +55,8 @@ export class Keepalive {
   #lastReceived = 0;
   #lastPingNonce = 0n;
   #lastPingTime = 0;
+  /** When the ping went, on the monotonic clock where there is one. */
+  #pingStart = 0;
   #lastPingMicros = 0;
   #stopped = false;
 
@@ -81,7 +83,10 @@ export class Keepalive {
     return this.#lastPingTime;
   }
 
-  /** The last measured round trip, in microseconds (0 until a pong matched). */
+  /**
+   * The last measured round trip, in microseconds (0 until a pong matched): sub-millisecond
+   * with a clock that has `monotonicNow` (the system clock), whole milliseconds otherwise.
+   */
   get lastPingMicros(): number {
     return this.#lastPingMicros;
   }
@@ -110,6 +115,7 @@ export class Keepalive {
   pingSent(nonce: bigint): void {
     this.#lastPingNonce = nonce;
     this.#lastPingTime = this.#clock.now();
+    this.#pingStart = this.#monotonicNow();
   }
 
   /**
@@ -124,9 +130,13 @@ export class Keepalive {
       message.command === "pong" && this.#lastPingNonce !== 0n &&
       message.nonce === this.#lastPingNonce
     ) {
-      this.#lastPingMicros = (this.#lastReceived - this.#lastPingTime) * 1000;
+      this.#lastPingMicros = Math.round((this.#monotonicNow() - this.#pingStart) * 1000);
       this.#lastPingNonce = 0n;
     }
+  }
+
+  #monotonicNow(): number {
+    return this.#clock.monotonicNow?.() ?? this.#clock.now();
   }
 
   /**

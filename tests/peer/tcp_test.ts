@@ -85,6 +85,9 @@ Deno.test("two peers over TCP on 127.0.0.1", async (t) => {
     // The pong to this ping comes back once the inbound side handled everything before it.
     await outbound.queueMessage({ command: "ping", nonce: 100n });
     await lastPong.promise;
+    // Timed on the monotonic clock: a real, sub-millisecond-resolution round trip.
+    assert.equal(outbound.lastPingNonce, 0n);
+    assert.ok(outbound.lastPingMicros > 0, `round trip ${outbound.lastPingMicros} µs`);
     assert.deepEqual(received, ["ping", "ping"]);
     assert.equal(addrCount, 1000);
     assert.equal(addrV2Count, 1);
