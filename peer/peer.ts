@@ -20,7 +20,6 @@ import {
   MessageDecoderStream,
   MessageError,
   type NetAddress,
-  netAddressFromHost,
   type NetAddressV2,
   netAddressV2FromString,
   REJECT_VERSION,
@@ -39,7 +38,9 @@ import { InventoryTrickle } from "./inventory_trickle.ts";
 import { Keepalive, randomNonce } from "./keepalive.ts";
 import { type Listener, LISTENER_NAMES } from "./listeners.ts";
 import { OutboundMux } from "./outbound_mux.ts";
-import { ChunkReader, type ChunkWriter, chunkWriter } from "./_chunk_reader.ts";
+import { remoteNetAddress, splitHostPort } from "./_address.ts";
+import { ChunkReader, type ChunkWriter, chunkWriter, pumpInto } from "./_connection_io.ts";
+import { Subscriber } from "./_subscriber.ts";
 import { randomSubset, repeatsRequest, type RequestKey } from "./_push.ts";
 import { StallDetector } from "./stall_detector.ts";
 import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
@@ -948,89 +949,6 @@ class ListenerError extends Error {
   constructor(listener: string, cause: unknown) {
     super(`The ${listener} listener threw: ${describe(cause)}`, { cause });
   }
-}
-
-/** One `messages()` reader: a bounded hand-off that waits for the reader to take each one. */
-class Subscriber {
-  readonly #controller: ReadableStreamDefaultController<Message | UnknownMessage>;
-  #wake: (() => void) | undefined;
-  #done = false;
-
-  constructor(controller: ReadableStreamDefaultController<Message | UnknownMessage>) {
-    this.#controller = controller;
-  }
-
-  async deliver(message: Message | UnknownMessage): Promise<void> {
-    if (this.#done) return;
-    this.#controller.enqueue(message);
-    if ((this.#controller.desiredSize ?? 0) > 0) return;
-    await new Promise<void>((resolve) => (this.#wake = resolve));
-  }
-
-  pulled(): void {
-    this.#wake?.();
-    this.#wake = undefined;
-  }
-
-  cancelled(): void {
-    this.#done = true;
-    this.pulled();
-  }
-
-  close(): void {
-    if (this.#done) return;
-    this.#done = true;
-    try {
-      this.#controller.close();
-    } catch {
-      // Already closed or errored by its reader.
-    }
-    this.pulled();
-  }
-}
-
-/**
- * Connection bytes into the decoder, a chunk at a time, reading only when the decoder can take
- * more (so a busy dispatcher stops the reads, and the kernel window closes on the remote).
- */
-async function pumpInto(source: ChunkReader, decoder: MessageDecoderStream): Promise<void> {
-  const writer = decoder.writable.getWriter();
-  try {
-    for (;;) {
-      await writer.ready;
-      const chunk = await source.read();
-      if (chunk === undefined) {
-        await writer.close();
-        return;
-      }
-      writer.write(chunk).catch(() => {});
-    }
-  } catch (error) {
-    // The decoder failed (its reader sees why) or the connection did: pass it on, stop reading.
-    writer.abort(error).catch(() => {});
-    await source.cancel(error);
-  }
-}
-
-/** `host:port` split, IPv6 in brackets; undefined when it does not have that shape. */
-function splitHostPort(address: string): { host: string; port: number } | undefined {
-  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
-  if (match === null) return undefined;
-  const port = Number(match[2]);
-  return port <= 0xffff ? { host: match[1], port } : undefined;
-}
-
-/** The remote as `version.addr_recv`: its IP and port, or all zeros (Tor, host names). */
-function remoteNetAddress(address: string): NetAddress {
-  const parsed = splitHostPort(address);
-  if (parsed !== undefined) {
-    try {
-      return netAddressFromHost(parsed.host, parsed.port);
-    } catch {
-      // Not an IP literal: as btcd for Tor, announce 0.0.0.0.
-    }
-  }
-  return { services: 0n, ip: new Uint8Array(16), port: 0 };
 }
 
 function describe(error: unknown): string {

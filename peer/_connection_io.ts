@@ -9,6 +9,7 @@
 // any other stream as its chunks come.
 //
 // Writing: likewise through Deno's `write(bytes)` when present, else the writable stream.
+import type { MessageDecoderStream } from "../wire/mod.ts";
 
 /** Buffer sizes: an idle peer waits with the smallest, a block download uses the largest. */
 export const MIN_READ_BYTES = 1024;
@@ -139,4 +140,27 @@ export function chunkWriter(
   // Nothing else observes the writer's closed promise; a rejected one must not go unhandled.
   writer.closed.catch(() => {});
   return { write: (bytes) => writer.write(bytes) };
+}
+
+/**
+ * Connection bytes into the decoder, a chunk at a time, reading only when the decoder can take
+ * more (so a busy dispatcher stops the reads, and the kernel window closes on the remote).
+ */
+export async function pumpInto(source: ChunkReader, decoder: MessageDecoderStream): Promise<void> {
+  const writer = decoder.writable.getWriter();
+  try {
+    for (;;) {
+      await writer.ready;
+      const chunk = await source.read();
+      if (chunk === undefined) {
+        await writer.close();
+        return;
+      }
+      writer.write(chunk).catch(() => {});
+    }
+  } catch (error) {
+    // The decoder failed (its reader sees why) or the connection did: pass it on, stop reading.
+    writer.abort(error).catch(() => {});
+    await source.cancel(error);
+  }
 }

@@ -1,7 +1,7 @@
 // ChunkReader: byte streams are read into buffers sized to the traffic; other streams as
 // they come.
 import assert from "node:assert/strict";
-import { ChunkReader, MAX_READ_BYTES, MIN_READ_BYTES } from "../../peer/_chunk_reader.ts";
+import { ChunkReader, MAX_READ_BYTES, MIN_READ_BYTES } from "../../peer/_connection_io.ts";
 
 /** A byte stream that serves `total` bytes in reads of at most `perRead`. */
 function byteSource(total: number, perRead: number): ReadableStream<Uint8Array> {
