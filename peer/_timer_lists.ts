@@ -82,7 +82,7 @@ class TimerList {
       try {
         entry.callback();
       } catch (error) {
-        reportError(error);
+        report(error);
       }
       entry = next !== undefined && next.list === this ? next : this.head;
       if (entry !== undefined && entry.due > now) break;
@@ -115,4 +115,19 @@ export function schedule(callback: () => void, delayMs: number, repeat: boolean)
   };
   list.append(entry);
   return entry;
+}
+
+/**
+ * Reports a callback's error as an uncaught one, without stopping the other timers: the
+ * runtime's `reportError` where there is one (Deno, browsers), else a rethrow in a microtask.
+ */
+function report(error: unknown): void {
+  const reportError = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+  if (reportError !== undefined) {
+    reportError(error);
+  } else {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
