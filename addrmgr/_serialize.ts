@@ -6,7 +6,7 @@
 // Go's zero time, -62135596800), and services above 2^53 as decimal strings.
 import { ServiceFlag } from "../wire/protocol.ts";
 import { type NetAddressV2, netAddressV2FromString } from "../wire/net_address_v2.ts";
-import { AddressRecord, indexKey } from "./_record.ts";
+import { type AddressRecord, recordOf } from "./_record.ts";
 import { AddressTables, type Random } from "./_tables.ts";
 import { NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from "./constants.ts";
 import { netAddressKey } from "./group_key.ts";
@@ -18,15 +18,22 @@ export const BOOK_VERSION = 3;
 export function encodeBook(tables: AddressTables): string {
   const parts: string[] = [`{"Version":${BOOK_VERSION},"Key":[${tables.hasher.key.join(",")}]`];
   const names = new Map<AddressRecord, string>();
+  // Records share their source's object: name each source once.
+  const sourceNames = new Map<NetAddressV2, string>();
   const addresses: string[] = [];
   for (const rec of tables.all) {
-    const name = netAddressKey(rec.netAddress);
+    const name = rec.name();
     names.set(rec, name);
+    let src = sourceNames.get(rec.source);
+    if (src === undefined) {
+      src = netAddressKey(rec.source);
+      sourceNames.set(rec.source, src);
+    }
     addresses.push(
-      `{"Addr":"${name}","Src":"${netAddressKey(rec.source)}","Attempts":${rec.attempts},` +
-        `"TimeStamp":${rec.netAddress.timestamp},"LastAttempt":${seconds(rec.lastAttemptMs)},` +
+      `{"Addr":"${name}","Src":"${src}","Attempts":${rec.attempts},` +
+        `"TimeStamp":${rec.timestamp},"LastAttempt":${seconds(rec.lastAttemptMs)},` +
         `"LastSuccess":${seconds(rec.lastSuccessMs)},"Services":${
-          services(rec.netAddress.services)
+          services(rec.services)
         },"SrcServices":${services(rec.source.services)}}`,
     );
   }
@@ -96,7 +103,7 @@ export function decodeBook(text: string, random: Random): [AddressTables, LoadRe
     const srcSvc = version === 1 ? 0n : toServices(a.SrcServices, "SrcServices");
     const na = parseKey(name, svc, toTimestamp(a.TimeStamp));
     const src = parseKey(string(a.Src, "Src"), srcSvc, 0);
-    const record = new AddressRecord(na, src, indexKey(na));
+    const record = recordOf(na, src);
     record.attempts = integer(a.Attempts, "Attempts");
     record.lastAttemptMs = toMs(a.LastAttempt, "LastAttempt");
     record.lastSuccessMs = toMs(a.LastSuccess, "LastSuccess");
@@ -119,17 +126,17 @@ export function decodeBook(text: string, random: Random): [AddressTables, LoadRe
   const sameNew = newBuckets.length === NEW_BUCKET_COUNT;
   newBuckets.forEach((b, i) => {
     for (const { record } of b) {
-      const bucket = sameNew ? i : tables.hasher.newBucket(record.netAddress, record.source);
+      const bucket = sameNew ? i : tables.newBucketOf(record);
       if (!tables.restoreNew(record, bucket)) dropped++;
     }
   });
   const sameTried = triedBuckets.length === TRIED_BUCKET_COUNT;
   triedBuckets.forEach((b, i) => {
     for (const { record } of b) {
-      const bucket = sameTried ? i : tables.hasher.triedBucket(record.netAddress);
+      const bucket = sameTried ? i : tables.triedBucketOf(record);
       if (tables.restoreTried(record, bucket)) continue;
       // No room in its tried bucket: back to the new table, as an eviction would do.
-      const newBucket = tables.hasher.newBucket(record.netAddress, record.source);
+      const newBucket = tables.newBucketOf(record);
       if (!tables.restoreNew(record, newBucket)) dropped++;
     }
   });

@@ -176,8 +176,7 @@ export class AddrManager {
    * @param source The peer that sent them.
    */
   addAddresses(addresses: Iterable<NetAddressV2>, source: NetAddressV2): void {
-    const now = this.#clock.now();
-    for (const na of addresses) this.#tables.add(na, source, now);
+    for (const na of addresses) this.#tables.add(na, source, this.#clock);
   }
 
   /**
@@ -187,7 +186,7 @@ export class AddrManager {
    * @param source The peer that sent it.
    */
   addAddress(address: NetAddressV2, source: NetAddressV2): void {
-    this.#tables.add(address, source, this.#clock.now());
+    this.#tables.add(address, source, this.#clock);
   }
 
   /**

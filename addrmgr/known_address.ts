@@ -2,10 +2,9 @@
 // bad (may be dropped when room is needed, and is not handed out to peers) and the relative
 // chance of selecting it.
 import type { NetAddressV2 } from "../wire/net_address_v2.ts";
-import { HORIZON_DAYS, MAX_FAILURES, MAX_RETRIES, MIN_BAD_DAYS } from "./constants.ts";
+import { isBadValues } from "./_record.ts";
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * An address in the book, with its connection history. Returned by
@@ -64,19 +63,30 @@ export interface KnownAddress {
  * ```
  */
 export function isBad(ka: KnownAddress, nowMs: number): boolean {
-  if (ka.lastAttemptMs > nowMs - MINUTE_MS) return false;
-  const seenMs = ka.netAddress.timestamp * 1000;
-  if (seenMs > nowMs + 10 * MINUTE_MS) return true;
-  if (seenMs < nowMs - HORIZON_DAYS * DAY_MS) return true;
-  if (ka.lastSuccessMs === 0 && ka.attempts >= MAX_RETRIES) return true;
-  if (ka.lastSuccessMs <= nowMs - MIN_BAD_DAYS * DAY_MS && ka.attempts >= MAX_FAILURES) {
-    return true;
-  }
-  return false;
+  return isBadValues(
+    ka.netAddress.timestamp,
+    ka.attempts,
+    ka.lastAttemptMs,
+    ka.lastSuccessMs,
+    nowMs,
+  );
 }
 
 /** 0.66^n for n = 0..8. */
 const PENALTY = Array.from({ length: 9 }, (_, n) => Math.pow(0.66, n));
+
+/** How long after an attempt {@linkcode chance} is cut to 1%. */
+export const RECENT_ATTEMPT_MS: number = 10 * MINUTE_MS;
+
+/**
+ * The factor of {@linkcode chance} for failed attempts: 0.66 per attempt, up to 8.
+ *
+ * @param attempts Attempts since the last success.
+ * @returns 0.66^min(attempts, 8).
+ */
+export function attemptPenalty(attempts: number): number {
+  return PENALTY[attempts < 8 ? attempts : 8];
+}
 
 /**
  * The relative chance of selecting an address: 1, times 0.01 when tried in the last 10
@@ -100,7 +110,6 @@ const PENALTY = Array.from({ length: 9 }, (_, n) => Math.pow(0.66, n));
  * ```
  */
 export function chance(ka: KnownAddress, nowMs: number): number {
-  let c = nowMs - ka.lastAttemptMs < 10 * MINUTE_MS ? 0.01 : 1;
-  c *= PENALTY[ka.attempts < 8 ? ka.attempts : 8];
-  return c;
+  const c = nowMs - ka.lastAttemptMs < RECENT_ATTEMPT_MS ? 0.01 : 1;
+  return c * attemptPenalty(ka.attempts);
 }

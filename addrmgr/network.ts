@@ -416,19 +416,27 @@ export function isRoutable(na: NetAddressV2): boolean {
     return isValid(na);
   }
   const v = ipv4Number(na);
-  if (v >= 0) {
-    // The hot path (every address added): IPv4 ranges as integer compares.
-    const a = v >>> 24;
-    if (v === 0xffffffff || a === 0 || a === 10 || a === 127) return false;
-    const b16 = v >>> 16;
-    if (
-      (v >>> 20) === 0xac1 || b16 === 0xc0a8 || (v >>> 17) === (0xc612 >>> 1) ||
-      b16 === 0xa9fe || (v >>> 22) === (0x6440 >>> 6)
-    ) return false;
-    const c24 = v >>> 8;
-    return c24 !== 0xc00002 && c24 !== 0xc63364 && c24 !== 0xcb0071;
-  }
+  if (v >= 0) return isRoutableIpv4(v);
   return isValid(na) &&
     !(isRfc3849(na) || isRfc4843(na) || isRfc7343(na) || isRfc4862(na) || isLocal(na) ||
       isZero(na) || (isRfc4193(na) && !isOnionCatTor(na)));
+}
+
+/**
+ * {@linkcode isRoutable} for an IPv4 address given as a uint32 (the hot path: every address
+ * added), its ranges as integer compares.
+ *
+ * @param v The address, as from `ipv4Number`.
+ * @returns True when routable.
+ */
+export function isRoutableIpv4(v: number): boolean {
+  const a = v >>> 24;
+  if (v === 0xffffffff || a === 0 || a === 10 || a === 127) return false;
+  const b16 = v >>> 16;
+  if (
+    (v >>> 20) === 0xac1 || b16 === 0xc0a8 || (v >>> 17) === (0xc612 >>> 1) ||
+    b16 === 0xa9fe || (v >>> 22) === (0x6440 >>> 6)
+  ) return false;
+  const c24 = v >>> 8;
+  return c24 !== 0xc00002 && c24 !== 0xc63364 && c24 !== 0xcb0071;
 }

@@ -257,6 +257,32 @@ Deno.test("getAddress", async (t) => {
     }
     assert.ok(recent < 250, `${recent}`);
   });
+  await t.step("a tried address attempted in the last 10 minutes is rarely picked", async () => {
+    const { m, clock } = manager({ random: seededRandom(17) });
+    for (const host of ["8.8.8.8", "8.8.4.4"]) {
+      m.addAddress(addr(host), addr("9.9.9.9"));
+      m.good(addr(host));
+    }
+    // Both were just connected to (good stamps the attempt): wait, then attempt one.
+    await clock.tick(11 * 60_000);
+    m.attempt(addr("8.8.8.8"));
+    let recent = 0;
+    for (let i = 0; i < 5000; i++) {
+      const pick = m.getAddress()!;
+      assert.equal(pick.tried, true);
+      if (netAddressKey(pick.netAddress) === "8.8.8.8:8333") recent++;
+    }
+    assert.ok(recent < 250, `${recent}`);
+    // Connected again: its attempts reset, but it was attempted just now all the same.
+    m.good(addr("8.8.8.8"));
+    await clock.tick(11 * 60_000);
+    m.good(addr("8.8.4.4"));
+    recent = 0;
+    for (let i = 0; i < 5000; i++) {
+      if (netAddressKey(m.getAddress()!.netAddress) === "8.8.4.4:8333") recent++;
+    }
+    assert.ok(recent < 250, `${recent}`);
+  });
   await t.step("tried and new with even odds", () => {
     const { m } = manager({ random: seededRandom(13) });
     const random = seededRandom(14);
