@@ -1,13 +1,19 @@
 // One connection to a Bitcoin node, as btcd's `peer.Peer`, composed from small stages:
 //
-//   connection.readable ─▶ MessageDecoderStream ─▶ keepalive tap ─▶ stall tap ─▶ dispatcher
-//   (the handshake reads the decoder directly first; the taps start after it)
-//
-//   queueMessage / trickle / ping ─▶ OutboundMux ─▶ stall tap ─▶ keepalive tap ─▶ socket sink
+//   Inbound:  connection ─▶ ChunkReader (buffers sized to the traffic) ─▶ MessageDecoderStream
+//             ─▶ [the handshake, then] receive taps (Keepalive, StallDetector) ─▶ dispatcher
+//             (built-in handling, the listener, messages() readers; one message at a time)
+//   Outbound: queueMessage / InventoryTrickle / Keepalive's ping ─▶ frame ─▶ OutboundMux
+//             (pull-based ReadableStream, byte cap) ─▶ send taps (StallDetector, Keepalive)
+//             ─▶ connection
 //
 // Messages are framed when queued rather than in a stage after the mux: the mux then counts
 // the exact bytes it holds (its cap is in bytes, as Bitcoin Core's send buffer), and a
 // message that cannot be encoded fails its own `queueMessage` call instead of the connection.
+// The taps are the stages' observer methods, called in line by the two loops (`#receiveLoop`,
+// `#sendLoop`) rather than as TransformStreams of their own: each stream stage costs an idle
+// peer about 6 KiB (a TransformStream and a pipe), and a node keeps hundreds of mostly idle
+// peers. The stages' `inbound()`/`outbound()` streams remain for use on their own.
 import { getLogger, type Logger } from "@logtape/logtape";
 import {
   type AddrMessage,
@@ -215,18 +221,7 @@ export class Peer {
     this.#end("local", message);
   }
 
-  // ─── The data flow ─────────────────────────────────────────────────────────────────────
-  //
-  // Inbound:  connection.readable ─▶ ChunkReader (buffers sized to the traffic)
-  //           ─▶ MessageDecoderStream ─▶ [handshake, then] receive taps (keepalive, stall)
-  //           ─▶ dispatcher (built-in handling, listener, messages() readers), one at a time
-  // Outbound: queueMessage / trickle / ping ─▶ frame ─▶ OutboundMux (pull-based, byte cap)
-  //           ─▶ send taps (stall, keepalive) ─▶ connection.writable
-  //
-  // The taps are the stages' observer methods, called in line by the two loops below rather
-  // than as TransformStreams of their own: each stream stage costs an idle peer about 6 KiB
-  // (a TransformStream and a pipe), and a node keeps hundreds of mostly idle peers. The
-  // stages' `inbound()`/`outbound()` streams remain for use on their own.
+  // ─── The data flow (see the diagram at the top of this file) ──────────────────────────
 
   async #run(): Promise<void> {
     this.#pipelines.push(pumpInto(new ChunkReader(this.#connection), this.#decoder));
