@@ -5,22 +5,11 @@
 import { AddrManager, type AddrStorage, MemoryStorage } from "../addrmgr/mod.ts";
 import { type NetAddressV2, netAddressV2FromString } from "../wire/mod.ts";
 import { FakeClock } from "../peer/fake_clock.ts";
+import { seededRandom } from "../tests/addrmgr/_helpers.ts";
 import { benchThroughput } from "./_throughput.ts";
 
-/** mulberry32, so every run adds the same addresses. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const now = Math.floor(Date.now() / 1000);
-const random = seeded(1);
+const random = seededRandom(1);
 
 /** A random routable IPv4 address (first octet 1..99, never 10). */
 function randomAddress(): NetAddressV2 {

@@ -10,7 +10,7 @@ import { encodeMessage } from "../wire/frame.ts";
 import { InvType } from "../wire/protocol.ts";
 import type { Peer } from "../peer/mod.ts";
 import { BLOCK_FILES, chunked, HAVE_SHARED_DATA } from "./_data.ts";
-import { tcpPeers } from "./_tcp.ts";
+import { connectedTcpPeers } from "./_tcp.ts";
 import { benchThroughput } from "./_throughput.ts";
 
 const CHUNK = 65536;
@@ -41,7 +41,7 @@ async function countingPair(command: string): Promise<{
   const count = () => {
     if (++received === target) done?.();
   };
-  const { outbound, inbound } = await tcpPeers({}, {
+  const { outbound, inbound } = await connectedTcpPeers({}, {
     listeners: {
       onInv: command === "inv" ? count : undefined,
       onBlock: command === "block" ? count : undefined,

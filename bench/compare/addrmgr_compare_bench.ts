@@ -20,6 +20,7 @@
 // empty book's cache does not hold yet (about 1.6 per address over the first 60,000).
 import { AddrManager, MemoryStorage } from "../../addrmgr/mod.ts";
 import { type NetAddressV2, netAddressV2FromString, netAddressV2ToString } from "../../wire/mod.ts";
+import { seededRandom } from "../../tests/addrmgr/_helpers.ts";
 import { benchThroughput } from "../_throughput.ts";
 
 interface BcoinNetAddress {
@@ -39,18 +40,8 @@ const HostList: new (options: object) => BcoinHostList =
 const NetAddress: { fromHost(host: string, port: number, network: string): BcoinNetAddress } =
   (await import("bcoin/lib/net/netaddress.js")).default;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = seeded(1);
+const random = seededRandom(1);
 const now = Math.floor(Date.now() / 1000);
 function randomAddress(): NetAddressV2 {
   let first = 1 + Math.floor(random() * 99);

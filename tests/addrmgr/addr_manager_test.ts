@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import {
   AddressPriority,
   AddrManager,
@@ -20,6 +19,7 @@ import {
   testKey,
   triedBucketOf,
 } from "./_helpers.ts";
+import { btcdNewBucket, coreTriedBucket } from "./_btcd_placement.ts";
 
 function manager(options: AddrManagerOptions = {}) {
   const storage = new MemoryStorage();
@@ -37,28 +37,6 @@ function manager(options: AddrManagerOptions = {}) {
 async function saved(m: AddrManager, storage: MemoryStorage): Promise<SavedBook> {
   await m.save();
   return JSON.parse(storage.data!);
-}
-
-// btcd's placement computed independently, with node:crypto and BigInt (REFERENCE 3.3).
-function dsha(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(createHash("sha256").update(h.digest()).digest());
-}
-const text = (s: string) => new TextEncoder().encode(s);
-const le64 = (h: Uint8Array) => new DataView(h.buffer, h.byteOffset).getBigUint64(0, true);
-function le64Bytes(x: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, x, true);
-  return b;
-}
-function btcdNewBucket(key: Uint8Array, addrGroup: string, srcGroup: string): number {
-  const x = le64(dsha(key, text(addrGroup), text(srcGroup))) % 64n;
-  return Number(le64(dsha(key, text(srcGroup), le64Bytes(x))) % 1024n);
-}
-function coreTriedBucket(key: Uint8Array, addrKey: string, group: string): number {
-  const x = le64(dsha(key, text(addrKey))) % 8n;
-  return Number(le64(dsha(key, text(group), le64Bytes(x))) % 256n);
 }
 
 Deno.test("bucket placement", async (t) => {

@@ -3,34 +3,13 @@
 // btcd's formula computed independently with node:crypto and BigInt, over random keys and
 // addresses of every kind; and the (IPv4, port) hash table of the index against a Map.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { BucketHasher } from "../../addrmgr/_bucket_hash.ts";
 import { Ipv4Map } from "../../addrmgr/_ipv4_map.ts";
 import { groupKey, netAddressKey } from "../../addrmgr/mod.ts";
 import { BIP155Network, type NetAddressV2 } from "../../wire/mod.ts";
+import { btcdNewBucket, coreTriedBucket } from "./_btcd_placement.ts";
 import { seededRandom } from "./_helpers.ts";
-
-function dsha(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(createHash("sha256").update(h.digest()).digest());
-}
-const text = (s: string) => new TextEncoder().encode(s);
-const le64 = (h: Uint8Array) => new DataView(h.buffer, h.byteOffset).getBigUint64(0, true);
-function le64Bytes(x: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, x, true);
-  return b;
-}
-function btcdNewBucket(key: Uint8Array, addrGroup: string, srcGroup: string): number {
-  const x = le64(dsha(key, text(addrGroup), text(srcGroup))) % 64n;
-  return Number(le64(dsha(key, text(srcGroup), le64Bytes(x))) % 1024n);
-}
-function coreTriedBucket(key: Uint8Array, addrKey: string, group: string): number {
-  const x = le64(dsha(key, text(addrKey))) % 8n;
-  return Number(le64(dsha(key, text(group), le64Bytes(x))) % 256n);
-}
 
 const ipv4 = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((address) => ({
   networkId: BIP155Network.IPV4,

@@ -5,8 +5,8 @@
 // escaping anywhere (a listener call, a timer, a promise nobody awaited) fails the test: Deno
 // reports uncaught errors and unhandled rejections as failures.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { fixChecksum } from "../_util/fix_checksum.ts";
 import type { DisconnectCode } from "../../peer/mod.ts";
 import { encodeMessage, type Message, type UnknownMessage } from "../../wire/mod.ts";
 import { anyMessage } from "../_util/arbitraries.ts";
@@ -23,16 +23,6 @@ const EXPECTED_ENDS: ReadonlySet<DisconnectCode> = new Set<DisconnectCode>([
   "self-connection",
   "network-error",
 ]);
-
-function fixChecksum(frame: Uint8Array): void {
-  if (frame.length < 24) return;
-  const view = new DataView(frame.buffer, frame.byteOffset);
-  const length = Math.min(view.getUint32(16, true), frame.length - 24);
-  view.setUint32(16, length, true);
-  const payload = frame.subarray(24, 24 + length);
-  const d = createHash("sha256").update(createHash("sha256").update(payload).digest()).digest();
-  frame.set(d.subarray(0, 4), 20);
-}
 
 /** One thing the remote writes: a frame (perhaps damaged) or raw bytes. */
 const input: fc.Arbitrary<(network: "regtest") => Uint8Array> = fc.oneof(

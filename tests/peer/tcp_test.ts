@@ -3,7 +3,7 @@
 // dropped at the send-queue cap with bounded memory; a connection cut mid-message ends the
 // peer cleanly.
 import assert from "node:assert/strict";
-import { type Connection, Peer, type PeerOptions, SentNonces } from "../../peer/mod.ts";
+import { type Connection, Peer, SentNonces } from "../../peer/mod.ts";
 import {
   blockHash,
   checkMerkleRoot,
@@ -14,30 +14,9 @@ import {
   netAddressV2FromString,
 } from "../../wire/mod.ts";
 import { dataStep, readShared } from "../_util/shared_data.ts";
-import { tcpSockets } from "../_util/tcp.ts";
+import { tcpPeers, tcpSockets } from "../_util/tcp.ts";
 
 const BLOCK_FILE = "block-0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2.blk";
-
-/** Two peers over TCP: `outbound` dialed `inbound`; each its own node (own nonces). */
-async function tcpPeers(
-  outboundOptions: PeerOptions = {},
-  inboundOptions: PeerOptions = {},
-): Promise<{ outbound: Peer; inbound: Peer }> {
-  const [dialed, accepted] = await tcpSockets();
-  const outbound = new Peer(dialed, {
-    network: "regtest",
-    address: `127.0.0.1:${(accepted.localAddr as Deno.NetAddr).port}`,
-    ...outboundOptions,
-  });
-  const inbound = new Peer(accepted, {
-    network: "regtest",
-    inbound: true,
-    address: `127.0.0.1:${(dialed.localAddr as Deno.NetAddr).port}`,
-    sentNonces: new SentNonces(),
-    ...inboundOptions,
-  });
-  return { outbound, inbound };
-}
 
 function hashOf(n: number): Uint8Array {
   return new Uint8Array(32).fill(n);
