@@ -2,7 +2,7 @@
 //
 // Reading: a runtime's own stream hands out (and, while a read is pending, holds) a 64 KiB
 // buffer per read: for a thousand idle peers, 64 MB of buffers waiting for pings. Reads here
-// use our own buffers, sized to the traffic: small while the peer is quiet, growing fourfold
+// use our own buffers, sized to the traffic: small while the peer is quiet (512 bytes), growing fourfold
 // whenever a read fills one, halving after two reads in a row used less than half. A
 // connection that also has Deno's `read(buffer)` (a `Deno.TcpConn`) is read through it, which
 // skips the stream objects (about 6 KiB per peer here); a byte stream is read with BYOB reads;
@@ -12,7 +12,7 @@
 import type { MessageDecoderStream } from "../wire/mod.ts";
 
 /** Buffer sizes: an idle peer waits with the smallest, a block download uses the largest. */
-export const MIN_READ_BYTES = 1024;
+export const MIN_READ_BYTES = 512;
 export const MAX_READ_BYTES = 256 * 1024;
 
 /** What a `Deno.Conn` offers beside its streams. */

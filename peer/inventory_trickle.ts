@@ -27,7 +27,8 @@ export const MAX_KNOWN_INVENTORY = 1000;
  */
 export class KnownInventory {
   readonly #limit: number;
-  readonly #entries = new Set<string>();
+  /** Made on the first add: an idle peer's cache stays empty. */
+  #entries: Set<string> | undefined;
 
   /**
    * Creates an empty cache.
@@ -40,7 +41,7 @@ export class KnownInventory {
 
   /** Entries held. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   /**
@@ -50,7 +51,7 @@ export class KnownInventory {
    * @returns `true` when known.
    */
   has(inv: InvVect): boolean {
-    return this.#entries.has(keyOf(inv));
+    return this.#entries?.has(keyOf(inv)) ?? false;
   }
 
   /**
@@ -60,15 +61,16 @@ export class KnownInventory {
    */
   add(inv: InvVect): void {
     const key = keyOf(inv);
-    if (this.#entries.delete(key)) {
-      this.#entries.add(key);
+    const entries = this.#entries ??= new Set();
+    if (entries.delete(key)) {
+      entries.add(key);
       return;
     }
-    if (this.#entries.size >= this.#limit) {
-      const oldest = this.#entries.values().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    if (entries.size >= this.#limit) {
+      const oldest = entries.values().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
     }
-    this.#entries.add(key);
+    entries.add(key);
   }
 }
 

@@ -113,11 +113,13 @@ export class Peer {
   readonly #stall: StallDetector;
   readonly #keepalive: Keepalive;
   readonly #trickle: InventoryTrickle;
-  readonly #subscribers = new Set<Subscriber>();
+  // Made when first needed: most peers never have a `messages()` reader, an `onRead` listener
+  // or a message queued during the handshake, and a node keeps hundreds of peers.
+  #subscribers: Set<Subscriber> | undefined;
   /** Frame sizes awaiting their message's `onRead`, oldest first. */
-  readonly #frameSizes: number[] = [];
+  #frameSizes: number[] | undefined;
   /** Messages queued before the handshake completed; sent right after it. */
-  #early: { message: Message; options: QueueOptions; settle: (ok: boolean) => void }[] = [];
+  #early: { message: Message; options: QueueOptions; settle: (ok: boolean) => void }[] | undefined;
   #negotiateTimer: Timer | undefined;
   #state: "negotiating" | "connected" | "disconnected" = "negotiating";
   #pipelines: Promise<unknown>[] = [];
@@ -166,7 +168,7 @@ export class Peer {
       protocolVersion: this.#protocolVersion,
       onFrame: (command, size) => {
         this.#stats.recordReceived(command, size);
-        if (this.#config.listeners.onRead !== undefined) this.#frameSizes.push(size);
+        if (this.#config.listeners.onRead !== undefined) (this.#frameSizes ??= []).push(size);
       },
     });
     this.#mux = new OutboundMux({ capBytes: this.#config.sendQueueCapBytes });
@@ -282,8 +284,8 @@ export class Peer {
     this.#keepalive.start();
     if (!this.#config.disableStallDetection) this.#stall.start();
     this.#trickle.start();
-    const early = this.#early;
-    this.#early = [];
+    const early = this.#early ?? [];
+    this.#early = undefined;
     for (const { message, options, settle } of early) {
       this.queueMessage(message, options).then(settle, () => settle(false));
     }
@@ -358,10 +360,10 @@ export class Peer {
     this.#stall.stop();
     this.#trickle.stop();
     this.#mux.close();
-    for (const { settle } of this.#early) settle(false);
-    this.#early = [];
-    for (const subscriber of this.#subscribers) subscriber.close();
-    this.#subscribers.clear();
+    for (const { settle } of this.#early ?? []) settle(false);
+    this.#early = undefined;
+    for (const subscriber of this.#subscribers ?? []) subscriber.close();
+    this.#subscribers = undefined;
     try {
       this.#connection.close();
     } catch {
@@ -445,7 +447,9 @@ export class Peer {
         return;
       }
       await this.#notify(message);
-      for (const subscriber of this.#subscribers) await subscriber.deliver(message);
+      if (this.#subscribers !== undefined) {
+        for (const subscriber of this.#subscribers) await subscriber.deliver(message);
+      }
     } catch (error) {
       const cause = error instanceof ListenerError ? error.cause : error;
       this.#end(
@@ -520,7 +524,7 @@ export class Peer {
     const onRead = this.#config.listeners.onRead;
     if (onRead === undefined) return;
     try {
-      onRead(this, this.#frameSizes.shift() ?? 0, message);
+      onRead(this, this.#frameSizes?.shift() ?? 0, message);
     } catch (error) {
       throw new ListenerError("onRead", error);
     }
@@ -564,11 +568,11 @@ export class Peer {
       start: (controller) => {
         subscriber = new Subscriber(controller);
         if (this.#state === "disconnected") subscriber.close();
-        else this.#subscribers.add(subscriber);
+        else (this.#subscribers ??= new Set()).add(subscriber);
       },
       pull: () => subscriber.pulled(),
       cancel: () => {
-        this.#subscribers.delete(subscriber);
+        this.#subscribers?.delete(subscriber);
         subscriber.cancelled();
       },
     }, { highWaterMark: 1 });
@@ -613,7 +617,7 @@ export class Peer {
   queueMessage(message: Message, options: QueueOptions = {}): Promise<boolean> {
     if (this.#state === "disconnected") return Promise.resolve(false);
     if (this.#state === "negotiating") {
-      return new Promise((settle) => this.#early.push({ message, options, settle }));
+      return new Promise((settle) => (this.#early ??= []).push({ message, options, settle }));
     }
     let frame: Uint8Array;
     try {

@@ -94,7 +94,7 @@ class FrameDecoder {
   #ctx: CodecContext;
   readonly #onFrame: ((command: string, size: number) => void) | undefined;
   /** A header split across chunks. */
-  readonly #headerBytes = new Uint8Array(MESSAGE_HEADER_SIZE);
+  #headerBytes: Uint8Array | undefined;
   #headerFill = 0;
   /** The frame whose payload is arriving, if any. */
   #header: FrameHeader | null = null;
@@ -144,12 +144,13 @@ class FrameDecoder {
         pos += MESSAGE_HEADER_SIZE;
       } else {
         const take = Math.min(MESSAGE_HEADER_SIZE - this.#headerFill, n - pos);
-        this.#headerBytes.set(chunk.subarray(pos, pos + take), this.#headerFill);
+        const headerBytes = this.#headerBytes ??= new Uint8Array(MESSAGE_HEADER_SIZE);
+        headerBytes.set(chunk.subarray(pos, pos + take), this.#headerFill);
         this.#headerFill += take;
         pos += take;
         if (this.#headerFill < MESSAGE_HEADER_SIZE) return;
         this.#headerFill = 0;
-        header = parseHeader(this.#headerBytes, 0, this.#magic);
+        header = parseHeader(headerBytes, 0, this.#magic);
       }
       const codec = checkedCodec(header, this.#ctx.protocolVersion);
       if (n - pos >= header.length) {
