@@ -3,24 +3,11 @@
 // node), getAddress and addressCache on a full table, and save and load of a 60,000-address
 // book (about today's network) as peers.json text in memory.
 import { AddrManager, type AddrStorage, MemoryStorage } from "../addrmgr/mod.ts";
-import { type NetAddressV2, netAddressV2FromString } from "../wire/mod.ts";
 import { FakeClock } from "../peer/fake_clock.ts";
-import { seededRandom } from "../tests/addrmgr/_helpers.ts";
+import { addressGenerator } from "./_addresses.ts";
 import { benchThroughput } from "./_throughput.ts";
 
-const now = Math.floor(Date.now() / 1000);
-const random = seededRandom(1);
-
-/** A random routable IPv4 address (first octet 1..99, never 10). */
-function randomAddress(): NetAddressV2 {
-  let first = 1 + Math.floor(random() * 99);
-  if (first === 10) first = 11;
-  const b = () => Math.floor(random() * 256);
-  return netAddressV2FromString(`${first}.${b()}.${b()}.${1 + b() % 250}`, 8333, {
-    services: 1033n,
-    timestamp: now - Math.floor(random() * 5 * 86400),
-  });
-}
+const randomAddress = addressGenerator(1);
 
 const TOTAL = 1_000_000;
 const STEP = 10_000;

@@ -19,8 +19,8 @@
 // one keyed double SHA-256 per address plus one per new (source group, x) pair, which an
 // empty book's cache does not hold yet (about 1.6 per address over the first 60,000).
 import { AddrManager, MemoryStorage } from "../../addrmgr/mod.ts";
-import { type NetAddressV2, netAddressV2FromString, netAddressV2ToString } from "../../wire/mod.ts";
-import { seededRandom } from "../../tests/addrmgr/_helpers.ts";
+import { type NetAddressV2, netAddressV2ToString } from "../../wire/mod.ts";
+import { addressGenerator } from "../_addresses.ts";
 import { benchThroughput } from "../_throughput.ts";
 
 interface BcoinNetAddress {
@@ -41,17 +41,7 @@ const NetAddress: { fromHost(host: string, port: number, network: string): Bcoin
   (await import("bcoin/lib/net/netaddress.js")).default;
 
 
-const random = seededRandom(1);
-const now = Math.floor(Date.now() / 1000);
-function randomAddress(): NetAddressV2 {
-  let first = 1 + Math.floor(random() * 99);
-  if (first === 10) first = 11;
-  const b = () => Math.floor(random() * 256);
-  return netAddressV2FromString(`${first}.${b()}.${b()}.${1 + b() % 250}`, 8333, {
-    services: 1033n,
-    timestamp: now - Math.floor(random() * 5 * 86400),
-  });
-}
+const randomAddress = addressGenerator(1);
 function toBcoin(na: NetAddressV2): BcoinNetAddress {
   const a = NetAddress.fromHost(netAddressV2ToString(na), na.port, "main");
   a.time = na.timestamp;
