@@ -23,8 +23,8 @@ import {
   TRIED_BUCKET_COUNT,
   TRIED_BUCKET_SIZE,
 } from "./constants.ts";
-import { attemptPenalty, RECENT_ATTEMPT_MS } from "./known_address.ts";
 import { ipv4Number, isRoutable, isRoutableIpv4 } from "./network.ts";
+import { goodWindow, META, Occupied, TRIED_META, writeChance } from "./_slot_meta.ts";
 
 /** Uniform in [0, 1). */
 export type Random = () => number;
@@ -35,43 +35,6 @@ export interface Now {
 }
 
 const TWENTY_MINUTES_MS = 20 * 60 * 1000;
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
-/**
- * Per new-bucket slot: [timestamp s, good from ms, surely good until ms, grace until ms,
- * attempt penalty, recently attempted until ms]; the last two are also kept per tried slot.
- */
-const META = 6;
-/** Per tried-bucket slot: [attempt penalty, recently attempted until ms]. */
-const TRIED_META = 2;
-
-/**
- * When a record is surely not bad, from its fields (see `isBad`): [from, until). Boundaries
- * are conservative; a slot outside the window is checked with `isBad` itself.
- */
-function goodWindow(rec: AddressRecord, out: Float64Array, at: number): void {
-  const seenMs = rec.timestamp * 1000;
-  let until = seenMs + 30 * DAY_MS;
-  if (rec.lastSuccessMs === 0 && rec.attempts >= 3) until = -Infinity;
-  if (rec.attempts >= 10) until = Math.min(until, rec.lastSuccessMs + 7 * DAY_MS - 1);
-  out[at] = rec.timestamp;
-  out[at + 1] = seenMs - 10 * MINUTE_MS;
-  out[at + 2] = until;
-  out[at + 3] = rec.lastAttemptMs + MINUTE_MS - 1;
-  writeChance(rec, out, at + 4);
-}
-
-/**
- * What {@linkcode chance} reads of a record, beside the slots of the buckets it is in, so
- * that selection's rejection loop (some 15 draws per pick when tried entries were attempted
- * in the last 10 minutes) reads 16 bytes of a dense array per draw, not a scattered record.
- * `chance` is `(now < [1] ? 0.01 : 1) · [0]`.
- */
-function writeChance(rec: AddressRecord, out: Float64Array, at: number): void {
-  out[at] = attemptPenalty(rec.attempts);
-  out[at + 1] = rec.lastAttemptMs + RECENT_ATTEMPT_MS;
-}
-
 /** A source as kept: a private copy shared by the records it announced, and its group. */
 interface Source {
   readonly netAddress: NetAddressV2;
@@ -80,33 +43,6 @@ interface Source {
 
 /** Sources remembered before the cache is emptied (a node hears from a few hundred). */
 const MAX_SOURCES = 4096;
-
-/** The non-empty buckets of a table, so that a uniform pick among them is O(1). */
-class Occupied {
-  readonly list: Int32Array;
-  count = 0;
-  readonly #at: Int32Array;
-
-  constructor(buckets: number) {
-    this.list = new Int32Array(buckets);
-    this.#at = new Int32Array(buckets).fill(-1);
-  }
-
-  add(bucket: number): void {
-    if (this.#at[bucket] >= 0) return;
-    this.#at[bucket] = this.count;
-    this.list[this.count++] = bucket;
-  }
-
-  delete(bucket: number): void {
-    const i = this.#at[bucket];
-    if (i < 0) return;
-    const last = this.list[--this.count];
-    this.list[i] = last;
-    this.#at[last] = i;
-    this.#at[bucket] = -1;
-  }
-}
 
 function randomSeed(): number {
   return crypto.getRandomValues(new Int32Array(1))[0];
