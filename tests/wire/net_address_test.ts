@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ByteReader } from "../../wire/_reader.ts";
 import { ByteWriter } from "../../wire/_writer.ts";
-import { readNetAddress, writeNetAddress } from "../../wire/_net_address_io.ts";
+import { parseIpv4, readNetAddress, writeNetAddress } from "../../wire/_net_address_io.ts";
 import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import {
@@ -45,6 +45,32 @@ Deno.test("ipToString", async (t) => {
 });
 
 Deno.test("parseIp", async (t) => {
+  await t.step("dotted quads: bounds, leading zeros, part counts, stray characters", () => {
+    const good: [string, number[]][] = [
+      ["1.2.3.4", [1, 2, 3, 4]],
+      ["0.0.0.0", [0, 0, 0, 0]],
+      ["255.255.255.255", [255, 255, 255, 255]],
+      ["0.10.100.200", [0, 10, 100, 200]],
+    ];
+    for (const [text, bytes] of good) assert.deepEqual(parseIpv4(text), Uint8Array.from(bytes));
+    const bad = [
+      "256.1.1.1",
+      "1000.1.1.1",
+      "01.2.3.4",
+      "00.1.1.1",
+      "1.2.3",
+      "1.2.3.4.5",
+      "1..3.4",
+      ".1.2.3",
+      "1.2.3.",
+      "1.2.3.a",
+      "1.2.3.4 ",
+      "+1.2.3.4",
+      "",
+    ];
+    for (const text of bad) assert.equal(parseIpv4(text), undefined, text);
+  });
+
   await t.step("maps IPv4 to ::ffff:a.b.c.d", () => {
     assert.equal(bytesToHex(parseIp("1.2.3.4")), "00000000000000000000ffff01020304");
     assert.equal(bytesToHex(parseIp("::ffff:1.2.3.4")), "00000000000000000000ffff01020304");
