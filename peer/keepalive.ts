@@ -119,6 +119,16 @@ export class Keepalive {
   }
 
   /**
+   * Records a sent message: a ping's nonce and time, so its pong can be timed (what the
+   * outbound tap calls).
+   *
+   * @param message The message sent.
+   */
+  sent(message: Message): void {
+    if (message.command === "ping") this.pingSent(message.nonce);
+  }
+
+  /**
    * Records a received message: it resets idleness, and a pong with the awaited nonce gives
    * the round-trip time.
    *
@@ -145,9 +155,7 @@ export class Keepalive {
    * @returns An identity stream over anything with a `message`.
    */
   outbound<T extends { readonly message: Message }>(): TransformStream<T, T> {
-    return tap((o) => {
-      if (o.message.command === "ping") this.pingSent(o.message.nonce);
-    });
+    return tap((o) => this.sent(o.message));
   }
 
   /**

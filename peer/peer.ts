@@ -327,7 +327,7 @@ export class Peer {
         if (done) return;
         const { message, frame } = value;
         this.#stall.sent(message.command);
-        if (message.command === "ping") this.#keepalive.pingSent(message.nonce);
+        this.#keepalive.sent(message);
         await this.#writer.write(frame);
         // Settled first: the frame is written even if the onWrite listener then throws.
         this.#mux.written(value);
