@@ -283,6 +283,19 @@ const keptIpv6 = fc.oneof(
   !hasPrefix(ip, IPV4_MAPPED) && !hasPrefix(ip, ONIONCAT) && !hasPrefix(ip, CORE_INTERNAL)
 );
 
+/** A whole BIP 155 address around a network id and address bytes. */
+function withAddressFields(
+  [networkId, address]: [number, Uint8Array],
+): fc.Arbitrary<NetAddressV2> {
+  return fc.record({
+    timestamp: uint32,
+    services: uint64,
+    networkId: fc.constant(networkId),
+    address: fc.constant(address),
+    port: uint16,
+  });
+}
+
 /** A BIP 155 address of a network `addrv2` decoding keeps: IPv4, IPv6, Tor v3, I2P, CJDNS. */
 export const keptNetAddressV2: fc.Arbitrary<NetAddressV2> = fc.oneof(
   fc.tuple(fc.constant(BIP155Network.IPV4), fc.uint8Array({ minLength: 4, maxLength: 4 })),
@@ -293,15 +306,7 @@ export const keptNetAddressV2: fc.Arbitrary<NetAddressV2> = fc.oneof(
     fc.constant(BIP155Network.CJDNS),
     fc.uint8Array({ minLength: 15, maxLength: 15 }).map((rest) => Uint8Array.of(0xfc, ...rest)),
   ),
-).chain(([networkId, address]) =>
-  fc.record({
-    timestamp: uint32,
-    services: uint64,
-    networkId: fc.constant(networkId),
-    address: fc.constant(address),
-    port: uint16,
-  })
-);
+).chain(withAddressFields);
 
 /**
  * A BIP 155 address that `addrv2` decoding drops, as Bitcoin Core does: Tor v2, unknown network
@@ -320,12 +325,4 @@ export const droppedNetAddressV2: fc.Arbitrary<NetAddressV2> = fc.oneof(
       }),
     ).map(([prefix, rest]) => Uint8Array.of(...prefix, ...rest).subarray(0, 16)),
   ),
-).chain(([networkId, address]) =>
-  fc.record({
-    timestamp: uint32,
-    services: uint64,
-    networkId: fc.constant(networkId),
-    address: fc.constant(address),
-    port: uint16,
-  })
-);
+).chain(withAddressFields);

@@ -10,10 +10,7 @@ import { cfilterCodec, type CFilterMessage } from "../../wire/msg_cfilter.ts";
 import { getCFCheckptCodec, type GetCFCheckptMessage } from "../../wire/msg_getcfcheckpt.ts";
 import { getCFHeadersCodec, type GetCFHeadersMessage } from "../../wire/msg_getcfheaders.ts";
 import { getCFiltersCodec, type GetCFiltersMessage } from "../../wire/msg_getcfilters.ts";
-
-function seqHash(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, i) => (seed + i) & 0xff);
-}
+import { seqHash } from "../_util/hashes.ts";
 
 const HASH_A = seqHash(0x00);
 const HASH_B = seqHash(0x40);

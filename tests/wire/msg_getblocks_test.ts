@@ -7,6 +7,7 @@ import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { getBlocksCodec, type GetBlocksMessage } from "../../wire/msg_getblocks.ts";
 import { getHeadersCodec, type GetHeadersMessage } from "../../wire/msg_getheaders.ts";
+import { seqHash } from "../_util/hashes.ts";
 
 type Locator = GetBlocksMessage | GetHeadersMessage;
 
@@ -14,10 +15,6 @@ const CODECS: readonly MessageCodec<Locator>[] = [
   getBlocksCodec as MessageCodec<Locator>,
   getHeadersCodec as MessageCodec<Locator>,
 ];
-
-function seqHash(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, i) => (seed + i) & 0xff);
-}
 
 const HASH_A = seqHash(0x00);
 const HASH_B = seqHash(0x40);

@@ -10,6 +10,7 @@ import { getDataCodec } from "../../wire/msg_getdata.ts";
 import { invCodec } from "../../wire/msg_inv.ts";
 import { notFoundCodec } from "../../wire/msg_notfound.ts";
 import { InvType } from "../../wire/protocol.ts";
+import { seqHash } from "../_util/hashes.ts";
 
 type InvList = { readonly command: string; readonly inventory: readonly InvVect[] };
 
@@ -18,11 +19,6 @@ const CODECS: readonly MessageCodec<InvList>[] = [
   getDataCodec as MessageCodec<InvList>,
   notFoundCodec as MessageCodec<InvList>,
 ];
-
-/** A hash whose bytes are `seed, seed + 1, ...` so every position is distinct. */
-function seqHash(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, i) => (seed + i) & 0xff);
-}
 
 const HASH_A = seqHash(0);
 const HASH_B = seqHash(0x80);
