@@ -21,3 +21,4 @@
 export * from "./wire/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
+export * from "./server/mod.ts";

@@ -75,7 +75,11 @@ export interface LoadReport {
  *
  * @throws {TypeError} On anything malformed, inconsistent or of an unknown version.
  */
-export function decodeBook(text: string, random: Random): [AddressTables, LoadReport] {
+export function decodeBook(
+  text: string,
+  random: Random,
+  keepLocal = false,
+): [AddressTables, LoadReport] {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -94,7 +98,7 @@ export function decodeBook(text: string, random: Random): [AddressTables, LoadRe
   ) {
     throw new TypeError("Cannot read peers.json: Key must be an array of 32 bytes");
   }
-  const tables = new AddressTables(Uint8Array.from(key), random);
+  const tables = new AddressTables(Uint8Array.from(key), random, keepLocal);
   const byName = new Map<string, LoadedAddress>();
   for (const entry of array(root.Addresses, "Addresses")) {
     const a = object(entry, "an address");

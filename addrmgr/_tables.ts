@@ -23,7 +23,7 @@ import {
   TRIED_BUCKET_COUNT,
   TRIED_BUCKET_SIZE,
 } from "./constants.ts";
-import { ipv4Number, isRoutable, isRoutableIpv4 } from "./network.ts";
+import { ipv4Number, isRoutable, isRoutableIpv4, isValid } from "./network.ts";
 import { goodWindow, META, Occupied, TRIED_META, writeChance } from "./_slot_meta.ts";
 
 /** Uniform in [0, 1). */
@@ -72,10 +72,13 @@ export class AddressTables {
   readonly #otherSources = new Map<string, Source>();
   #lastSourceArg: NetAddressV2 | undefined;
   #lastSource: Source | undefined;
+  /** Keep valid unroutable addresses (loopback, private ranges) too: local test networks. */
+  readonly #keepLocal: boolean;
 
-  constructor(key: Uint8Array, random: Random) {
+  constructor(key: Uint8Array, random: Random, keepLocal = false) {
     this.hasher = new BucketHasher(key);
     this.#random = random;
+    this.#keepLocal = keepLocal;
     this.newBuckets = Array.from({ length: NEW_BUCKET_COUNT }, () => []);
     this.triedBuckets = Array.from({ length: TRIED_BUCKET_COUNT }, () => []);
   }
@@ -104,10 +107,10 @@ export class AddressTables {
     const v = ipv4Number(na);
     let rec: AddressRecord | undefined;
     if (v >= 0) {
-      if (!isRoutableIpv4(v)) return false;
+      if (!isRoutableIpv4(v) && !(this.#keepLocal && isValid(na))) return false;
       rec = this.#ipv4Index.get(v, na.port);
     } else {
-      if (!isRoutable(na)) return false;
+      if (!isRoutable(na) && !(this.#keepLocal && isValid(na))) return false;
       rec = this.#otherIndex.get(otherKey(na));
     }
     let source: Source;
@@ -257,14 +260,14 @@ export class AddressTables {
   }
 
   /**
-   * What to answer `getaddr` with: 23% of the book, at most 1000, chosen by a partial
+   * What to answer `getaddr` with: 23% of the book (or `percent`), at most 1000, chosen by a partial
    * Fisher-Yates shuffle (done on an index map, so nothing is copied), skipping bad
    * addresses as Bitcoin Core does.
    */
-  sample(nowMs: number): NetAddressV2[] {
+  sample(nowMs: number, percent = GET_ADDR_PERCENT): NetAddressV2[] {
     const all = this.all;
     const n = all.length;
-    const want = Math.min(Math.floor(n * GET_ADDR_PERCENT / 100), GET_ADDR_MAX);
+    const want = Math.min(Math.floor(n * percent / 100), GET_ADDR_MAX);
     const out: NetAddressV2[] = [];
     const moved = new Map<number, number>();
     for (let i = 0; i < n && out.length < want; i++) {

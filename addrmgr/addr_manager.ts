@@ -6,11 +6,11 @@ import { SYSTEM_CLOCK } from "../peer/clock.ts";
 import type { NetAddressV2 } from "../wire/net_address_v2.ts";
 import { decodeBook, encodeBook } from "./_serialize.ts";
 import { AddressTables } from "./_tables.ts";
-import { NEED_ADDRESS_THRESHOLD, SAVE_INTERVAL_MS } from "./constants.ts";
+import { GET_ADDR_PERCENT, NEED_ADDRESS_THRESHOLD, SAVE_INTERVAL_MS } from "./constants.ts";
 import { netAddressKey } from "./group_key.ts";
 import { hostToNetAddress, type Resolver } from "./host.ts";
 import type { KnownAddress } from "./known_address.ts";
-import { isRoutable } from "./network.ts";
+import { isRoutable, isValid } from "./network.ts";
 import { bestLocalAddress, type LocalAddress } from "./reachability.ts";
 import { type AddrStorage, FileStorage } from "./storage.ts";
 
@@ -32,6 +32,18 @@ export interface AddrManagerOptions {
   readonly saveIntervalMs?: number;
   /** LogTape category; defaults to `["btcstream", "addrmgr"]`. */
   readonly logCategory?: readonly string[];
+  /**
+   * Keep valid but unroutable addresses (loopback, private ranges) and accept them as local
+   * addresses, so that nodes on one machine or LAN can find each other (default false: a
+   * public node must never gossip them).
+   */
+  readonly keepLocalAddresses?: boolean;
+}
+
+/** Options for {@linkcode AddrManager.addressCache}. */
+export interface AddressCacheOptions {
+  /** Share of the book to give, 0 to 100 (default {@linkcode GET_ADDR_PERCENT}, 23). */
+  readonly percent?: number;
 }
 
 /** Randomness from `crypto.getRandomValues`, drawn 1024 words at a time. */
@@ -86,6 +98,7 @@ export class AddrManager {
   #timer: Timer | undefined;
   #saving: Promise<void> = Promise.resolve();
   #started = false;
+  readonly #keepLocal: boolean;
 
   /**
    * Creates an empty manager; {@linkcode AddrManager.start} loads the stored book.
@@ -101,7 +114,8 @@ export class AddrManager {
     this.#saveIntervalMs = options.saveIntervalMs ?? SAVE_INTERVAL_MS;
     this.#log = getLogger([...(options.logCategory ?? ["btcstream", "addrmgr"])]);
     const key = options.key ?? crypto.getRandomValues(new Uint8Array(32));
-    this.#tables = new AddressTables(key, this.#random);
+    this.#keepLocal = options.keepLocalAddresses ?? false;
+    this.#tables = new AddressTables(key, this.#random, this.#keepLocal);
   }
 
   /**
@@ -117,7 +131,7 @@ export class AddrManager {
     const text = await this.#storage.load();
     if (text !== undefined) {
       try {
-        const [tables, report] = decodeBook(text, this.#random);
+        const [tables, report] = decodeBook(text, this.#random, this.#keepLocal);
         this.#tables = tables;
         this.#log.info("Loaded {count} addresses from version {version} book", {
           count: tables.size,
@@ -251,10 +265,16 @@ export class AddrManager {
    * Addresses to answer a `getaddr` with: a random 23% of the book, at most 1000 (Bitcoin
    * Core's limit; btcd's is 2500), bad ones left out (as Core).
    *
+   * @param options `percent` of the book to give instead of 23 (a small test network may
+   *   give all of it).
    * @returns The addresses.
    */
-  addressCache(): NetAddressV2[] {
-    return this.#tables.sample(this.#clock.now());
+  addressCache(options: AddressCacheOptions = {}): NetAddressV2[] {
+    const percent = options.percent ?? GET_ADDR_PERCENT;
+    if (!(percent >= 0 && percent <= 100)) {
+      throw new RangeError(`Address cache percent must be 0 to 100, got ${percent}`);
+    }
+    return this.#tables.sample(this.#clock.now(), percent);
   }
 
   /**
@@ -285,7 +305,7 @@ export class AddrManager {
    */
   addLocalAddress(address: NetAddressV2, priority: number): void {
     const key = netAddressKey(address);
-    if (!isRoutable(address)) {
+    if (this.#keepLocal ? !isValid(address) : !isRoutable(address)) {
       throw new TypeError(`Cannot add local address ${key}: it is not routable`);
     }
     const known = this.#locals.get(key);

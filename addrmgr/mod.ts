@@ -26,7 +26,7 @@
  * @module
  */
 
-export { AddrManager, type AddrManagerOptions } from "./addr_manager.ts";
+export { type AddressCacheOptions, AddrManager, type AddrManagerOptions } from "./addr_manager.ts";
 export * from "./constants.ts";
 export { groupKey, netAddressKey } from "./group_key.ts";
 export { hostToNetAddress, type HostToNetAddressOptions, type Resolver } from "./host.ts";

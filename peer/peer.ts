@@ -58,6 +58,12 @@ export interface PeerOptions extends PeerConfig {
   inbound?: boolean;
   /** The remote's `host:port`, for logs, statistics and our `version` (default `"unknown"`). */
   address?: string;
+  /**
+   * Called once when the handshake completes, before any later message is handled and
+   * before `ready` resolves: the place to set a peer up (a node accepts it there). If it
+   * throws, the peer ends with `listener-error`.
+   */
+  onReady?: (peer: Peer) => void;
 }
 
 /** Options for {@linkcode Peer.queueMessage}. */
@@ -105,6 +111,7 @@ export class Peer {
   readonly #config: ResolvedPeerConfig;
   readonly #inbound: boolean;
   readonly #address: string;
+  readonly #onReady: ((peer: Peer) => void) | undefined;
   readonly #log: Logger;
   readonly #stats: TrafficStats;
   readonly #decoder: MessageDecoderStream;
@@ -156,6 +163,7 @@ export class Peer {
     this.#config = resolvePeerConfig(options);
     this.#inbound = options.inbound ?? false;
     this.#address = options.address ?? "unknown";
+    this.#onReady = options.onReady;
     this.#protocolVersion = this.#config.protocolVersion;
     const { clock } = this.#config;
     this.#connectedAt = clock.now();
@@ -280,6 +288,21 @@ export class Peer {
     this.#wtxidRelay = result.wtxidRelay;
     this.#decoder.setProtocolVersion(this.#protocolVersion);
     this.#state = "connected";
+    try {
+      this.#onReady?.(this);
+    } catch (error) {
+      const failure = new ListenerError("onReady", error);
+      reader.cancel().catch(() => {});
+      this.#end("listener-error", failure.message, error);
+      this.#resolveReady(false);
+      return;
+    }
+    if (this.#state !== "connected") {
+      // It disconnected the peer.
+      reader.cancel().catch(() => {});
+      this.#resolveReady(false);
+      return;
+    }
     this.#pipelines.push(this.#receiveLoop(reader), this.#sendLoop());
     this.#keepalive.start();
     if (!this.#config.disableStallDetection) this.#stall.start();

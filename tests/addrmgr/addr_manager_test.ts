@@ -418,3 +418,32 @@ Deno.test("start and stop: periodic save every 10 minutes, and a save on stop", 
   assert.equal(again.numAddresses(), 1);
   await again.stop();
 });
+
+Deno.test("AddrManager: keepLocalAddresses keeps loopback and private addresses", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const local = [
+    netAddressV2FromString("127.0.0.1", 18444, { timestamp: now }),
+    netAddressV2FromString("192.168.1.7", 18444, { timestamp: now }),
+    netAddressV2FromString("::1", 18444, { timestamp: now }),
+  ];
+  const zero = netAddressV2FromString("0.0.0.0", 18444, { timestamp: now });
+  const source = netAddressV2FromString("127.0.0.1", 1);
+  const plain = new AddrManager({ storage: new MemoryStorage() });
+  plain.addAddresses([...local, zero], source);
+  assert.equal(plain.numAddresses(), 0);
+  assert.throws(() => plain.addLocalAddress(local[0], 1), TypeError);
+  const storage = new MemoryStorage();
+  const keeping = new AddrManager({ storage, keepLocalAddresses: true });
+  keeping.addAddresses([...local, zero], source);
+  assert.equal(keeping.numAddresses(), 3, "valid ones kept, 0.0.0.0 still refused");
+  keeping.addLocalAddress(local[0], 1);
+  assert.equal(keeping.addressCache().length, 0, "23% of 3");
+  assert.equal(keeping.addressCache({ percent: 100 }).length, 3);
+  assert.throws(() => keeping.addressCache({ percent: 101 }), RangeError);
+  // They survive a save and load.
+  await keeping.save();
+  const reloaded = new AddrManager({ storage, keepLocalAddresses: true });
+  await reloaded.start();
+  assert.equal(reloaded.numAddresses(), 3);
+  await reloaded.stop();
+});

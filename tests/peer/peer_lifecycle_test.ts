@@ -175,3 +175,46 @@ Deno.test("lifecycle: after the end, sending does nothing and says so", async ()
   assert.equal(clock.pendingTimers, 0);
   assert.equal(await remote.next(), undefined);
 });
+
+Deno.test("Peer onReady: runs once the handshake completes, before any later message", async (t) => {
+  await t.step("sees the negotiated state, and its queued message goes out first", async () => {
+    const order: string[] = [];
+    const h = startPeer({
+      onReady: (peer) => {
+        order.push(`ready addrv2=${peer.wantsAddrV2} connected=${peer.connected}`);
+        void peer.queueMessage({ command: "getaddr" });
+      },
+      listeners: { onPing: () => void order.push("ping") },
+    });
+    // The remote sends its verack and a ping in one go, right behind each other.
+    await h.remote.handshake({ peerInbound: false });
+    await h.remote.send({ command: "ping", nonce: 5n });
+    assert.equal(await h.peer.ready, true);
+    assert.equal((await h.remote.expect("getaddr")).command, "getaddr");
+    await h.remote.expect("pong");
+    assert.deepEqual(order, ["ready addrv2=true connected=true", "ping"]);
+    await h.close();
+  });
+  await t.step("a throwing onReady ends the peer with listener-error", async () => {
+    const h = startPeer({
+      onReady: () => {
+        throw new Error("no thanks");
+      },
+    });
+    await h.remote.handshake({ peerInbound: false });
+    assert.equal(await h.peer.ready, false);
+    const reason = await h.peer.closed;
+    assert.equal(reason.code, "listener-error");
+    assert.match(reason.message, /onReady listener threw: no thanks/);
+    assert.equal(h.clock.pendingTimers, 0);
+    await h.remote.close();
+  });
+  await t.step("disconnecting in onReady leaves ready false", async () => {
+    const h = startPeer({ onReady: (peer) => peer.disconnect("not wanted") });
+    await h.remote.handshake({ peerInbound: false });
+    assert.equal(await h.peer.ready, false);
+    assert.equal((await h.peer.closed).code, "local");
+    assert.equal(h.clock.pendingTimers, 0);
+    await h.remote.close();
+  });
+});

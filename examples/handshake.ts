@@ -1,0 +1,138 @@
+// Says hello to one Bitcoin node: dials it, runs the version handshake, times one ping, prints
+// what the node told us about itself, and disconnects.
+//
+//   deno run --allow-net examples/handshake.ts seed.example.org:8333
+//   deno run --allow-net=127.0.0.1 examples/handshake.ts 127.0.0.1:18444 --network regtest
+import {
+  type Connection,
+  ipToString,
+  Peer,
+  RejectCode,
+  type RejectMessage,
+  type VersionMessage,
+} from "../mod.ts";
+import { tcpTransport } from "../server/mod.ts";
+import * as cli from "./_cli.ts";
+
+const HELP = `handshake: connect to a Bitcoin node, handshake, ping, and show what it says
+
+Usage: deno run --allow-net examples/handshake.ts host[:port] [options]
+
+  host[:port]      the node (IPv6 as [addr]:port; default port: the network's)
+
+Options:
+  --network NAME   mainnet (default), testnet3, testnet4, signet or regtest
+  --timeout S      seconds for each step: connect, handshake, ping (default 10)
+  --help           show this text
+
+Exits 0 after a completed handshake and ping, 1 when the node cannot be reached, refuses the
+handshake or does not answer in time, 2 for a bad command line.`;
+
+const REJECT_NAMES = new Map<number, string>(
+  Object.entries(RejectCode).map(([name, code]) => [code, name.toLowerCase()]),
+);
+
+async function main(args: readonly string[]): Promise<number> {
+  const parsed = cli.parseArgs(args, ["network", "timeout"]);
+  const network = cli.networkOption(parsed);
+  const timeoutMs = cli.secondsOption(parsed, "timeout", 10);
+  if (parsed.positionals.length !== 1) {
+    throw new cli.UsageError("Expected one node address (host:port)");
+  }
+  const { host, port } = cli.parseHostPort(parsed.positionals[0], network.defaultPort);
+  const address = cli.joinHostPort(host, port);
+  const fail = (line: string) => {
+    console.error(`handshake: ${line}`);
+    return 1;
+  };
+
+  const started = performance.now();
+  let connection: Connection;
+  try {
+    connection = await tcpTransport().dial(host, port, { timeoutMs });
+  } catch (error) {
+    const message = cli.errorMessage(error);
+    return fail(
+      message.startsWith("Cannot connect") ? message : `Cannot connect to ${address}: ${message}`,
+    );
+  }
+  console.log(
+    `connected to ${address} (${network.name}) in ${(performance.now() - started).toFixed(1)} ms`,
+  );
+
+  const nonce = crypto.getRandomValues(new BigUint64Array(1))[0];
+  const pong = Promise.withResolvers<void>();
+  let reject: RejectMessage | undefined;
+  const peer = new Peer(connection, {
+    network,
+    address,
+    userAgentName: "handshake",
+    userAgentVersion: "0.1.0",
+    // A probe: no transaction announcements, please.
+    disableRelayTx: true,
+    negotiateTimeoutMs: timeoutMs,
+    listeners: {
+      // Sees the handshake's messages too: a node that refuses us often says why first.
+      onRead: (_peer, _bytes, message) => {
+        if (message?.command === "reject") reject = message;
+      },
+      onPong: (_peer, message) => {
+        if (message.nonce === nonce) pong.resolve();
+      },
+    },
+  });
+
+  if (!await peer.ready) {
+    const reason = await peer.closed;
+    if (reject !== undefined) {
+      const code = REJECT_NAMES.get(reject.code) ?? `code ${reject.code}`;
+      return fail(`${address} rejected the handshake: ${reject.message} ${code}: ${reject.reason}`);
+    }
+    return fail(`Handshake with ${address} failed (${reason.code}): ${reason.message}`);
+  }
+  printVersion(peer, peer.remoteVersion!);
+
+  const pingStart = performance.now();
+  void peer.queueMessage({ command: "ping", nonce });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    pong.promise.then(() => "pong" as const),
+    peer.closed.then((reason) => reason),
+    new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), timeoutMs)),
+  ]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    peer.disconnect("No pong");
+    await peer.closed;
+    return fail(`No pong from ${address} within ${timeoutMs / 1000} s`);
+  }
+  if (outcome !== "pong") {
+    return fail(`${address} disconnected before its pong (${outcome.code}): ${outcome.message}`);
+  }
+  // The peer times the round trip itself (from the write to the pong); fall back to ours.
+  const rttMs = peer.lastPingMicros > 0
+    ? peer.lastPingMicros / 1000
+    : performance.now() - pingStart;
+  console.log(`ping RTT:      ${rttMs.toFixed(2)} ms`);
+
+  peer.disconnect("Handshake example finished");
+  const reason = await peer.closed;
+  console.log(`disconnected:  ${reason.message}`);
+  return 0;
+}
+
+function printVersion(peer: Peer, version: VersionMessage): void {
+  const seenAs = cli.joinHostPort(ipToString(version.addrRecv.ip), version.addrRecv.port);
+  const yesNo = (b: boolean) => (b ? "yes" : "no");
+  console.log(`version:       ${version.protocolVersion} (negotiated ${peer.protocolVersion})`);
+  console.log(`services:      ${cli.formatServices(version.services)}`);
+  console.log(`user agent:    ${version.userAgent}`);
+  console.log(`start height:  ${version.startHeight}`);
+  console.log(`time offset:   ${peer.timeOffset} s`);
+  console.log(`relay:         ${version.relay}`);
+  console.log(`addrv2:        ${yesNo(peer.wantsAddrV2)}`);
+  console.log(`wtxidrelay:    ${yesNo(peer.wtxidRelay)}`);
+  console.log(`sees us as:    ${seenAs}`);
+}
+
+await cli.runCli("handshake", HELP, main);

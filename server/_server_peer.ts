@@ -1,0 +1,73 @@
+// What the server keeps about each of its peers, beside the peer itself (btcd's
+// `serverPeer`): how it connected, what it knows, and the budgets it spends.
+import type { Clock } from "../peer/clock.ts";
+import type { Peer } from "../peer/peer.ts";
+import { type NetAddressV2, netAddressV2FromString } from "../wire/mod.ts";
+import { AddrRateLimiter } from "./addr_rate_limiter.ts";
+import { DynamicBanScore } from "./ban_score.ts";
+import type { ConnRequest } from "./conn_manager.ts";
+import { KnownAddresses } from "./known_addresses.ts";
+
+/** How a peer came to be connected, as Bitcoin Core's `connection_type`. */
+export type ConnectionType = "inbound" | "outbound-full-relay" | "manual";
+
+export class ServerPeer {
+  /** Set right after the peer is made (its listeners need this record first). */
+  peer!: Peer;
+  readonly host: string;
+  readonly port: number;
+  /** The connection manager's request, for outbound peers. */
+  readonly request: ConnRequest | undefined;
+  readonly type: ConnectionType;
+  /** Addresses the remote has sent us or we sent it (btcd's per-peer `knownAddresses`). */
+  readonly knownAddresses: KnownAddresses = new KnownAddresses();
+  /** Bitcoin Core's address token bucket. */
+  readonly addrLimiter: AddrRateLimiter;
+  readonly banScore: DynamicBanScore;
+  /** The network group counted for the one-outbound-per-group rule, if any. */
+  outboundGroup: string | undefined;
+  /** We sent `getaddr` and its answer has not come (Core's `m_getaddr_sent`). */
+  getAddrSent = false;
+  /** We answered its `getaddr` (once per connection). */
+  getAddrAnswered = false;
+  /** Addresses processed and dropped by the rate limit. */
+  addrProcessed = 0;
+  /** Whether the handshake completed and the server counts it. */
+  ready = false;
+
+  constructor(
+    host: string,
+    port: number,
+    request: ConnRequest | undefined,
+    type: ConnectionType,
+    clock: Clock,
+  ) {
+    this.host = host;
+    this.port = port;
+    this.request = request;
+    this.type = type;
+    this.addrLimiter = new AddrRateLimiter({ clock });
+    this.banScore = new DynamicBanScore({ clock });
+  }
+
+  get inbound(): boolean {
+    return this.request === undefined;
+  }
+
+  /** The remote as a BIP 155 address with its services; undefined for a host name. */
+  get netAddress(): NetAddressV2 | undefined {
+    try {
+      return netAddressV2FromString(this.host, this.port, {
+        services: this.peer?.services ?? 0n,
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** `host:port`, with brackets around an IPv6 literal. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

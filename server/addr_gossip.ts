@@ -1,0 +1,180 @@
+// The address gossip policy of a node: which `getaddr` it answers, what it takes from
+// `addr`/`addrv2`, and where it relays fresh addresses. btcd answers and stores but never
+// relays and never rate-limits; we follow Bitcoin Core (net_processing.cpp, `ProcessAddrs`
+// and `RelayAddress`) for those two.
+import { createHash } from "node:crypto";
+import { getLogger } from "@logtape/logtape";
+import type { AddrManager } from "../addrmgr/addr_manager.ts";
+import { isRoutable } from "../addrmgr/network.ts";
+import type { Clock } from "../peer/clock.ts";
+import type { NetAddress, NetAddressV2 } from "../wire/mod.ts";
+import { netAddressV2ToLegacy } from "../wire/mod.ts";
+import type { ServerPeer } from "./_server_peer.ts";
+import { GETADDR_TOKEN_CREDIT } from "./addr_rate_limiter.ts";
+
+/** Addresses in one message at most, for it to be relayed (Core). */
+export const MAX_RELAYED_ADDR_MESSAGE = 10;
+/** Only addresses seen this recently are relayed (Core: 10 minutes). */
+export const ADDR_RELAY_FRESHNESS_MS = 10 * 60_000;
+/** How long one address keeps going to the same peers (Core's `ROTATE_ADDR_RELAY_DEST_INTERVAL`). */
+export const ADDR_RELAY_ROTATE_MS = 24 * 60 * 60_000;
+/** A timestamp this far ahead is replaced (btcd and Core: 10 minutes). */
+const FUTURE_LIMIT_S = 10 * 60;
+/** ...by now minus five days. */
+const PAST_STAMP_S = 5 * 24 * 60 * 60;
+
+/** What the policy needs of the server. */
+export interface AddrGossipOptions {
+  readonly addrManager: AddrManager;
+  readonly clock: Clock;
+  /** Keep and relay unroutable (loopback, private) addresses: a local test network. */
+  readonly localNetwork: boolean;
+  /** The peers that completed the handshake. */
+  readonly peers: () => Iterable<ServerPeer>;
+  /** Whether an address is one of ours (never stored, never dialed). */
+  readonly isOwnAddress: (address: NetAddressV2) => boolean;
+  /** Whether we can dial addresses of this kind (Core's reachable networks). */
+  readonly isReachable: (address: NetAddressV2) => boolean;
+  /** Ends a peer that broke the rules. */
+  readonly disconnect: (peer: ServerPeer, why: string) => void;
+  /** LogTape category. */
+  readonly logCategory: readonly string[];
+}
+
+/** The address gossip of one node: see the file comment. */
+export class AddrGossip {
+  readonly #options: AddrGossipOptions;
+  readonly #log: ReturnType<typeof getLogger>;
+  /** Core's deterministic randomizer: a secret, so peers can't predict relay targets. */
+  readonly #secret: Uint8Array = crypto.getRandomValues(new Uint8Array(32));
+
+  constructor(options: AddrGossipOptions) {
+    this.#options = options;
+    this.#log = getLogger([...options.logCategory]);
+  }
+
+  /**
+   * `getaddr`: answered only for inbound peers (an outbound answer would let the remote
+   * fingerprint us) and only once per connection, from the address cache minus what the
+   * peer knows.
+   */
+  onGetAddr(sp: ServerPeer): void {
+    if (!sp.inbound) {
+      this.#log.debug("Ignoring getaddr from outbound peer {peer}", { peer: sp.peer.address });
+      return;
+    }
+    if (sp.getAddrAnswered) {
+      this.#log.debug("Ignoring repeated getaddr from {peer}", { peer: sp.peer.address });
+      return;
+    }
+    sp.getAddrAnswered = true;
+    // A local test network is small: 23% of a dozen addresses would be two or none.
+    const percent = this.#options.localNetwork ? 100 : undefined;
+    this.push(sp, this.#options.addrManager.addressCache({ percent }));
+  }
+
+  /** Sends `getaddr` and lets the answer through the rate limit (Core). */
+  requestAddresses(sp: ServerPeer): void {
+    sp.getAddrSent = true;
+    sp.addrLimiter.credit(GETADDR_TOKEN_CREDIT);
+    void sp.peer.queueMessage({ command: "getaddr" });
+  }
+
+  /**
+   * `addr` or `addrv2`: an empty list disconnects (btcd); past the peer's token bucket the
+   * rest is dropped (Core); future timestamps become five days old; each address becomes
+   * known to the peer; fresh ones from small messages are relayed; the rest go to the book.
+   */
+  onAddresses(sp: ServerPeer, addresses: readonly NetAddressV2[]): void {
+    if (addresses.length === 0) {
+      this.#options.disconnect(sp, `Empty ${sp.peer.wantsAddrV2 ? "addrv2" : "addr"} message`);
+      return;
+    }
+    const { addrManager, clock, localNetwork, isOwnAddress, isReachable } = this.#options;
+    const nowS = Math.floor(clock.now() / 1000);
+    const allowed = sp.addrLimiter.take(addresses.length);
+    const relay = !sp.getAddrSent && addresses.length <= MAX_RELAYED_ADDR_MESSAGE;
+    const keep: NetAddressV2[] = [];
+    for (let i = 0; i < allowed; i++) {
+      let na = addresses[i];
+      if (na.timestamp <= 100_000_000 || na.timestamp > nowS + FUTURE_LIMIT_S) {
+        na = { ...na, timestamp: nowS - PAST_STAMP_S };
+      }
+      sp.knownAddresses.add(na);
+      if (isOwnAddress(na)) continue;
+      const fresh = na.timestamp * 1000 > clock.now() - ADDR_RELAY_FRESHNESS_MS;
+      if (relay && fresh && (localNetwork || isRoutable(na))) this.relay(sp, na, isReachable(na));
+      if (isReachable(na)) keep.push(na);
+    }
+    sp.addrProcessed += allowed;
+    if (allowed < addresses.length) {
+      this.#log.debug("Rate-limited {dropped} addresses from {peer}", {
+        dropped: addresses.length - allowed,
+        peer: sp.peer.address,
+      });
+    }
+    // A short answer is the last of our getaddr's (Core).
+    if (addresses.length < 1000) sp.getAddrSent = false;
+    const source = sp.peer.netAddress;
+    if (source !== undefined && keep.length > 0) addrManager.addAddresses(keep, source);
+  }
+
+  /**
+   * Relays `na` to two peers (one or two when we can't reach it), chosen by a keyed hash of
+   * the address, the peer and the day, so the same address goes to the same peers all day
+   * and their known-address caches stop repeats (Core's `RelayAddress`).
+   */
+  relay(origin: ServerPeer, na: NetAddressV2, reachable: boolean): void {
+    const addrHash = this.#hash(na.address, na.port);
+    const day = Math.floor(
+      (this.#options.clock.now() + Number(addrHash & 0xffffffn)) /
+        ADDR_RELAY_ROTATE_MS,
+    );
+    const base = this.#hash(addrHash, day);
+    const count = reachable || (base & 1n) === 1n ? 2 : 1;
+    const best: { key: bigint; sp: ServerPeer }[] = [];
+    const legacy = netAddressV2ToLegacy(na) !== undefined;
+    for (const sp of this.#options.peers()) {
+      if (sp === origin || (!legacy && !sp.peer.wantsAddrV2)) continue;
+      const key = this.#hash(base, sp.peer.id);
+      let i = best.length;
+      while (i > 0 && best[i - 1].key < key) i--;
+      if (i < count) {
+        best.splice(i, 0, { key, sp });
+        if (best.length > count) best.pop();
+      }
+    }
+    for (const { sp } of best) this.push(sp, [na]);
+  }
+
+  /**
+   * Sends what the peer doesn't know of `addresses`: `addrv2` when it asked for it, else
+   * `addr` with the addresses `addr` can carry. What is sent becomes known to the peer.
+   *
+   * @returns How many were sent.
+   */
+  push(sp: ServerPeer, addresses: readonly NetAddressV2[]): number {
+    const unknown = sp.knownAddresses.filter(addresses);
+    if (unknown.length === 0) return 0;
+    let sent: readonly NetAddressV2[];
+    if (sp.peer.wantsAddrV2) {
+      sent = sp.peer.pushAddrV2Msg(unknown);
+    } else {
+      const byLegacy = new Map<NetAddress, NetAddressV2>();
+      for (const na of unknown) {
+        const legacy = netAddressV2ToLegacy(na);
+        if (legacy !== undefined) byLegacy.set(legacy, na);
+      }
+      sent = sp.peer.pushAddrMsg([...byLegacy.keys()]).map((l) => byLegacy.get(l)!);
+    }
+    for (const na of sent) sp.knownAddresses.add(na);
+    return sent.length;
+  }
+
+  #hash(first: Uint8Array | bigint, second: number | bigint): bigint {
+    const h = createHash("sha256").update(this.#secret);
+    h.update(typeof first === "bigint" ? first.toString(16) : first);
+    h.update(String(second));
+    return h.digest().readBigUInt64LE(0);
+  }
+}

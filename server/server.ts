@@ -1,0 +1,675 @@
+// A node: many peers and the glue between them (btcd's `server.go` around its peers). It
+// listens, keeps outbound connections through a ConnManager, runs every peer's messages past
+// the server's policies (the `version` checks, address gossip, misbehaviour), and keeps the
+// median time offset. The one place, with transport.ts, that touches sockets.
+import { getLogger } from "@logtape/logtape";
+import { AddrManager } from "../addrmgr/addr_manager.ts";
+import { groupKey, netAddressKey } from "../addrmgr/group_key.ts";
+import { isRoutable } from "../addrmgr/network.ts";
+import { MemoryStorage } from "../addrmgr/storage.ts";
+import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
+import type { Connection } from "../peer/connection.ts";
+import type { DisconnectReason } from "../peer/disconnect.ts";
+import { SentNonces } from "../peer/handshake.ts";
+import type { MessageListeners } from "../peer/listeners.ts";
+import { Peer } from "../peer/peer.ts";
+import {
+  BIP155Network,
+  type Message,
+  type NetAddressV2,
+  netAddressV2FromString,
+  type Network,
+  NETWORKS,
+  ServiceFlag,
+} from "../wire/mod.ts";
+import { joinHostPort, ServerPeer } from "./_server_peer.ts";
+import { AddrGossip } from "./addr_gossip.ts";
+import { serverListeners } from "./_server_listeners.ts";
+import { BAN_THRESHOLD, DEFAULT_BAN_DURATION_MS } from "./ban_score.ts";
+import {
+  ConnManager,
+  type ConnRequest,
+  DEFAULT_TARGET_OUTBOUND,
+  type DialTarget,
+} from "./conn_manager.ts";
+import { DNS_SEEDS, seedFromDns } from "./dns_seed.ts";
+import { MedianTimeSource } from "./median_time.ts";
+import { type PeerInfo, peerInfoOf } from "./peer_info.ts";
+import {
+  DEFAULT_MAX_PEERS,
+  type ListenOptions,
+  parseHostPort,
+  type ServerOptions,
+} from "./server_options.ts";
+import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
+
+/** btcd's address choice: tries before giving up, and when each rule relaxes. */
+const NEW_ADDRESS_TRIES = 100;
+const RECENT_ATTEMPT_TRIES = 30;
+const DEFAULT_PORT_TRIES = 50;
+const RECENT_ATTEMPT_MS = 10 * 60_000;
+
+/**
+ * A Bitcoin node's peer-to-peer side: inbound and outbound peers, the address book, gossip.
+ *
+ * - **Outbound**: keeps `targetOutbound` peers (8) to addresses from the book, chosen as
+ *   btcd's `newAddressFunc` does (one per network group, not tried in the last ten minutes,
+ *   the default port first), plus permanent peers (`connect`, `addPeers`), with backoff.
+ * - **Inbound**: accepts up to `maxPeers − targetOutbound` on each `listen` address.
+ * - **On `version`**: records an outbound peer's services in the book, refuses an automatic
+ *   one without the required services (`reject nonstandard`; peers from `connect`,
+ *   `addPeers` and {@linkcode Server.connect} are exempt, as in Bitcoin Core), and adds its
+ *   clock to the median time.
+ * - **After the handshake**: an outbound peer's address is marked connected and good; we
+ *   advertise our address to it and ask it for addresses when the book needs more.
+ * - **Gossip**: `getaddr` answered once per inbound peer; `addr`/`addrv2` rate-limited and
+ *   relayed as Bitcoin Core does.
+ * - **Misbehaviour**: a decaying score per peer; past `banThreshold` the host is banned.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork, Server } from "@btcstream/p2p/server";
+ *
+ * // Two nodes on an in-memory network: b dials a and they gossip.
+ * const net = new MemoryNetwork();
+ * const a = new Server({
+ *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+ * });
+ * const b = new Server({ network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"] });
+ * await a.start();
+ * await b.start();
+ * const peer = await b.nextPeer();
+ * console.log(peer.userAgent); // "/btcstream:0.1.0/"
+ * await b.stop();
+ * await a.stop();
+ * ```
+ */
+export class Server {
+  readonly #options: ServerOptions;
+  readonly #network: Network;
+  readonly #clock: Clock;
+  readonly #log: ReturnType<typeof getLogger>;
+  readonly #transport: Transport;
+  readonly #addrManager: AddrManager;
+  readonly #ownsAddrManager: boolean;
+  readonly #timeSource: MedianTimeSource;
+  readonly #connManager: ConnManager;
+  readonly #gossip: AddrGossip;
+  readonly #listeners: MessageListeners;
+  readonly #nonces = new SentNonces();
+  readonly #localNetwork: boolean;
+  readonly #maxPeers: number;
+  readonly #targetOutbound: number;
+  readonly #requiredServices: bigint;
+  /** Every peer, from connection to disconnect, and which of them are accepted. */
+  readonly #all = new Map<Peer, ServerPeer>();
+  readonly #ready = new Set<ServerPeer>();
+  readonly #outboundGroups = new Map<string, number>();
+  readonly #bans = new Map<string, number>();
+  readonly #whitelist: Set<string>;
+  readonly #bound: TransportListener[] = [];
+  readonly #ownAddresses: NetAddressV2[] = [];
+  readonly #ownKeys = new Set<string>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #abort = new AbortController();
+  readonly #waiters: ((peer: Peer) => void)[] = [];
+  #state: "new" | "running" | "stopping" | "stopped" = "new";
+
+  /**
+   * Creates a stopped server; {@linkcode Server.start} starts it.
+   *
+   * @param options Network, peers, listening, policies and peer settings.
+   * @throws {TypeError} For an unknown network or an invalid peer address.
+   */
+  constructor(options: ServerOptions = {}) {
+    this.#options = options;
+    const network = typeof options.network === "string"
+      ? NETWORKS[options.network]
+      : options.network ?? NETWORKS.mainnet;
+    if (network === undefined) throw new TypeError(`Unknown network "${options.network}"`);
+    this.#network = network;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    const category = options.logCategory ?? ["btcstream", "server"];
+    this.#log = getLogger([...category]);
+    this.#transport = options.transport ?? tcpTransport({ proxy: options.proxy });
+    this.#localNetwork = options.localNetwork ??
+      (network.name === "regtest" || network.name === "simnet");
+    this.#ownsAddrManager = options.addrManager === undefined;
+    this.#addrManager = options.addrManager ?? new AddrManager({
+      storage: options.dataDir === undefined ? new MemoryStorage() : undefined,
+      dataDir: options.dataDir,
+      clock: this.#clock,
+      keepLocalAddresses: this.#localNetwork,
+      logCategory: [...category, "addrmgr"],
+    });
+    this.#timeSource = new MedianTimeSource({
+      clock: this.#clock,
+      logCategory: [...category, "time"],
+    });
+    this.#maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    const connectOnly = (options.connect?.length ?? 0) > 0;
+    this.#targetOutbound = connectOnly ? 0 : options.targetOutbound ?? DEFAULT_TARGET_OUTBOUND;
+    this.#requiredServices = options.requiredServices ?? ServiceFlag.NETWORK;
+    this.#whitelist = new Set(options.whitelist ?? []);
+    this.#connManager = new ConnManager({
+      targetOutbound: this.#targetOutbound,
+      retryDurationMs: options.retryDurationMs,
+      clock: this.#clock,
+      logCategory: [...category, "connmgr"],
+      dial: (target, signal) => this.#transport.dial(target.host, target.port, { signal }),
+      onConnection: (request, connection) => this.#attachOutbound(request, connection),
+      newAddress: connectOnly ? undefined : () => this.#newAddress(),
+    });
+    for (const text of [...(options.connect ?? []), ...(options.addPeers ?? [])]) {
+      this.#connManager.connect(parseHostPort(text, network.defaultPort));
+    }
+    this.#gossip = new AddrGossip({
+      addrManager: this.#addrManager,
+      clock: this.#clock,
+      localNetwork: this.#localNetwork,
+      peers: () => this.#ready,
+      isOwnAddress: (na) => this.#ownKeys.has(netAddressKey(na)),
+      isReachable: (na) => this.#isReachable(na),
+      disconnect: (sp, why) => sp.peer.disconnect(why),
+      logCategory: [...category, "gossip"],
+    });
+    this.#listeners = serverListeners(options.listeners ?? {}, {
+      lookup: (peer) => this.#all.get(peer),
+      gossip: this.#gossip,
+      simnet: network.name === "simnet",
+      ourServices: options.services ?? ServiceFlag.WITNESS,
+      onVersion: (sp, version) => {
+        if (!sp.inbound && sp.netAddress !== undefined && network.name !== "simnet") {
+          this.#addrManager.setServices(sp.netAddress, version.services);
+        }
+        if (version.protocolVersion < 209) return undefined;
+        // As Bitcoin Core, a connection the user asked for is exempt.
+        const missing = this.#requiredServices & ~version.services;
+        if (sp.type === "outbound-full-relay" && missing !== 0n) {
+          return `required services 0x${this.#requiredServices.toString(16)} not offered`;
+        }
+        this.#timeSource.addTimeSample(sp.peer.address, Number(version.timestamp));
+        return undefined;
+      },
+      misbehaving: (sp, persistent, transient, reason) =>
+        this.#misbehaving(sp, persistent, transient, reason),
+    });
+  }
+
+  // ─── Lifecycle ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Loads the address book, binds the listen addresses, and starts connecting (and DNS
+   * seeding, when the book needs addresses).
+   *
+   * @returns Resolves once listening.
+   * @throws When a listen address cannot be bound (nothing is left running then).
+   */
+  async start(): Promise<void> {
+    if (this.#state !== "new") return;
+    this.#state = "running";
+    if (this.#ownsAddrManager) await this.#addrManager.start();
+    const listens = this.#options.listen;
+    const wanted: readonly ListenOptions[] = listens === undefined
+      ? []
+      : Array.isArray(listens)
+      ? listens
+      : [listens as ListenOptions];
+    try {
+      for (const l of wanted) {
+        const bound = this.#transport.listen(
+          l.hostname ?? "127.0.0.1",
+          l.port ?? this.#network.defaultPort,
+        );
+        this.#bound.push(bound);
+        this.#addOwnAddress(bound.hostname, bound.port);
+        this.#track(this.#acceptLoop(bound));
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.#connManager.start();
+    if (this.#targetOutbound > 0 && this.#options.dnsSeed !== false) this.#track(this.#seed());
+    this.#log.info("Started on {network}, listening on {listen}", {
+      network: this.#network.name,
+      listen: this.#bound.map((b) => joinHostPort(b.hostname, b.port)).join(", ") || "nothing",
+    });
+  }
+
+  /**
+   * Stops connecting and listening, disconnects every peer and waits for them, and saves
+   * the address book it owns. Idempotent.
+   *
+   * @returns Resolves when everything has ended.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped" || this.#state === "stopping") {
+      while (this.#state !== "stopped") await Promise.all(this.#tasks);
+      return;
+    }
+    const owned = this.#state === "running" && this.#ownsAddrManager;
+    this.#state = "stopping";
+    this.#abort.abort();
+    this.#connManager.stop();
+    for (const bound of this.#bound) bound.close();
+    for (const sp of this.#all.values()) sp.peer.disconnect("Server stopping");
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+    if (owned) await this.#addrManager.stop();
+    this.#state = "stopped";
+    this.#log.info("Stopped");
+  }
+
+  #track(task: Promise<unknown>): void {
+    const tracked = task.catch((error) => {
+      this.#log.error("Unexpected failure: {error}", { error: String(error) });
+    }).finally(() => this.#tasks.delete(tracked));
+    this.#tasks.add(tracked);
+  }
+
+  // ─── Connections ───────────────────────────────────────────────────────────────────────
+
+  async #acceptLoop(listener: TransportListener): Promise<void> {
+    const maxInbound = Math.max(0, this.#maxPeers - this.#targetOutbound);
+    for await (const inbound of listener) {
+      const { connection, remoteHost, remotePort } = inbound;
+      const address = joinHostPort(remoteHost, remotePort);
+      let refuse: string | undefined;
+      if (this.#state !== "running") refuse = "the server is stopping";
+      else if (this.isBanned(remoteHost)) refuse = "the host is banned";
+      else if (this.#inboundCount() >= maxInbound) refuse = `${maxInbound} inbound peers already`;
+      if (refuse !== undefined) {
+        this.#log.info("Refused inbound {address}: {why}", { address, why: refuse });
+        closeQuietly(connection);
+        continue;
+      }
+      this.#attach(connection, remoteHost, remotePort, undefined);
+    }
+  }
+
+  #attachOutbound(request: ConnRequest, connection: Connection): void {
+    if (this.#state !== "running") {
+      closeQuietly(connection);
+      return;
+    }
+    this.#attach(connection, request.host, request.port, request);
+  }
+
+  #attach(
+    connection: Connection,
+    host: string,
+    port: number,
+    request: ConnRequest | undefined,
+  ): void {
+    const type = request === undefined
+      ? "inbound"
+      : request.permanent
+      ? "manual"
+      : "outbound-full-relay";
+    const sp = new ServerPeer(host, port, request, type, this.#clock);
+    const { listen: _, connect: __, addPeers: ___, ...peerConfig } = this.#options;
+    sp.peer = new Peer(connection, {
+      ...peerConfig,
+      network: this.#network,
+      inbound: request === undefined,
+      address: joinHostPort(host, port),
+      listeners: this.#listeners,
+      onReady: () => this.#accept(sp),
+      sentNonces: this.#nonces,
+      clock: this.#clock,
+      logCategory: [...(this.#options.logCategory ?? ["btcstream", "server"]), "peer"],
+    });
+    this.#all.set(sp.peer, sp);
+    this.#track(this.#lifecycle(sp));
+  }
+
+  async #lifecycle(sp: ServerPeer): Promise<void> {
+    const reason = await sp.peer.closed;
+    this.#done(sp, reason);
+  }
+
+  /**
+   * btcd's `handleAddPeerMsg`, when the handshake completes (the peer's `onReady`), so
+   * that it happens before any later message of the peer is handled.
+   */
+  #accept(sp: ServerPeer): void {
+    const peer = sp.peer;
+    let refuse: string | undefined;
+    if (this.#state !== "running") refuse = "Server stopping";
+    else if (this.isBanned(sp.host)) refuse = "Banned host";
+    else if (this.#ready.size >= this.#maxPeers) refuse = `Already ${this.#maxPeers} peers`;
+    if (refuse !== undefined) {
+      peer.disconnect(refuse);
+      return;
+    }
+    sp.ready = true;
+    this.#ready.add(sp);
+    if (!sp.inbound) {
+      sp.outboundGroup = this.#groupOf(sp.host, sp.netAddress);
+      this.#outboundGroups.set(
+        sp.outboundGroup,
+        (this.#outboundGroups.get(sp.outboundGroup) ?? 0) + 1,
+      );
+      const na = sp.netAddress;
+      if (na !== undefined) this.#addrManager.connected(na);
+      if (this.#network.name !== "simnet") {
+        this.#advertiseOurAddress(sp);
+        if (this.#addrManager.needMoreAddresses() && peer.protocolVersion >= 31402) {
+          this.#gossip.requestAddresses(sp);
+        }
+      }
+      if (na !== undefined) this.#addrManager.good(na);
+    }
+    this.#log.info("New {direction} peer {peer} ({agent}, version {version})", {
+      direction: sp.inbound ? "inbound" : "outbound",
+      peer: peer.address,
+      agent: peer.userAgent,
+      version: peer.protocolVersion,
+    });
+    this.#options.onPeerReady?.(peer);
+    for (const wake of this.#waiters.splice(0)) wake(peer);
+  }
+
+  /** btcd's `handleDonePeerMsg`. */
+  #done(sp: ServerPeer, reason: DisconnectReason): void {
+    this.#all.delete(sp.peer);
+    if (sp.ready) {
+      this.#ready.delete(sp);
+      if (sp.outboundGroup !== undefined) {
+        const n = (this.#outboundGroups.get(sp.outboundGroup) ?? 1) - 1;
+        if (n === 0) this.#outboundGroups.delete(sp.outboundGroup);
+        else this.#outboundGroups.set(sp.outboundGroup, n);
+      }
+      this.#options.onPeerClosed?.(sp.peer, reason);
+    }
+    if (sp.request !== undefined && this.#state === "running") {
+      this.#connManager.disconnected(sp.request);
+    }
+  }
+
+  /** Tells an outbound peer where to reach us: our best routable address (btcd). */
+  #advertiseOurAddress(sp: ServerPeer): void {
+    if (this.#bound.length === 0) return;
+    const remote = sp.netAddress;
+    let ours: NetAddressV2 | undefined;
+    if (this.#localNetwork) {
+      ours = this.#ownAddresses.find((a) =>
+        remote === undefined || a.networkId === remote.networkId
+      );
+    } else if (remote !== undefined) {
+      const best = this.#addrManager.getBestLocalAddress(remote);
+      if (isRoutable(best)) ours = best;
+    }
+    if (ours === undefined) return;
+    const timestamp = Math.floor(this.#clock.now() / 1000);
+    const services = this.#options.services ?? ServiceFlag.WITNESS;
+    this.#gossip.push(sp, [{ ...ours, timestamp, services }]);
+  }
+
+  /** btcd's `newAddressFunc`: the next automatic outbound address. */
+  #newAddress(): DialTarget | undefined {
+    const now = this.#clock.now();
+    for (let tries = 0; tries < NEW_ADDRESS_TRIES; tries++) {
+      const known = this.#addrManager.getAddress();
+      if (known === undefined) break;
+      const na = known.netAddress;
+      const key = netAddressKey(na);
+      if (this.#ownKeys.has(key) || !this.#isReachable(na)) continue;
+      const target = parseHostPort(key, this.#network.defaultPort);
+      if (this.#connManager.has(target) || this.isBanned(target.host)) continue;
+      if (!this.#localNetwork && this.#groupInUse(groupKey(na))) continue;
+      if (tries < RECENT_ATTEMPT_TRIES && now - known.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
+      if (
+        !this.#localNetwork && tries < DEFAULT_PORT_TRIES && na.port !== this.#network.defaultPort
+      ) continue;
+      this.#addrManager.attempt(na);
+      return target;
+    }
+    return undefined;
+  }
+
+  async #seed(): Promise<void> {
+    if (!this.#addrManager.needMoreAddresses() || DNS_SEEDS[this.#network.name] === undefined) {
+      return;
+    }
+    const results = await seedFromDns(this.#network, {
+      resolve: this.#options.seedResolver,
+      requiredServices: this.#requiredServices,
+      signal: this.#abort.signal,
+      now: () => this.#clock.now(),
+    });
+    for (const { seed, addresses, error } of results) {
+      if (error !== undefined) {
+        this.#log.info("DNS seed {seed} failed: {error}", { seed, error: error.message });
+      }
+      if (addresses.length === 0 || this.#state !== "running") continue;
+      // As btcd: the source is one of the seed's own answers, at random.
+      const source = addresses[Math.floor(Math.random() * addresses.length)];
+      this.#addrManager.addAddresses(addresses, source);
+      this.#log.info("{count} addresses from DNS seed {seed}", { count: addresses.length, seed });
+    }
+  }
+
+  #addOwnAddress(hostname: string, port: number): void {
+    try {
+      const na = netAddressV2FromString(hostname, port, {
+        timestamp: Math.floor(this.#clock.now() / 1000),
+      });
+      if (na.address.every((b) => b === 0)) return; // 0.0.0.0 / ::: not an address to give out
+      this.#ownAddresses.push(na);
+      this.#ownKeys.add(netAddressKey(na));
+    } catch {
+      // A host name: not an address we can advertise.
+    }
+  }
+
+  /** Whether an outbound peer, connected or being dialed, is in this network group. */
+  #groupInUse(group: string): boolean {
+    if (this.#outboundGroups.has(group)) return true;
+    // Dials in flight count too: at start every slot picks an address before any connects.
+    for (const request of this.#connManager.requests) {
+      if (request.state !== "connecting" && request.state !== "connected") continue;
+      if (this.#groupOf(request.host, parseAddress(request.host)) === group) return true;
+    }
+    return false;
+  }
+
+  #groupOf(host: string, na: NetAddressV2 | undefined): string {
+    return na === undefined ? `host:${host}` : groupKey(na);
+  }
+
+  #isReachable(na: NetAddressV2): boolean {
+    if (na.networkId === BIP155Network.IPV4 || na.networkId === BIP155Network.IPV6) {
+      return this.#localNetwork || isRoutable(na);
+    }
+    return na.networkId === BIP155Network.TORV3 && this.#options.proxy !== undefined;
+  }
+
+  #inboundCount(): number {
+    let n = 0;
+    for (const sp of this.#all.values()) if (sp.inbound) n++;
+    return n;
+  }
+
+  // ─── Misbehaviour ──────────────────────────────────────────────────────────────────────
+
+  #misbehaving(sp: ServerPeer, persistent: number, transient: number, reason: string): boolean {
+    if (this.#whitelist.has(sp.host)) return false;
+    const threshold = this.#options.banThreshold ?? BAN_THRESHOLD;
+    const score = sp.banScore.increase(persistent, transient);
+    if (score <= threshold / 2) return false;
+    this.#log.warn("Misbehaving peer {peer}: {reason} -- ban score increased to {score}", {
+      peer: sp.peer.address,
+      reason,
+      score,
+    });
+    if (score < threshold) return false;
+    this.ban(sp.host);
+    sp.peer.disconnect(`Banned: ban score ${score} reached ${threshold}`);
+    return true;
+  }
+
+  /**
+   * Adds to a peer's misbehaviour score (btcd's `addBanScore`): a warning past half the
+   * threshold, a ban and a disconnect at it. Whitelisted hosts are exempt.
+   *
+   * @param peer One of this server's peers.
+   * @param persistent Points that stay.
+   * @param transient Points that decay (half-life 60 s).
+   * @param reason What it did, for the log.
+   * @returns Whether the peer was banned.
+   */
+  misbehaving(peer: Peer, persistent: number, transient: number, reason: string): boolean {
+    const sp = this.#all.get(peer);
+    return sp === undefined ? false : this.#misbehaving(sp, persistent, transient, reason);
+  }
+
+  /**
+   * Bans a host: its connections are refused and it is not dialed until the ban ends; its
+   * current peers are disconnected.
+   *
+   * @param host An IP literal (or host name) as peers are addressed.
+   * @param durationMs How long (default `banDurationMs`, 24 h).
+   */
+  ban(host: string, durationMs?: number): void {
+    const until = this.#clock.now() + (durationMs ?? this.#options.banDurationMs ??
+      DEFAULT_BAN_DURATION_MS);
+    this.#bans.set(host, until);
+    this.#log.warn("Banned {host} until {until}", { host, until: new Date(until).toISOString() });
+    for (const sp of this.#all.values()) if (sp.host === host) sp.peer.disconnect("Banned host");
+  }
+
+  /**
+   * Lifts a ban.
+   *
+   * @param host The host.
+   * @returns Whether it was banned.
+   */
+  unban(host: string): boolean {
+    return this.#bans.delete(host);
+  }
+
+  /**
+   * Whether a host is banned now.
+   *
+   * @param host The host.
+   * @returns True while its ban lasts.
+   */
+  isBanned(host: string): boolean {
+    const until = this.#bans.get(host);
+    if (until === undefined) return false;
+    if (until > this.#clock.now()) return true;
+    this.#bans.delete(host);
+    return false;
+  }
+
+  // ─── Peers ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a peer to connect to (btcd's `addnode`): kept for good, or tried once.
+   *
+   * @param address `host[:port]`.
+   * @param options `permanent` (default true).
+   * @throws {TypeError} For an invalid address.
+   */
+  connect(address: string, options: { permanent?: boolean } = {}): void {
+    this.#connManager.connect(parseHostPort(address, this.#network.defaultPort), options);
+  }
+
+  /**
+   * Sends a message to every accepted peer (but `except`).
+   *
+   * @param message The message.
+   * @param except A peer to skip, such as the one it came from.
+   * @returns How many peers it was queued for.
+   */
+  broadcast(message: Message, except?: Peer): number {
+    let n = 0;
+    for (const sp of this.#ready) {
+      if (sp.peer === except) continue;
+      void sp.peer.queueMessage(message);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Resolves with the next peer to complete its handshake and be accepted.
+   *
+   * @returns The peer.
+   */
+  nextPeer(): Promise<Peer> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The accepted peers (those past the handshake). */
+  get peers(): Peer[] {
+    return [...this.#ready].map((sp) => sp.peer);
+  }
+
+  /** How many accepted peers dialed us, and how many we dialed. */
+  get peerCounts(): { inbound: number; outbound: number } {
+    let inbound = 0;
+    for (const sp of this.#ready) if (sp.inbound) inbound++;
+    return { inbound, outbound: this.#ready.size - inbound };
+  }
+
+  /**
+   * A JSON-serialisable snapshot of every accepted peer, like Bitcoin Core's `getpeerinfo`.
+   *
+   * @returns One entry per peer, oldest first.
+   */
+  peerInfo(): PeerInfo[] {
+    return [...this.#ready].map((sp) => peerInfoOf(sp, networkName(sp.netAddress)));
+  }
+
+  /** Where the server listens (with the ports the OS chose). */
+  get listenAddresses(): { hostname: string; port: number }[] {
+    return this.#bound.map((b) => ({ hostname: b.hostname, port: b.port }));
+  }
+
+  /** The address book. */
+  get addrManager(): AddrManager {
+    return this.#addrManager;
+  }
+
+  /** The median time source fed by peers' `version` timestamps. */
+  get timeSource(): MedianTimeSource {
+    return this.#timeSource;
+  }
+
+  /** The network. */
+  get network(): Network {
+    return this.#network;
+  }
+}
+
+function networkName(na: NetAddressV2 | undefined): string {
+  if (na === undefined) return "not_publicly_routable";
+  switch (na.networkId) {
+    case BIP155Network.TORV3:
+      return "onion";
+    case BIP155Network.I2P:
+      return "i2p";
+    case BIP155Network.CJDNS:
+      return "cjdns";
+  }
+  if (!isRoutable(na)) return "not_publicly_routable";
+  return na.networkId === BIP155Network.IPV4 ? "ipv4" : "ipv6";
+}
+
+function parseAddress(host: string): NetAddressV2 | undefined {
+  try {
+    return netAddressV2FromString(host, 0);
+  } catch {
+    return undefined;
+  }
+}
+
+function closeQuietly(connection: Connection): void {
+  try {
+    connection.close();
+  } catch {
+    // Already closed.
+  }
+}

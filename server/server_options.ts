@@ -1,0 +1,107 @@
+// A node's configuration: which peers it keeps, where it listens, and its policies. Defaults
+// are btcd's unless said otherwise.
+import type { AddrManager } from "../addrmgr/addr_manager.ts";
+import type { Clock } from "../peer/clock.ts";
+import type { PeerConfig } from "../peer/config.ts";
+import type { DisconnectReason } from "../peer/disconnect.ts";
+import type { MessageListeners } from "../peer/listeners.ts";
+import type { Peer } from "../peer/peer.ts";
+import type { SeedResolver } from "./dns_seed.ts";
+import type { Socks5ProxyOptions } from "./socks5.ts";
+import type { Transport } from "./transport.ts";
+
+/** btcd's `defaultMaxPeers`. */
+export const DEFAULT_MAX_PEERS = 125;
+
+/** Where to accept inbound peers. */
+export interface ListenOptions {
+  /** Interface to bind (default `127.0.0.1`; `0.0.0.0` for every interface). */
+  readonly hostname?: string;
+  /** Port (default: the network's; 0 lets the OS choose). */
+  readonly port?: number;
+}
+
+/** Options for {@linkcode Server}; the peer settings are passed to every peer. */
+export interface ServerOptions
+  extends Omit<PeerConfig, "listeners" | "sentNonces" | "clock" | "logCategory"> {
+  /** How to dial and listen (default: TCP through Deno, via `proxy` when given). */
+  readonly transport?: Transport;
+  /** A SOCKS5 proxy for outbound connections (Tor); also makes `.onion` peers dialable. */
+  readonly proxy?: Socks5ProxyOptions;
+  /**
+   * The address book (default: one of our own, kept in `<dataDir>/peers.json`, or in
+   * memory without `dataDir`). A book passed in is started and stopped by its owner.
+   */
+  readonly addrManager?: AddrManager;
+  /** Folder for `peers.json` when the server makes its own address book. */
+  readonly dataDir?: string;
+  /** Where to listen for inbound peers (default: nowhere). */
+  readonly listen?: ListenOptions | readonly ListenOptions[];
+  /** Peers at most, inbound and outbound (default {@linkcode DEFAULT_MAX_PEERS}). */
+  readonly maxPeers?: number;
+  /** Automatic outbound peers to keep (default 8). */
+  readonly targetOutbound?: number;
+  /** Connect only to these `host[:port]` peers (btcd's `--connect`): no other outbound, no seeding. */
+  readonly connect?: readonly string[];
+  /** Permanent peers, kept in addition to the automatic ones (btcd's `--addpeer`). */
+  readonly addPeers?: readonly string[];
+  /** Ask the network's DNS seeds for addresses when the book needs more (default true). */
+  readonly dnsSeed?: boolean;
+  /** Resolves the DNS seeds (default: `Deno.resolveDns`). */
+  readonly seedResolver?: SeedResolver;
+  /**
+   * Services an automatic outbound peer must offer (default NODE_NETWORK), as btcd; peers
+   * asked for by address are exempt, as in Bitcoin Core.
+   */
+  readonly requiredServices?: bigint;
+  /**
+   * A local test network: the book keeps loopback and private addresses, they are
+   * advertised and relayed, and the one-outbound-per-group and default-port rules are
+   * relaxed. Default: true on regtest and simnet, false elsewhere.
+   */
+  readonly localNetwork?: boolean;
+  /** Misbehaviour score that bans (default 100). */
+  readonly banThreshold?: number;
+  /** How long a ban lasts (default 24 h). */
+  readonly banDurationMs?: number;
+  /** Hosts (IP literals) never banned. */
+  readonly whitelist?: readonly string[];
+  /** Base retry delay of the connection manager (default 5 s). */
+  readonly retryDurationMs?: number;
+  /** Listeners for every peer, called after the server's own handling of a message. */
+  readonly listeners?: MessageListeners;
+  /** Called when a peer completed the handshake and was accepted. */
+  readonly onPeerReady?: (peer: Peer) => void;
+  /** Called when an accepted peer disconnected. */
+  readonly onPeerClosed?: (peer: Peer, reason: DisconnectReason) => void;
+  /** Time and timers for the server and its peers; defaults to the system clock. */
+  readonly clock?: Clock;
+  /** LogTape category prefix; defaults to `["btcstream", "server"]`. */
+  readonly logCategory?: readonly string[];
+}
+
+/** `host[:port]` (IPv6 in brackets when a port is given) as host and port. */
+export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  if (bracketed !== null) {
+    return { host: bracketed[1], port: portOf(bracketed[2], defaultPort, text) };
+  }
+  const colons = text.split(":").length - 1;
+  if (colons === 1) {
+    const [host, port] = text.split(":");
+    if (host !== "") return { host, port: portOf(port, defaultPort, text) };
+  } else if (text !== "") {
+    // No colon, or a bare IPv6 literal: the whole text is the host.
+    return { host: text, port: defaultPort };
+  }
+  throw new TypeError(`Invalid peer address "${text}": expected host[:port]`);
+}
+
+function portOf(digits: string | undefined, defaultPort: number, text: string): number {
+  if (digits === undefined) return defaultPort;
+  const port = Number(digits);
+  if (!/^\d{1,5}$/.test(digits) || port < 1 || port > 0xffff) {
+    throw new TypeError(`Invalid port in "${text}"`);
+  }
+  return port;
+}

@@ -1,0 +1,170 @@
+// examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
+// it a ping and an inv, disconnect, and read what it logged.
+import assert from "node:assert/strict";
+import { Peer, SentNonces } from "../../peer/mod.ts";
+import { InvType } from "../../wire/mod.ts";
+
+const example = new URL("../../examples/listen.ts", import.meta.url).pathname;
+
+/** The example running, its stdout as lines as they come, and its stderr when it ends. */
+function start(args: string[]): {
+  child: Deno.ChildProcess;
+  lines: AsyncIterator<string>;
+  stderr: Promise<string>;
+} {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", example, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return {
+    child,
+    lines: readLines(child.stdout)[Symbol.asyncIterator](),
+    stderr: new Response(child.stderr).text(),
+  };
+}
+
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+  if (buffered !== "") yield buffered;
+}
+
+async function rest(lines: AsyncIterator<string>): Promise<string[]> {
+  const out: string[] = [];
+  for (let r = await lines.next(); !r.done; r = await lines.next()) out.push(r.value);
+  return out;
+}
+
+/** The port from the first line, which must be "listening on 127.0.0.1:PORT". */
+async function listeningPort(lines: AsyncIterator<string>): Promise<number> {
+  const first = await lines.next();
+  const match = /^listening on 127\.0\.0\.1:(\d+)$/.exec(first.value ?? "");
+  assert.ok(match, `first line: ${first.value}`);
+  return Number(match[1]);
+}
+
+Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after one", async () => {
+  const { child, lines, stderr } = start([
+    "--network",
+    "regtest",
+    "--port",
+    "0",
+    "--exit-after",
+    "1",
+  ]);
+  const port = await listeningPort(lines);
+
+  const pong = Promise.withResolvers<bigint>();
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  const local = `127.0.0.1:${(connection.localAddr as Deno.NetAddr).port}`;
+  const peer = new Peer(connection, {
+    network: "regtest",
+    address: `127.0.0.1:${port}`,
+    userAgentName: "probe",
+    userAgentVersion: "7.7",
+    newestBlock: () => ({ hash: new Uint8Array(32), height: 42 }),
+    sentNonces: new SentNonces(),
+    listeners: { onPong: (_peer, message) => pong.resolve(message.nonce) },
+  });
+  assert.equal(await peer.ready, true);
+  assert.match(peer.userAgent, /^\/btcstream:0\.1\.0\/listen:0\.1\.0\/$/);
+  await peer.queueMessage({ command: "ping", nonce: 4242n });
+  assert.equal(await pong.promise, 4242n);
+  const hash = (n: number) => new Uint8Array(32).fill(n);
+  const sent = await peer.queueMessage({
+    command: "inv",
+    inventory: [
+      { type: InvType.TX, hash: hash(1) },
+      { type: InvType.TX, hash: hash(2) },
+      { type: InvType.BLOCK, hash: hash(3) },
+      { type: InvType.WTX, hash: hash(4) },
+    ],
+  });
+  assert.equal(sent, true);
+  peer.disconnect("probe done");
+  await peer.closed;
+
+  const out = await rest(lines);
+  const { code } = await child.status;
+  assert.equal(code, 0, await stderr);
+  const at = (pattern: RegExp) => {
+    const i = out.findIndex((line) => pattern.test(line));
+    assert.ok(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
+    return i;
+  };
+  const p = `^\\[${local.replaceAll(".", "\\.")}\\] `;
+  const version = at(
+    new RegExp(
+      `${p}version \\(\\d+ B\\): /btcstream:0\\.1\\.0/probe:7\\.7/, version 70016, height 42, ` +
+        "services 0x0000000000000008 WITNESS, relay true$",
+    ),
+  );
+  const ready = at(
+    new RegExp(
+      `${p}handshake complete: /btcstream:0\\.1\\.0/probe:7\\.7/, version 70016, ` +
+        "addrv2 true, wtxidrelay true$",
+    ),
+  );
+  const ping = at(new RegExp(`${p}ping \\(32 B\\): nonce 4242$`));
+  const inv = at(new RegExp(`${p}inv \\(\\d+ B\\): 4 entries: 2 tx, 1 block, 1 wtx$`));
+  const closed = at(new RegExp(`${p}disconnected \\(remote-closed\\): `));
+  // In the order the peer sent them. (The server reports the peer ready once its `ready`
+  // promise settled, by which time messages right behind the verack may have been read.)
+  assert.ok(version < ping && ping < inv && inv < closed, out.join("\n"));
+  assert.ok(version < ready && ready < closed, out.join("\n"));
+  assert.equal(out.at(-1), "stopped (1 peer disconnected)");
+});
+
+Deno.test("examples/listen.ts stops cleanly on Ctrl-C and SIGTERM", async (t) => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    await t.step(signal, async () => {
+      const { child, lines, stderr } = start(["--network", "regtest", "--port", "0"]);
+      await listeningPort(lines);
+      child.kill(signal);
+      assert.deepEqual(await rest(lines), [`stopped (${signal})`]);
+      assert.equal((await child.status).code, 0);
+      assert.equal(await stderr, "");
+    });
+  }
+});
+
+Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) => {
+  await t.step("a port in use is exit 1", async () => {
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const { child, lines, stderr } = start(["--port", String(taken.addr.port)]);
+      assert.deepEqual(await rest(lines), []);
+      assert.equal((await child.status).code, 1);
+      assert.match(
+        await stderr,
+        new RegExp(`^listen: Cannot listen on 127\\.0\\.0\\.1:${taken.addr.port}: .+\\n$`),
+      );
+    } finally {
+      taken.close();
+    }
+  });
+  const cases: [string[], number, RegExp][] = [
+    [["--help"], 0, /^Usage: deno run --allow-net examples\/listen\.ts/m],
+    [["--port", "70000"], 2, /--port must be an integer from 0 to 65535/],
+    [["--max-peers", "none"], 2, /--max-peers must be an integer/],
+    [["--exit-after", "0"], 2, /--exit-after must be an integer from 1/],
+    [["--network", "moonnet"], 2, /Unknown network "moonnet"/],
+    [["--verbose"], 2, /Unknown option --verbose/],
+  ];
+  for (const [args, expected, message] of cases) {
+    await t.step(args.join(" "), async () => {
+      const { child, lines, stderr } = start(args);
+      const out = (await rest(lines)).join("\n");
+      assert.equal((await child.status).code, expected);
+      assert.match(expected === 0 ? out : await stderr, message);
+    });
+  }
+});

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import type { Peer } from "../../peer/peer.ts";
+import { MemoryNetwork } from "../../server/memory_transport.ts";
+import type { Server } from "../../server/server.ts";
+import type { ServerOptions } from "../../server/server_options.ts";
+import {
+  type AddrMessage,
+  type AddrV2Message,
+  type NetAddressV2,
+  netAddressV2ToString,
+} from "../../wire/mod.ts";
+import { acceptAt, dialServer, eventually, freshAddress, serverAt } from "./_nodes.ts";
+
+/** A plain node dialing the server at 10.0.0.1: what addresses it received, and a barrier. */
+interface Remote {
+  readonly peer: Peer;
+  /** Each `addr`/`addrv2` received, as `host:port` strings. */
+  readonly seen: string[][];
+  /** Resolves once the server answered a ping: everything sent before it was handled. */
+  roundTrip(): Promise<void>;
+}
+
+async function remote(net: MemoryNetwork, from: string, addrV2 = true): Promise<Remote> {
+  const seen: string[][] = [];
+  const pongs = new Map<bigint, () => void>();
+  let next = 1n;
+  const peer = await dialServer(net, from, "10.0.0.1", {
+    protocolVersion: addrV2 ? undefined : 70015,
+    listeners: {
+      onAddr: (_, m: AddrMessage) =>
+        void seen.push(m.addresses.map((a) => `${a.ip.slice(12).join(".")}:${a.port}`)),
+      onAddrV2: (_, m: AddrV2Message) =>
+        void seen.push(m.addresses.map((a) => `${netAddressV2ToString(a)}:${a.port}`)),
+      onPong: (_, m) => pongs.get(m.nonce)?.(),
+    },
+  });
+  assert.ok(await peer.ready);
+  return {
+    peer,
+    seen,
+    roundTrip() {
+      const nonce = next++;
+      const done = new Promise<void>((resolve) => pongs.set(nonce, resolve));
+      void peer.queueMessage({ command: "ping", nonce });
+      return done;
+    },
+  };
+}
+
+async function withServer(
+  options: ServerOptions,
+  run: (net: MemoryNetwork, server: Server) => Promise<void>,
+): Promise<void> {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, ...options });
+  await server.start();
+  try {
+    await run(net, server);
+  } finally {
+    await server.stop();
+  }
+}
+
+function book(count: number): NetAddressV2[] {
+  return Array.from(
+    { length: count },
+    (_, i) => freshAddress(`8.${(i % 250) + 1}.${Math.floor(i / 250)}.1`, 3600),
+  );
+}
+
+Deno.test("Gossip: getaddr is answered once per inbound connection, from the address cache", async () => {
+  await withServer({ localNetwork: false }, async (net, server) => {
+    server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
+    assert.equal(server.addrManager.numAddresses(), 100);
+    for (const from of ["10.0.0.2", "10.0.0.3"]) {
+      const r = await remote(net, from);
+      await r.peer.queueMessage({ command: "getaddr" });
+      await r.peer.queueMessage({ command: "getaddr" });
+      await r.roundTrip();
+      assert.equal(r.seen.length, 1, "one answer per connection");
+      // btcd and Core: 23% of the book.
+      assert.equal(r.seen[0].length, 23);
+      assert.equal(new Set(r.seen[0]).size, 23);
+      assert.ok(r.seen[0].every((a) => a.startsWith("8.")));
+      r.peer.disconnect();
+      await r.peer.closed;
+    }
+  });
+});
+
+Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addresses", async () => {
+  const net = new MemoryNetwork();
+  let getAddrs = 0;
+  const seen: string[] = [];
+  const pong = Promise.withResolvers<void>();
+  const remoteNode = acceptAt(net, "10.0.0.5", {
+    listeners: {
+      onGetAddr: () => void getAddrs++,
+      onAddrV2: (_, m) => void seen.push(...m.addresses.map((a) => netAddressV2ToString(a))),
+      onPong: () => pong.resolve(),
+    },
+  });
+  const server = serverAt(net, "10.0.0.1", { connect: ["10.0.0.5"] });
+  await server.start();
+  server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
+  try {
+    const peer = await remoteNode.peer;
+    assert.ok(await peer.ready);
+    await peer.queueMessage({ command: "getaddr" });
+    await peer.queueMessage({ command: "ping", nonce: 7n });
+    await pong.promise;
+    assert.equal(getAddrs, 1, "the server asked for addresses");
+    // Only our own address, advertised to the peer we dialed (a local network).
+    assert.deepEqual(seen, ["10.0.0.1"]);
+  } finally {
+    remoteNode.close();
+    await server.stop();
+  }
+});
+
+Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one disconnects", async (t) => {
+  await withServer({}, async (net, server) => {
+    const nowS = Math.floor(Date.now() / 1000);
+    await t.step("a timestamp over 10 minutes ahead becomes five days old", async () => {
+      const r = await remote(net, "10.0.0.2");
+      const future = freshAddress("8.8.8.8", -3600);
+      r.peer.pushAddrV2Msg([future]);
+      await r.roundTrip();
+      const known = server.addrManager.knownAddress(future);
+      assert.ok(known);
+      assert.ok(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400)) < 5);
+      r.peer.disconnect();
+      await r.peer.closed;
+    });
+    await t.step("past the token bucket (1 token to start) addresses are dropped", async () => {
+      const r = await remote(net, "10.0.0.3");
+      const before = server.addrManager.numAddresses();
+      await r.peer.queueMessage({ command: "addrv2", addresses: book(1000) });
+      await r.roundTrip();
+      assert.equal(server.addrManager.numAddresses(), before + 1);
+      const info = server.peerInfo().find((p) => p.addr.startsWith("10.0.0.3:"));
+      assert.equal(info?.addr_processed, 1);
+      assert.equal(info?.addr_rate_limited, 999);
+      r.peer.disconnect();
+      await r.peer.closed;
+    });
+    await t.step("an empty addr disconnects", async () => {
+      const r = await remote(net, "10.0.0.4");
+      await r.peer.queueMessage({ command: "addrv2", addresses: [] });
+      const reason = await r.peer.closed;
+      assert.notEqual(reason.code, "local");
+    });
+  });
+});
+
+Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not twice", async () => {
+  await withServer({}, async (net, server) => {
+    const remotes = [];
+    for (let i = 2; i <= 6; i++) remotes.push(await remote(net, `10.0.0.${i}`, i !== 6));
+    await eventually(() => server.peers.length === 5, "five peers");
+    const [origin, ...others] = remotes;
+    const fresh = freshAddress("8.8.4.4");
+    origin.peer.pushAddrV2Msg([fresh]);
+    await origin.roundTrip();
+    for (const r of others) await r.roundTrip();
+    const got = others.filter((r) => r.seen.flat().includes("8.8.4.4:8333"));
+    assert.equal(got.length, 2, "reachable addresses go to two peers");
+    assert.equal(origin.seen.length, 0);
+    // The legacy peer (70015) is sent `addr`, which it decodes like the others.
+    assert.ok(others.every((r) => r.seen.every((list) => list.length === 1)));
+
+    // The same address from another peer goes to the same two, who know it: nothing new.
+    const second = others.find((r) => !got.includes(r))!;
+    second.peer.pushAddrV2Msg([fresh]);
+    await second.roundTrip();
+    for (const r of others) await r.roundTrip();
+    assert.equal(others.filter((r) => r.seen.flat().includes("8.8.4.4:8333")).length, 2);
+
+    // An old address, or one in a long message, is not relayed.
+    const third = got[0];
+    third.peer.pushAddrV2Msg([freshAddress("8.8.8.1", 3600)]);
+    await third.roundTrip();
+    for (const r of remotes) await r.roundTrip();
+    assert.ok(!remotes.some((r) => r.seen.flat().includes("8.8.8.1:8333")));
+    for (const r of remotes) r.peer.disconnect();
+    await Promise.all(remotes.map((r) => r.peer.closed));
+  });
+});

@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { AddrManager } from "../../addrmgr/addr_manager.ts";
+import { MemoryStorage } from "../../addrmgr/storage.ts";
+import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { RejectCode, type RejectMessage, ServiceFlag } from "../../wire/mod.ts";
+import { RawRemote, remoteVersion } from "../_util/raw_remote.ts";
+import { dialServer, eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";
+
+Deno.test("Server: two nodes connect, count each other, and report peerInfo as JSON", async () => {
+  const net = new MemoryNetwork();
+  const a = serverAt(net, "10.0.0.1");
+  const b = serverAt(net, "10.0.0.2", { connect: ["10.0.0.1"] });
+  await a.start();
+  await b.start();
+  try {
+    const peer = await b.nextPeer();
+    await eventually(() => a.peers.length === 1, "a to accept b");
+    assert.equal(peer.address, `10.0.0.1:${PORT}`);
+    assert.deepEqual(a.peerCounts, { inbound: 1, outbound: 0 });
+    assert.deepEqual(b.peerCounts, { inbound: 0, outbound: 1 });
+    const [info] = JSON.parse(JSON.stringify(b.peerInfo()));
+    assert.equal(info.addr, `10.0.0.1:${PORT}`);
+    assert.equal(info.connection_type, "manual");
+    assert.equal(info.inbound, false);
+    assert.equal(info.subver, "/btcstream:0.1.0/");
+    assert.equal(info.network, "not_publicly_routable");
+    assert.equal(info.services, "0000000000000008");
+    assert.deepEqual(info.servicesnames, ["WITNESS"]);
+    assert.equal(info.bytessent_per_msg.version, 24 + 103);
+    const [inbound] = a.peerInfo();
+    assert.equal(inbound.connection_type, "inbound");
+    assert.equal(inbound.addr, "10.0.0.2:49152");
+    assert.equal(a.timeSource.sampleCount, 1);
+    assert.equal(b.timeSource.sampleCount, 1);
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+  assert.equal(a.peers.length, 0);
+});
+
+Deno.test("Server: an outbound peer without the required services gets reject nonstandard", async () => {
+  const net = new MemoryNetwork();
+  const listener = net.host("10.0.0.1").listen("10.0.0.1", PORT);
+  let accepted = 0;
+  // An automatic outbound connection: the address comes from the book.
+  const book = new AddrManager({ storage: new MemoryStorage(), keepLocalAddresses: true });
+  await book.start();
+  book.addAddress(freshAddress("10.0.0.1", 0, PORT), freshAddress("10.0.0.7"));
+  const b = serverAt(net, "10.0.0.2", {
+    requiredServices: ServiceFlag.NETWORK,
+    addrManager: book,
+    targetOutbound: 1,
+    retryDurationMs: 60_000,
+    onPeerReady: () => accepted++,
+  });
+  await b.start();
+  try {
+    for await (const inbound of listener) {
+      const remote = new RawRemote(inbound.connection);
+      await remote.expect("version");
+      await remote.send(remoteVersion({ services: ServiceFlag.WITNESS }));
+      const rest = await remote.rest();
+      const reject = rest.find((m) => m.command === "reject") as RejectMessage | undefined;
+      assert.ok(reject, `expected a reject, got ${rest.map((m) => m.command)}`);
+      assert.equal(reject.message, "version");
+      assert.equal(reject.code, RejectCode.NONSTANDARD);
+      assert.equal(reject.reason, "required services 0x1 not offered");
+      assert.ok(!rest.some((m) => m.command === "verack"), "no verack after the reject");
+      break;
+    }
+    assert.equal(accepted, 0);
+    assert.equal(b.peers.length, 0);
+  } finally {
+    listener.close();
+    await b.stop();
+    await book.stop();
+  }
+});
+
+Deno.test("Server: bloom messages without NODE_BLOOM disconnect and ban the host", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0 });
+  await server.start();
+  try {
+    const peer = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.ok(await peer.ready);
+    await peer.queueMessage({
+      command: "filterload",
+      filter: new Uint8Array(8),
+      hashFuncs: 1,
+      tweak: 0,
+      flags: 0,
+    });
+    await peer.closed;
+    assert.ok(server.isBanned("10.0.0.2"));
+    // Its next connection is refused before any handshake.
+    const again = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.equal(await again.ready, false);
+    await again.closed;
+    // Another host is still welcome, and the ban can be lifted.
+    const other = await dialServer(net, "10.0.0.3", "10.0.0.1");
+    assert.ok(await other.ready);
+    other.disconnect();
+    await other.closed;
+    assert.ok(server.unban("10.0.0.2"));
+    assert.ok(!server.isBanned("10.0.0.2"));
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("Server: misbehaviour adds up to a ban; whitelisted hosts are exempt", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, whitelist: ["10.0.0.3"] });
+  await server.start();
+  try {
+    const bad = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    const friend = await dialServer(net, "10.0.0.3", "10.0.0.1");
+    assert.ok(await bad.ready);
+    assert.ok(await friend.ready);
+    await eventually(() => server.peers.length === 2, "two peers");
+    const [serverSideBad, serverSideFriend] = ["10.0.0.2", "10.0.0.3"].map((h) =>
+      server.peers.find((p) => p.address.startsWith(h))!
+    );
+    assert.equal(server.misbehaving(serverSideBad, 60, 0, "test"), false);
+    assert.equal(server.peerInfo().find((p) => p.addr.startsWith("10.0.0.2"))?.banscore, 60);
+    assert.equal(server.misbehaving(serverSideBad, 0, 40, "test"), true);
+    await bad.closed;
+    assert.ok(server.isBanned("10.0.0.2"));
+    assert.equal(server.misbehaving(serverSideFriend, 500, 0, "test"), false);
+    assert.ok(friend.connected);
+    friend.disconnect();
+    await friend.closed;
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("Server: inbound peers beyond maxPeers − targetOutbound are refused", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", { maxPeers: 3, targetOutbound: 2 });
+  await server.start();
+  try {
+    const first = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.ok(await first.ready);
+    const second = await dialServer(net, "10.0.0.3", "10.0.0.1");
+    assert.equal(await second.ready, false);
+    await second.closed;
+    first.disconnect();
+    await first.closed;
+    await eventually(() => server.peers.length === 0, "the first to leave");
+    const third = await dialServer(net, "10.0.0.4", "10.0.0.1");
+    assert.ok(await third.ready);
+    third.disconnect();
+    await third.closed;
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("Server: a permanent peer is redialed after it drops; stop ends everything", async () => {
+  const net = new MemoryNetwork();
+  const a = serverAt(net, "10.0.0.1", { targetOutbound: 0 });
+  const closed: string[] = [];
+  const b = serverAt(net, "10.0.0.2", {
+    addPeers: ["10.0.0.1"],
+    targetOutbound: 0,
+    retryDurationMs: 10,
+    onPeerClosed: (_, reason) => void closed.push(reason.code),
+  });
+  await a.start();
+  await b.start();
+  try {
+    await b.nextPeer();
+    await eventually(() => a.peers.length === 1, "a to accept b");
+    a.peers[0].disconnect("go away");
+    const again = await b.nextPeer();
+    assert.equal(again.address, `10.0.0.1:${PORT}`);
+    assert.equal(closed.length, 1);
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+  assert.equal(b.peers.length, 0);
+  assert.equal(closed.length, 2);
+});

@@ -1,0 +1,405 @@
+// tcpTransport on 127.0.0.1 (OS-chosen ports): dial and listen, refused and abandoned dials,
+// timeouts that close the half-open socket, dialing through a SOCKS5 proxy written here (with
+// Tor-style isolation), and an accept loop that survives transient errors.
+import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { ipToString } from "../../wire/mod.ts";
+import { Socks5Error } from "../../server/socks5.ts";
+import { tcpTransport } from "../../server/transport.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function closeQuietly(c: { close(): void }): void {
+  try {
+    c.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
+}
+
+async function readExact(conn: Deno.Conn, length: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(length);
+  for (let offset = 0; offset < length;) {
+    const n = await conn.read(buffer.subarray(offset));
+    if (n === null) throw new Error("closed");
+    offset += n;
+  }
+  return buffer;
+}
+
+/** Reads until the end of the stream; true if it ended (rather than failed). */
+async function readsToEnd(conn: Deno.Conn): Promise<boolean> {
+  const buffer = new Uint8Array(256);
+  try {
+    while (await conn.read(buffer) !== null) { /* drain */ }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+  const buffer = new Uint8Array(4096);
+  try {
+    for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
+      await writeAll(to, buffer.subarray(0, n));
+    }
+  } catch {
+    // The other side went away.
+  } finally {
+    closeQuietly(to);
+  }
+}
+
+interface Server {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function serve(handle: (conn: Deno.Conn) => Promise<void>): Server {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const tasks = new Set<Promise<void>>();
+  const loop = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      tasks.add(
+        handle(conn).catch(() => {}).finally(() => {
+          closeQuietly(conn);
+          conns.delete(conn);
+        }),
+      );
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    async close() {
+      closeQuietly(listener);
+      for (const conn of conns) closeQuietly(conn);
+      await loop;
+      await Promise.all(tasks);
+    },
+  };
+}
+
+interface ProxyLog {
+  requests: { host: string; port: number; username?: string; password?: string }[];
+  /** Resolves, per connection that went silent, with whether the client closed it. */
+  silentEnds: Promise<boolean>[];
+}
+
+/**
+ * A minimal SOCKS5 proxy forwarding to `echoPort`: no authentication unless credentials are
+ * offered (then it takes any), replying `reply`, or never answering the greeting when `silent`.
+ */
+function socksProxy(echoPort: number, mode: { silent?: boolean; reply?: number } = {}) {
+  const log: ProxyLog = { requests: [], silentEnds: [] };
+  const server = serve(async (conn) => {
+    const [, count] = await readExact(conn, 2);
+    const methods = [...await readExact(conn, count)];
+    if (mode.silent) {
+      const end = readsToEnd(conn);
+      log.silentEnds.push(end);
+      await end;
+      return;
+    }
+    let username: string | undefined;
+    let password: string | undefined;
+    if (methods.includes(2)) {
+      await writeAll(conn, Uint8Array.of(5, 2));
+      const [, userLength] = await readExact(conn, 2);
+      username = decoder.decode(await readExact(conn, userLength));
+      password = decoder.decode(await readExact(conn, (await readExact(conn, 1))[0]));
+      await writeAll(conn, Uint8Array.of(1, 0));
+    } else {
+      await writeAll(conn, Uint8Array.of(5, 0));
+    }
+    const [, , , type] = await readExact(conn, 4);
+    const host = type === 1
+      ? [...await readExact(conn, 4)].join(".")
+      : type === 4
+      ? ipToString(await readExact(conn, 16))
+      : decoder.decode(await readExact(conn, (await readExact(conn, 1))[0]));
+    const [hi, lo] = await readExact(conn, 2);
+    log.requests.push({ host, port: (hi << 8) | lo, username, password });
+    if (mode.reply) {
+      return await writeAll(conn, Uint8Array.of(5, mode.reply, 0, 1, 0, 0, 0, 0, 0, 0));
+    }
+    const upstream = await Deno.connect({ hostname: "127.0.0.1", port: echoPort });
+    await writeAll(conn, Uint8Array.of(5, 0, 0, 1, 127, 0, 0, 1, 0, 0));
+    await Promise.all([pump(conn, upstream), pump(upstream, conn)]);
+  });
+  return { ...log, port: server.port, close: () => server.close() };
+}
+
+function echoServer(): Server {
+  return serve((conn) => pump(conn, conn));
+}
+
+/** Whether `c` is Deno's own TCP connection object, not a wrapper around one. */
+function isTcpConn(c: unknown): c is Deno.TcpConn {
+  return Object.getPrototypeOf(c)?.constructor?.name === "TcpConn";
+}
+
+/** A port nothing listens on (just released by the OS). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
+  const transport = tcpTransport();
+
+  await t.step(
+    "a dial returns the Deno.TcpConn itself; the listener yields the remote",
+    async () => {
+      const listener = transport.listen("127.0.0.1", 0);
+      assert.equal(listener.hostname, "127.0.0.1");
+      assert.ok(listener.port > 0);
+      const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
+      assert.ok(isTcpConn(dialed), "not wrapped");
+      const iterator = listener[Symbol.asyncIterator]();
+      const { value: inbound } = await iterator.next();
+      assert.ok(isTcpConn(inbound.connection));
+      assert.equal(inbound.remoteHost, "127.0.0.1");
+      assert.equal(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
+      const accepted = inbound.connection as Deno.TcpConn;
+      await writeAll(dialed, encoder.encode("version"));
+      assert.equal(decoder.decode(await readExact(accepted, 7)), "version");
+      await writeAll(accepted, encoder.encode("verack"));
+      assert.equal(decoder.decode(await readExact(dialed, 6)), "verack");
+      dialed.close();
+      accepted.close();
+      listener.close();
+      assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    },
+  );
+
+  await t.step("close() ends a waiting iteration, is idempotent, and refuses dials", async () => {
+    const listener = transport.listen("127.0.0.1", 0);
+    const yielded: unknown[] = [];
+    const loop = (async () => {
+      for await (const inbound of listener) yielded.push(inbound);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    listener.close();
+    listener.close();
+    await loop;
+    assert.equal(yielded.length, 0);
+    await assert.rejects(transport.dial("127.0.0.1", listener.port), Deno.errors.ConnectionRefused);
+  });
+
+  await t.step("a dial to a port nobody listens on is refused", async () => {
+    await assert.rejects(transport.dial("127.0.0.1", closedPort()), Deno.errors.ConnectionRefused);
+  });
+
+  await t.step("an aborted signal fails the dial at once", async () => {
+    const reason = new Error("shutting down");
+    const port = closedPort();
+    await assert.rejects(
+      transport.dial("127.0.0.1", port, { signal: AbortSignal.abort(reason) }),
+      (e) =>
+        e instanceof Error && e.message === `Cannot connect to 127.0.0.1:${port}: aborted` &&
+        e.cause === reason,
+    );
+  });
+
+  await t.step("bad timeouts are refused", () => {
+    assert.throws(() => tcpTransport({ connectTimeoutMs: -1 }), RangeError);
+    assert.throws(() => tcpTransport({ connectTimeoutMs: NaN }), RangeError);
+  });
+});
+
+Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
+  const echo = echoServer();
+  try {
+    await t.step("the dial returns the proxy socket, carrying the remote's bytes", async () => {
+      const proxy = socksProxy(echo.port);
+      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      const conn = await transport.dial("127.0.0.1", echo.port) as Deno.TcpConn;
+      assert.ok(isTcpConn(conn));
+      await writeAll(conn, encoder.encode("through"));
+      assert.equal(decoder.decode(await readExact(conn, 7)), "through");
+      conn.close();
+      await proxy.close();
+      assert.deepEqual(proxy.requests, [
+        { host: "127.0.0.1", port: echo.port, username: undefined, password: undefined },
+      ]);
+    });
+
+    await t.step("names and IPv6 literals (brackets dropped) go to the proxy", async () => {
+      const proxy = socksProxy(echo.port);
+      const transport = tcpTransport({ proxy: { host: "[127.0.0.1]", port: proxy.port } });
+      for (const host of ["[2001:db8::1]", "2001:db8::1", "seed.bitcoin.sipa.be"]) {
+        (await transport.dial(host, 8333)).close();
+      }
+      await proxy.close();
+      assert.deepEqual(proxy.requests.map((r) => r.host), [
+        "2001:db8::1",
+        "2001:db8::1",
+        "seed.bitcoin.sipa.be",
+      ]);
+    });
+
+    await t.step("fixed credentials, and random ones per connection when isolating", async () => {
+      const proxy = socksProxy(echo.port);
+      const fixed = tcpTransport({
+        proxy: { host: "127.0.0.1", port: proxy.port, username: "btcd", password: "pw" },
+      });
+      (await fixed.dial("127.0.0.1", 1)).close();
+      const isolated = tcpTransport({
+        proxy: { host: "127.0.0.1", port: proxy.port, username: "btcd", isolate: true },
+      });
+      (await isolated.dial("127.0.0.1", 1)).close();
+      (await isolated.dial("127.0.0.1", 1)).close();
+      await proxy.close();
+      const [first, second, third] = proxy.requests;
+      assert.equal(first.username, "btcd");
+      assert.equal(first.password, "pw");
+      for (const r of [second, third]) {
+        assert.match(r.username!, /^[0-9a-f]{32}$/);
+        assert.match(r.password!, /^[0-9a-f]{32}$/);
+      }
+      assert.notEqual(second.username, third.username);
+    });
+
+    await t.step("a refusal from the proxy is a Socks5Error", async () => {
+      const proxy = socksProxy(echo.port, { reply: 5 });
+      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      await assert.rejects(
+        transport.dial("127.0.0.1", 8333),
+        (e) => e instanceof Socks5Error && e.code === 5,
+      );
+      await proxy.close();
+    });
+
+    await t.step("a proxy nobody runs: the error names the proxy", async () => {
+      const port = closedPort();
+      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port } });
+      await assert.rejects(
+        transport.dial("seed.bitcoin.sipa.be", 8333),
+        (e) =>
+          e instanceof Error &&
+          e.message.startsWith(`Cannot connect to SOCKS5 proxy 127.0.0.1:${port}: `) &&
+          e.cause instanceof Deno.errors.ConnectionRefused,
+      );
+    });
+
+    await t.step("a timeout during the handshake closes the half-open socket", async () => {
+      const proxy = socksProxy(echo.port, { silent: true });
+      const transport = tcpTransport({
+        proxy: { host: "127.0.0.1", port: proxy.port },
+        connectTimeoutMs: 50,
+      });
+      await assert.rejects(transport.dial("127.0.0.1", 8333), {
+        message: "Cannot connect to 127.0.0.1:8333: timed out after 50 ms",
+      });
+      assert.equal(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
+      await proxy.close();
+    });
+
+    await t.step("an abort during the handshake closes the half-open socket", async () => {
+      const proxy = socksProxy(echo.port, { silent: true });
+      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      const controller = new AbortController();
+      const dial = transport.dial("[::1]", 8333, { signal: controller.signal, timeoutMs: 60_000 });
+      while (proxy.silentEnds.length === 0) await new Promise((r) => setTimeout(r, 1));
+      controller.abort();
+      await assert.rejects(dial, { message: "Cannot connect to [::1]:8333: aborted" });
+      assert.equal(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
+      await proxy.close();
+    });
+  } finally {
+    await echo.close();
+  }
+});
+
+/** Replaces `Deno.listen` with one whose listeners fail `accept` as `failAccept` says. */
+async function withFlakyAccept(
+  failAccept: () => boolean,
+  fn: () => Promise<void>,
+): Promise<void> {
+  const realListen = Deno.listen;
+  Deno.listen = ((options: Deno.TcpListenOptions) => {
+    const listener = realListen(options);
+    return new Proxy(listener, {
+      get(target, property) {
+        if (property === "accept") {
+          return () =>
+            failAccept()
+              ? Promise.reject(new Error("Too many open files (os error 24)"))
+              : target.accept();
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }) as typeof Deno.listen;
+  try {
+    await fn();
+  } finally {
+    Deno.listen = realListen;
+  }
+}
+
+async function withLogs(fn: (records: LogRecord[]) => Promise<void>): Promise<void> {
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { capture: (record) => void records.push(record) },
+    loggers: [
+      { category: ["btcstream"], lowestLevel: "debug", sinks: ["capture"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+    reset: true,
+  });
+  try {
+    await fn(records);
+  } finally {
+    await reset();
+  }
+}
+
+Deno.test("tcpTransport listeners survive transient accept errors", async (t) => {
+  await t.step("logged as warnings and retried, then the connection comes", async () => {
+    let failures = 2;
+    await withLogs(async (records) => {
+      await withFlakyAccept(() => failures-- > 0, async () => {
+        const transport = tcpTransport();
+        const listener = transport.listen("127.0.0.1", 0);
+        const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
+        for await (const inbound of listener) {
+          assert.equal(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
+          inbound.connection.close();
+          break;
+        }
+        dialed.close();
+        listener.close();
+      });
+      const warnings = records.filter((r) =>
+        r.level === "warning" && r.category.join(".") === "btcstream.server.transport"
+      );
+      assert.equal(warnings.length, 2);
+      assert.deepEqual(warnings.map((r) => r.properties.delayMs), [5, 10]);
+      assert.match(String(warnings[0].properties.error), /Too many open files/);
+    });
+  });
+
+  await t.step("closing during the retry delay ends the iteration at once", async () => {
+    await withFlakyAccept(() => true, async () => {
+      const listener = tcpTransport().listen("127.0.0.1", 0);
+      const loop = (async () => {
+        for await (const _ of listener) assert.fail("nothing was accepted");
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      listener.close();
+      await loop;
+    });
+  });
+});
