@@ -3,7 +3,7 @@ import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
 import type { Server } from "../../server/server.ts";
-import { netAddressV2FromString } from "../../wire/mod.ts";
+import { netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 import { eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";
 
 Deno.test("Local network: nodes that know only the seed find each other by gossip", async () => {
@@ -82,5 +82,40 @@ Deno.test("Mainnet rules: one outbound peer per network group, the default port 
     for (const l of listeners) l.close();
     await Promise.all(accepting);
     await book.stop();
+  }
+});
+
+Deno.test("DNS seeding: a node with an empty book asks the seeds, then dials what they gave", async () => {
+  const net = new MemoryNetwork();
+  const listener = net.host("8.8.8.8").listen("8.8.8.8", 8333);
+  const queries: string[] = [];
+  const server = serverAt(net, "1.2.3.4", {
+    network: "mainnet",
+    listen: undefined,
+    targetOutbound: 1,
+    retryDurationMs: 10,
+    requiredServices: ServiceFlag.NETWORK,
+    dnsSeed: true,
+    seedResolver: (host, type) => {
+      queries.push(`${type} ${host}`);
+      return Promise.resolve(type === "A" && host === "seed.bitcoin.sipa.be" ? ["8.8.8.8"] : []);
+    },
+  });
+  await server.start();
+  try {
+    for await (const inbound of listener) {
+      assert.equal(inbound.remoteHost, "1.2.3.4");
+      inbound.connection.close();
+      break;
+    }
+    assert.ok(queries.includes("A seed.bitcoin.sipa.be"));
+    assert.ok(queries.includes("AAAA seed.bitcoin.sipa.be"));
+    // With NODE_NETWORK as the only required service, no x-prefix (btcd).
+    assert.ok(queries.every((q) => !q.includes(" x")));
+    const known = server.addrManager.knownAddress(netAddressV2FromString("8.8.8.8", 8333));
+    assert.ok(known, "the seed's answer is in the book");
+  } finally {
+    listener.close();
+    await server.stop();
   }
 });
