@@ -34,6 +34,7 @@ export class ServerPeer {
   addrProcessed = 0;
   /** Whether the handshake completed and the server counts it. */
   ready = false;
+  readonly #clock: Clock;
 
   constructor(
     host: string,
@@ -46,6 +47,7 @@ export class ServerPeer {
     this.port = port;
     this.request = request;
     this.type = type;
+    this.#clock = clock;
     this.addrLimiter = new AddrRateLimiter({ clock });
     this.banScore = new DynamicBanScore({ clock });
   }
@@ -59,7 +61,7 @@ export class ServerPeer {
     try {
       return netAddressV2FromString(this.host, this.port, {
         services: this.peer?.services ?? 0n,
-        timestamp: Math.floor(Date.now() / 1000),
+        timestamp: Math.floor(this.#clock.now() / 1000),
       });
     } catch {
       return undefined;
