@@ -24,6 +24,8 @@ import {
   ServiceFlag,
   txid,
 } from "../../wire/mod.ts";
+import { Server } from "../../server/mod.ts";
+import { netAddressV2FromString } from "../../wire/mod.ts";
 import { Bcoin } from "./_bcoin.ts";
 import { Inbox, type Received } from "./_inbox.ts";
 import {
@@ -44,6 +46,12 @@ const deadline = Date.now() + SESSION_MS;
 /** A wait's timeout: `ms`, or what is left of the session if less. */
 function budget(ms: number = WAIT_MS): number {
   return Math.max(1, Math.min(ms, deadline - Date.now()));
+}
+
+/** `host:port` (IPv6 in brackets) split. */
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf(":");
+  return [key.slice(0, at).replace(/^\[|\]$/g, ""), Number(key.slice(at + 1))];
 }
 
 function log(message: string): void {
@@ -110,6 +118,7 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
   const bcoin = await Bcoin.start({ installDir, prefix, startTimeoutMs: budget(30_000) });
   const peers: Peer[] = [];
   let listener: Deno.Listener | undefined;
+  let server: Server | undefined;
   const rpc = <T>(method: string, params: unknown[] = []) =>
     bcoin.rpc<T>(method, params, budget(15_000));
   try {
@@ -330,8 +339,50 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
       inbound,
       version,
     }));
+    // 7. Our Server, the same way round both ways: it dials bcoin (a permanent peer), asks it
+    // for addresses, and accepts bcoin's connection to its listener.
+    step("server");
+    server = new Server({
+      network: "regtest",
+      listen: { hostname: "127.0.0.1", port: 0 },
+      connect: [`127.0.0.1:${bcoin.p2pPort}`],
+      userAgentName: "interop-server",
+      userAgentVersion: "0.1",
+      // bcoin drops an outbound peer without NODE_NETWORK ("Peer does not support network
+      // services"), the rule our server applies to its own automatic outbound peers.
+      services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
+      dnsSeed: false,
+    });
+    const dialed = server.nextPeer();
+    await server.start();
+    await withTimeout("the server's connection to bcoin", dialed, budget());
+    const dialedBack = server.nextPeer();
+    await rpc("addnode", [`127.0.0.1:${server.listenAddresses[0].port}`, "onetry"]);
+    await withTimeout("bcoin's connection to the server", dialedBack, budget());
+    const book = server.addrManager;
+    const until = Date.now() + budget();
+    while (book.numAddresses() < report.addr!.sent.length && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const infos = server.peerInfo();
+    report.server = {
+      peers: infos.map((p) => ({
+        addr: p.addr,
+        subver: p.subver,
+        inbound: p.inbound,
+        version: p.version,
+        type: p.connection_type,
+      })),
+      book: report.addr!.sent.map((a) => `${a.host}:${a.port}`).filter((key) => {
+        const [host, port] = splitKey(key);
+        return book.knownAddress(netAddressV2FromString(host, port)) !== undefined;
+      }),
+      addrProcessed: infos.find((p) => !p.inbound)?.addr_processed ?? 0,
+    };
+    log(`server: ${infos.length} peers, ${book.numAddresses()} addresses in its book`);
     step("stop");
   } finally {
+    await server?.stop().catch((error) => log(`server stop: ${error}`));
     for (const peer of peers) peer.disconnect();
     listener?.close();
     await withTimeout("peers closing", Promise.all(peers.map((p) => p.closed)), 5_000)

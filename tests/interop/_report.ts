@@ -72,6 +72,15 @@ export interface InteropReport {
     commands: string[];
   };
   peerInfo?: { addr: string; subver: string; inbound: boolean; version: number }[];
+  /** Our Server: dials bcoin (a manual peer) and is dialed by it. */
+  server?: {
+    /** Its peers, from `server.peerInfo()`. */
+    peers: { addr: string; subver: string; inbound: boolean; version: number; type: string }[];
+    /** Addresses in its book after bcoin answered its getaddr, as `host:port`. */
+    book: string[];
+    /** Whether bcoin's answer was processed (Core's addr_processed) on the outbound peer. */
+    addrProcessed: number;
+  };
   error?: { step: string; message: string };
   bcoinLogTail?: string[];
 }

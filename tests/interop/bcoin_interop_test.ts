@@ -337,6 +337,25 @@ Deno.test({
       assert.equal(peers.filter((p) => p.inbound).length, 2);
     });
 
+    await t.step(
+      "7. our Server and bcoin: connections both ways, bcoin's addresses in its book",
+      () => {
+        const server = section(report, "server");
+        const subvers = server.peers.map((p) => p.subver);
+        assert.equal(server.peers.length, 2, JSON.stringify(server.peers));
+        assert.ok(subvers.every((s) => /^\/bcoin:v?1\.0\.2\/$/.test(s)), `${subvers}`);
+        assert.ok(server.peers.every((p) => p.version === BCOIN_PROTOCOL_VERSION));
+        const outbound = server.peers.find((p) => !p.inbound);
+        assert.equal(outbound?.type, "manual");
+        assert.equal(server.peers.find((p) => p.inbound)?.type, "inbound");
+        // The server asked bcoin for addresses after the handshake and kept what it was given:
+        // the routable addresses bcoin had from step 5.
+        const sent = section(report, "addr").sent.map((a) => `${a.host}:${a.port}`);
+        assert.deepEqual(server.book.toSorted(), sent.toSorted());
+        assert.ok(server.addrProcessed >= sent.length, `processed ${server.addrProcessed}`);
+      },
+    );
+
     await t.step("the session ended without error", () => {
       assert.equal(report.error, undefined, JSON.stringify(report.error));
     });
