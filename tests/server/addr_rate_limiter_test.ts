@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Clock } from "../../peer/clock.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   AddrRateLimiter,
@@ -9,22 +8,11 @@ import {
   MAX_ADDR_PROCESSING_TOKEN_BUCKET,
   MAX_ADDR_RATE_PER_SECOND,
 } from "../../server/addr_rate_limiter.ts";
+import { manualClock } from "../_util/manual_clock.ts";
 
 function setup(options: AddrRateLimiterOptions = {}) {
   const clock = new FakeClock();
   return { clock, limiter: new AddrRateLimiter({ clock, ...options }) };
-}
-
-/** A clock whose time is set directly, backwards too. */
-function manualClock(startMs: number): Clock & { set(ms: number): void } {
-  let now = startMs;
-  const never = { cancel() {} };
-  return {
-    now: () => now,
-    set: (ms) => void (now = ms),
-    setTimeout: () => never,
-    setInterval: () => never,
-  };
 }
 
 Deno.test("AddrRateLimiter: Core's bucket", async (t) => {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../peer/clock.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   BAN_SCORE_HALF_LIFE_MS,
@@ -14,6 +13,7 @@ import {
   NOTFOUND_TX_BAN_SCORE,
 } from "../../server/ban_score.ts";
 import { MAX_INV_PER_MSG } from "../../wire/mod.ts";
+import { manualClock } from "../_util/manual_clock.ts";
 
 const UINT32_MAX = 0xffff_ffff;
 /** A whole second, so that whole-second steps of the fake clock are btcd's `t.Unix()` steps. */
@@ -22,18 +22,6 @@ const START_MS = 1_700_000_000_000;
 function setup() {
   const clock = new FakeClock(START_MS);
   return { clock, score: new DynamicBanScore({ clock }) };
-}
-
-/** A clock whose time is set directly, backwards too. */
-function manualClock(startMs: number): Clock & { set(ms: number): void } {
-  let now = startMs;
-  const never = { cancel() {} };
-  return {
-    now: () => now,
-    set: (ms) => void (now = ms),
-    setTimeout: () => never,
-    setInterval: () => never,
-  };
 }
 
 Deno.test("DynamicBanScore: btcd's dynamicbanscore_test.go", async (t) => {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { ipToString } from "../../wire/mod.ts";
 import { socks5Connect, Socks5Error, Socks5ReplyCode } from "../../server/socks5.ts";
+import { echoServer, pump, readExact, serve, type Server, writeAll } from "../_util/tcp_serve.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,76 +33,6 @@ interface ProxyConfig {
   boundAddressType?: 1 | 3 | 4;
   /** Sent with the successful reply in the same write, as the remote's first bytes. */
   firstBytes?: Uint8Array;
-}
-
-interface Server {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-function closeQuietly(c: { close(): void }): void {
-  try {
-    c.close();
-  } catch {
-    // Already closed.
-  }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
-}
-
-async function readExact(conn: Deno.Conn, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  for (let offset = 0; offset < length;) {
-    const n = await conn.read(buffer.subarray(offset));
-    if (n === null) throw new Error("closed");
-    offset += n;
-  }
-  return buffer;
-}
-
-async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
-  const buffer = new Uint8Array(4096);
-  try {
-    for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
-      await writeAll(to, buffer.subarray(0, n));
-    }
-  } catch {
-    // The other side went away.
-  } finally {
-    closeQuietly(to);
-  }
-}
-
-/** Serves connections on 127.0.0.1 with `handle`; `close()` ends everything it started. */
-function serve(handle: (conn: Deno.Conn) => Promise<void>): Server {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      const task = handle(conn).catch(() => {}).finally(() => {
-        closeQuietly(conn);
-        conns.delete(conn);
-      });
-      tasks.add(task);
-    }
-  })().catch(() => {});
-  return {
-    port: listener.addr.port,
-    async close() {
-      closeQuietly(listener);
-      for (const conn of conns) closeQuietly(conn);
-      await loop;
-      await Promise.all(tasks);
-    },
-  };
-}
-
-function echoServer(): Server {
-  return serve((conn) => pump(conn, conn));
 }
 
 function socksServer(

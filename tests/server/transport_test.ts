@@ -6,31 +6,10 @@ import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { ipToString } from "../../wire/mod.ts";
 import { Socks5Error } from "../../server/socks5.ts";
 import { tcpTransport } from "../../server/transport.ts";
+import { echoServer, pump, readExact, serve, writeAll } from "../_util/tcp_serve.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function closeQuietly(c: { close(): void }): void {
-  try {
-    c.close();
-  } catch {
-    // Already closed.
-  }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
-}
-
-async function readExact(conn: Deno.Conn, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  for (let offset = 0; offset < length;) {
-    const n = await conn.read(buffer.subarray(offset));
-    if (n === null) throw new Error("closed");
-    offset += n;
-  }
-  return buffer;
-}
 
 /** Reads until the end of the stream; true if it ended (rather than failed). */
 async function readsToEnd(conn: Deno.Conn): Promise<boolean> {
@@ -41,50 +20,6 @@ async function readsToEnd(conn: Deno.Conn): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
-  const buffer = new Uint8Array(4096);
-  try {
-    for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
-      await writeAll(to, buffer.subarray(0, n));
-    }
-  } catch {
-    // The other side went away.
-  } finally {
-    closeQuietly(to);
-  }
-}
-
-interface Server {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-function serve(handle: (conn: Deno.Conn) => Promise<void>): Server {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      tasks.add(
-        handle(conn).catch(() => {}).finally(() => {
-          closeQuietly(conn);
-          conns.delete(conn);
-        }),
-      );
-    }
-  })().catch(() => {});
-  return {
-    port: listener.addr.port,
-    async close() {
-      closeQuietly(listener);
-      for (const conn of conns) closeQuietly(conn);
-      await loop;
-      await Promise.all(tasks);
-    },
-  };
 }
 
 interface ProxyLog {
@@ -135,10 +70,6 @@ function socksProxy(echoPort: number, mode: { silent?: boolean; reply?: number }
     await Promise.all([pump(conn, upstream), pump(upstream, conn)]);
   });
   return { ...log, port: server.port, close: () => server.close() };
-}
-
-function echoServer(): Server {
-  return serve((conn) => pump(conn, conn));
 }
 
 /** Whether `c` is Deno's own TCP connection object, not a wrapper around one. */
