@@ -24,8 +24,6 @@ export class ServerPeer {
   /** Bitcoin Core's address token bucket. */
   readonly addrLimiter: AddrRateLimiter;
   readonly banScore: DynamicBanScore;
-  /** The network group counted for the one-outbound-per-group rule, if any. */
-  outboundGroup: string | undefined;
   /** We sent `getaddr` and its answer has not come (Core's `m_getaddr_sent`). */
   getAddrSent = false;
   /** We answered its `getaddr` (once per connection). */

@@ -2,7 +2,8 @@
 // keys, seconds where Core uses seconds), with btcd's ban score.
 import type { CommandCounter } from "../peer/stats.ts";
 import { type ConnectionType, joinHostPort, type ServerPeer } from "./_server_peer.ts";
-import { serviceFlagsToString } from "../wire/mod.ts";
+import { isRoutable } from "../addrmgr/network.ts";
+import { BIP155Network, type NetAddressV2, serviceFlagsToString } from "../wire/mod.ts";
 
 /**
  * A snapshot of one peer, JSON-serialisable (`JSON.stringify` works: services are hex and
@@ -69,13 +70,13 @@ export interface PeerInfo {
 }
 
 /** The snapshot of one server peer. */
-export function peerInfoOf(sp: ServerPeer, network: string): PeerInfo {
+export function peerInfoOf(sp: ServerPeer): PeerInfo {
   const peer = sp.peer;
   const s = peer.statsSnapshot();
   const info: PeerInfo = {
     id: s.id,
     addr: joinHostPort(sp.host, sp.port),
-    network,
+    network: networkName(sp.netAddress),
     services: s.services.toString(16).padStart(16, "0"),
     servicesnames: s.services === 0n ? [] : serviceFlagsToString(s.services).split("|"),
     relaytxes: peer.remoteVersion?.relay ?? false,
@@ -107,4 +108,19 @@ function bytesPerCommand(
   const out: Record<string, number> = {};
   for (const [command, counter] of Object.entries(counters)) out[command] = counter.bytes;
   return out;
+}
+
+/** Core's `network` field for an address. */
+function networkName(na: NetAddressV2 | undefined): string {
+  if (na === undefined) return "not_publicly_routable";
+  switch (na.networkId) {
+    case BIP155Network.TORV3:
+      return "onion";
+    case BIP155Network.I2P:
+      return "i2p";
+    case BIP155Network.CJDNS:
+      return "cjdns";
+  }
+  if (!isRoutable(na)) return "not_publicly_routable";
+  return na.networkId === BIP155Network.IPV4 ? "ipv4" : "ipv6";
 }

@@ -4,7 +4,6 @@
 // median time offset. The one place, with transport.ts, that touches sockets.
 import { getLogger } from "@logtape/logtape";
 import { AddrManager } from "../addrmgr/addr_manager.ts";
-import { groupKey, netAddressKey } from "../addrmgr/group_key.ts";
 import { isRoutable } from "../addrmgr/network.ts";
 import { MemoryStorage } from "../addrmgr/storage.ts";
 import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
@@ -14,24 +13,19 @@ import { SentNonces } from "../peer/handshake.ts";
 import type { MessageListeners } from "../peer/listeners.ts";
 import { Peer } from "../peer/peer.ts";
 import {
-  BIP155Network,
   type Message,
   type NetAddressV2,
-  netAddressV2FromString,
   type Network,
   NETWORKS,
   ServiceFlag,
 } from "../wire/mod.ts";
+import { BanList } from "./_ban_list.ts";
+import { OutboundChoice } from "./_outbound_choice.ts";
 import { joinHostPort, ServerPeer } from "./_server_peer.ts";
 import { AddrGossip } from "./addr_gossip.ts";
 import { serverListeners } from "./_server_listeners.ts";
 import { BAN_THRESHOLD, DEFAULT_BAN_DURATION_MS } from "./ban_score.ts";
-import {
-  ConnManager,
-  type ConnRequest,
-  DEFAULT_TARGET_OUTBOUND,
-  type DialTarget,
-} from "./conn_manager.ts";
+import { ConnManager, type ConnRequest, DEFAULT_TARGET_OUTBOUND } from "./conn_manager.ts";
 import { DNS_SEEDS, seedFromDns } from "./dns_seed.ts";
 import { MedianTimeSource } from "./median_time.ts";
 import { type PeerInfo, peerInfoOf } from "./peer_info.ts";
@@ -42,12 +36,6 @@ import {
   type ServerOptions,
 } from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
-
-/** btcd's address choice: tries before giving up, and when each rule relaxes. */
-const NEW_ADDRESS_TRIES = 100;
-const RECENT_ATTEMPT_TRIES = 30;
-const DEFAULT_PORT_TRIES = 50;
-const RECENT_ATTEMPT_MS = 10 * 60_000;
 
 /**
  * A Bitcoin node's peer-to-peer side: inbound and outbound peers, the address book, gossip.
@@ -104,12 +92,10 @@ export class Server {
   /** Every peer, from connection to disconnect, and which of them are accepted. */
   readonly #all = new Map<Peer, ServerPeer>();
   readonly #ready = new Set<ServerPeer>();
-  readonly #outboundGroups = new Map<string, number>();
-  readonly #bans = new Map<string, number>();
+  readonly #choice: OutboundChoice;
+  readonly #bans: BanList;
   readonly #whitelist: Set<string>;
   readonly #bound: TransportListener[] = [];
-  readonly #ownAddresses: NetAddressV2[] = [];
-  readonly #ownKeys = new Set<string>();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
   readonly #waiters: ((peer: Peer) => void)[] = [];
@@ -151,6 +137,16 @@ export class Server {
     this.#targetOutbound = connectOnly ? 0 : options.targetOutbound ?? DEFAULT_TARGET_OUTBOUND;
     this.#requiredServices = options.requiredServices ?? ServiceFlag.NETWORK;
     this.#whitelist = new Set(options.whitelist ?? []);
+    this.#bans = new BanList(this.#clock, options.banDurationMs ?? DEFAULT_BAN_DURATION_MS);
+    this.#choice = new OutboundChoice({
+      addrManager: this.#addrManager,
+      network,
+      clock: this.#clock,
+      localNetwork: this.#localNetwork,
+      onion: options.proxy !== undefined,
+      kept: () => this.#connManager.requests,
+      isBanned: (host) => this.isBanned(host),
+    });
     this.#connManager = new ConnManager({
       targetOutbound: this.#targetOutbound,
       retryDurationMs: options.retryDurationMs,
@@ -158,7 +154,7 @@ export class Server {
       logCategory: [...category, "connmgr"],
       dial: (target, signal) => this.#transport.dial(target.host, target.port, { signal }),
       onConnection: (request, connection) => this.#attachOutbound(request, connection),
-      newAddress: connectOnly ? undefined : () => this.#newAddress(),
+      newAddress: connectOnly ? undefined : () => this.#choice.next(),
     });
     for (const text of [...(options.connect ?? []), ...(options.addPeers ?? [])]) {
       this.#connManager.connect(parseHostPort(text, network.defaultPort));
@@ -168,8 +164,8 @@ export class Server {
       clock: this.#clock,
       localNetwork: this.#localNetwork,
       peers: () => this.#ready,
-      isOwnAddress: (na) => this.#ownKeys.has(netAddressKey(na)),
-      isReachable: (na) => this.#isReachable(na),
+      isOwnAddress: (na) => this.#choice.isOwn(na),
+      isReachable: (na) => this.#choice.isReachable(na),
       disconnect: (sp, why) => sp.peer.disconnect(why),
       logCategory: [...category, "gossip"],
     });
@@ -222,7 +218,7 @@ export class Server {
           l.port ?? this.#network.defaultPort,
         );
         this.#bound.push(bound);
-        this.#addOwnAddress(bound.hostname, bound.port);
+        this.#choice.addOwn(bound.hostname, bound.port);
         this.#track(this.#acceptLoop(bound));
       }
     } catch (error) {
@@ -345,11 +341,6 @@ export class Server {
     sp.ready = true;
     this.#ready.add(sp);
     if (!sp.inbound) {
-      sp.outboundGroup = this.#groupOf(sp.host, sp.netAddress);
-      this.#outboundGroups.set(
-        sp.outboundGroup,
-        (this.#outboundGroups.get(sp.outboundGroup) ?? 0) + 1,
-      );
       const na = sp.netAddress;
       if (na !== undefined) this.#addrManager.connected(na);
       if (this.#network.name !== "simnet") {
@@ -375,11 +366,6 @@ export class Server {
     this.#all.delete(sp.peer);
     if (sp.ready) {
       this.#ready.delete(sp);
-      if (sp.outboundGroup !== undefined) {
-        const n = (this.#outboundGroups.get(sp.outboundGroup) ?? 1) - 1;
-        if (n === 0) this.#outboundGroups.delete(sp.outboundGroup);
-        else this.#outboundGroups.set(sp.outboundGroup, n);
-      }
       this.#options.onPeerClosed?.(sp.peer, reason);
     }
     if (sp.request !== undefined && this.#state === "running") {
@@ -393,7 +379,7 @@ export class Server {
     const remote = sp.netAddress;
     let ours: NetAddressV2 | undefined;
     if (this.#localNetwork) {
-      ours = this.#ownAddresses.find((a) =>
+      ours = this.#choice.ownAddresses.find((a) =>
         remote === undefined || a.networkId === remote.networkId
       );
     } else if (remote !== undefined) {
@@ -404,28 +390,6 @@ export class Server {
     const timestamp = Math.floor(this.#clock.now() / 1000);
     const services = this.#options.services ?? ServiceFlag.WITNESS;
     this.#gossip.push(sp, [{ ...ours, timestamp, services }]);
-  }
-
-  /** btcd's `newAddressFunc`: the next automatic outbound address. */
-  #newAddress(): DialTarget | undefined {
-    const now = this.#clock.now();
-    for (let tries = 0; tries < NEW_ADDRESS_TRIES; tries++) {
-      const known = this.#addrManager.getAddress();
-      if (known === undefined) break;
-      const na = known.netAddress;
-      const key = netAddressKey(na);
-      if (this.#ownKeys.has(key) || !this.#isReachable(na)) continue;
-      const target = parseHostPort(key, this.#network.defaultPort);
-      if (this.#connManager.has(target) || this.isBanned(target.host)) continue;
-      if (!this.#localNetwork && this.#groupInUse(groupKey(na))) continue;
-      if (tries < RECENT_ATTEMPT_TRIES && now - known.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
-      if (
-        !this.#localNetwork && tries < DEFAULT_PORT_TRIES && na.port !== this.#network.defaultPort
-      ) continue;
-      this.#addrManager.attempt(na);
-      return target;
-    }
-    return undefined;
   }
 
   async #seed(): Promise<void> {
@@ -448,41 +412,6 @@ export class Server {
       this.#addrManager.addAddresses(addresses, source);
       this.#log.info("{count} addresses from DNS seed {seed}", { count: addresses.length, seed });
     }
-  }
-
-  #addOwnAddress(hostname: string, port: number): void {
-    try {
-      const na = netAddressV2FromString(hostname, port, {
-        timestamp: Math.floor(this.#clock.now() / 1000),
-      });
-      if (na.address.every((b) => b === 0)) return; // 0.0.0.0 / ::: not an address to give out
-      this.#ownAddresses.push(na);
-      this.#ownKeys.add(netAddressKey(na));
-    } catch {
-      // A host name: not an address we can advertise.
-    }
-  }
-
-  /** Whether an outbound peer, connected or being dialed, is in this network group. */
-  #groupInUse(group: string): boolean {
-    if (this.#outboundGroups.has(group)) return true;
-    // Dials in flight count too: at start every slot picks an address before any connects.
-    for (const request of this.#connManager.requests) {
-      if (request.state !== "connecting" && request.state !== "connected") continue;
-      if (this.#groupOf(request.host, parseAddress(request.host)) === group) return true;
-    }
-    return false;
-  }
-
-  #groupOf(host: string, na: NetAddressV2 | undefined): string {
-    return na === undefined ? `host:${host}` : groupKey(na);
-  }
-
-  #isReachable(na: NetAddressV2): boolean {
-    if (na.networkId === BIP155Network.IPV4 || na.networkId === BIP155Network.IPV6) {
-      return this.#localNetwork || isRoutable(na);
-    }
-    return na.networkId === BIP155Network.TORV3 && this.#options.proxy !== undefined;
   }
 
   #inboundCount(): number {
@@ -532,9 +461,7 @@ export class Server {
    * @param durationMs How long (default `banDurationMs`, 24 h).
    */
   ban(host: string, durationMs?: number): void {
-    const until = this.#clock.now() + (durationMs ?? this.#options.banDurationMs ??
-      DEFAULT_BAN_DURATION_MS);
-    this.#bans.set(host, until);
+    const until = this.#bans.ban(host, durationMs);
     this.#log.warn("Banned {host} until {until}", { host, until: new Date(until).toISOString() });
     for (const sp of this.#all.values()) if (sp.host === host) sp.peer.disconnect("Banned host");
   }
@@ -546,7 +473,7 @@ export class Server {
    * @returns Whether it was banned.
    */
   unban(host: string): boolean {
-    return this.#bans.delete(host);
+    return this.#bans.unban(host);
   }
 
   /**
@@ -556,11 +483,7 @@ export class Server {
    * @returns True while its ban lasts.
    */
   isBanned(host: string): boolean {
-    const until = this.#bans.get(host);
-    if (until === undefined) return false;
-    if (until > this.#clock.now()) return true;
-    this.#bans.delete(host);
-    return false;
+    return this.#bans.has(host);
   }
 
   // ─── Peers ─────────────────────────────────────────────────────────────────────────────
@@ -620,7 +543,7 @@ export class Server {
    * @returns One entry per peer, oldest first.
    */
   peerInfo(): PeerInfo[] {
-    return [...this.#ready].map((sp) => peerInfoOf(sp, networkName(sp.netAddress)));
+    return [...this.#ready].map(peerInfoOf);
   }
 
   /** Where the server listens (with the ports the OS chose). */
@@ -641,28 +564,6 @@ export class Server {
   /** The network. */
   get network(): Network {
     return this.#network;
-  }
-}
-
-function networkName(na: NetAddressV2 | undefined): string {
-  if (na === undefined) return "not_publicly_routable";
-  switch (na.networkId) {
-    case BIP155Network.TORV3:
-      return "onion";
-    case BIP155Network.I2P:
-      return "i2p";
-    case BIP155Network.CJDNS:
-      return "cjdns";
-  }
-  if (!isRoutable(na)) return "not_publicly_routable";
-  return na.networkId === BIP155Network.IPV4 ? "ipv4" : "ipv6";
-}
-
-function parseAddress(host: string): NetAddressV2 | undefined {
-  try {
-    return netAddressV2FromString(host, 0);
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,0 +1,115 @@
+// Which address an automatic outbound connection dials next (btcd's `newAddressFunc`), and
+// what counts as ours or reachable for that choice and for gossip.
+import type { AddrManager } from "../addrmgr/addr_manager.ts";
+import { groupKey, netAddressKey } from "../addrmgr/group_key.ts";
+import { isRoutable } from "../addrmgr/network.ts";
+import type { Clock } from "../peer/clock.ts";
+import {
+  BIP155Network,
+  type NetAddressV2,
+  netAddressV2FromString,
+  type Network,
+} from "../wire/mod.ts";
+import type { ConnRequest, DialTarget } from "./conn_manager.ts";
+import { parseHostPort } from "./server_options.ts";
+
+/** btcd's address choice: tries before giving up, and when each rule relaxes. */
+const NEW_ADDRESS_TRIES = 100;
+const RECENT_ATTEMPT_TRIES = 30;
+const DEFAULT_PORT_TRIES = 50;
+const RECENT_ATTEMPT_MS = 10 * 60_000;
+
+/** What the choice needs of the server. */
+export interface OutboundChoiceOptions {
+  readonly addrManager: AddrManager;
+  readonly network: Network;
+  readonly clock: Clock;
+  /** A local test network: no group or default-port rule, unroutable addresses are fine. */
+  readonly localNetwork: boolean;
+  /** Whether `.onion` addresses can be dialed (a SOCKS5 proxy is configured). */
+  readonly onion: boolean;
+  /** The outbound requests being kept (dialing, connected, waiting to retry). */
+  readonly kept: () => Iterable<ConnRequest>;
+  readonly isBanned: (host: string) => boolean;
+}
+
+export class OutboundChoice {
+  readonly #options: OutboundChoiceOptions;
+  /** The addresses we listen on, as peers would dial them. */
+  readonly ownAddresses: NetAddressV2[] = [];
+  readonly #ownKeys = new Set<string>();
+
+  constructor(options: OutboundChoiceOptions) {
+    this.#options = options;
+  }
+
+  /** Records a listen address as ours (a wildcard or host name is no address to give out). */
+  addOwn(hostname: string, port: number): void {
+    let na: NetAddressV2;
+    try {
+      na = netAddressV2FromString(hostname, port, {
+        timestamp: Math.floor(this.#options.clock.now() / 1000),
+      });
+    } catch {
+      return;
+    }
+    if (na.address.every((b) => b === 0)) return;
+    this.ownAddresses.push(na);
+    this.#ownKeys.add(netAddressKey(na));
+  }
+
+  isOwn(na: NetAddressV2): boolean {
+    return this.#ownKeys.has(netAddressKey(na));
+  }
+
+  /** Whether we can dial it: IP when routable (or on a local network), Tor with a proxy. */
+  isReachable(na: NetAddressV2): boolean {
+    if (na.networkId === BIP155Network.IPV4 || na.networkId === BIP155Network.IPV6) {
+      return this.#options.localNetwork || isRoutable(na);
+    }
+    return na.networkId === BIP155Network.TORV3 && this.#options.onion;
+  }
+
+  /**
+   * btcd's `newAddressFunc`: up to 100 picks from the book, skipping our own, unreachable,
+   * banned and already kept addresses, one per network group (dials in flight count too: at
+   * start every slot picks before any connects), none tried in the last ten minutes for 30
+   * picks, the default port only for 50. Marks the chosen one attempted.
+   */
+  next(): DialTarget | undefined {
+    const { addrManager, network, localNetwork, clock } = this.#options;
+    const keptKeys = new Set<string>();
+    const groups = new Set<string>();
+    for (const request of this.#options.kept()) {
+      keptKeys.add(`${request.host}|${request.port}`);
+      if (request.state === "connecting" || request.state === "connected") {
+        groups.add(groupOf(request.host));
+      }
+    }
+    const now = clock.now();
+    for (let tries = 0; tries < NEW_ADDRESS_TRIES; tries++) {
+      const known = addrManager.getAddress();
+      if (known === undefined) break;
+      const na = known.netAddress;
+      if (this.isOwn(na) || !this.isReachable(na)) continue;
+      const target = parseHostPort(netAddressKey(na), network.defaultPort);
+      if (keptKeys.has(`${target.host}|${target.port}`)) continue;
+      if (this.#options.isBanned(target.host)) continue;
+      if (!localNetwork && groups.has(groupKey(na))) continue;
+      if (tries < RECENT_ATTEMPT_TRIES && now - known.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
+      if (!localNetwork && tries < DEFAULT_PORT_TRIES && na.port !== network.defaultPort) continue;
+      addrManager.attempt(na);
+      return target;
+    }
+    return undefined;
+  }
+}
+
+/** The network group of a dialed host (a host name is a group of its own). */
+function groupOf(host: string): string {
+  try {
+    return groupKey(netAddressV2FromString(host, 0));
+  } catch {
+    return `host:${host}`;
+  }
+}
