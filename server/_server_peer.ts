@@ -32,6 +32,8 @@ export class ServerPeer {
   addrProcessed = 0;
   /** Whether the handshake completed and the server counts it. */
   ready = false;
+  /** Frees the inbound handshake slot of its source (after the handshake or the end). */
+  releaseAdmission: (() => void) | undefined;
   readonly #clock: Clock;
 
   constructor(

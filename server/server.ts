@@ -20,6 +20,7 @@ import {
   ServiceFlag,
 } from "../wire/mod.ts";
 import { BanList } from "./_ban_list.ts";
+import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_admission.ts";
 import { OutboundChoice } from "./_outbound_choice.ts";
 import { joinHostPort, ServerPeer } from "./_server_peer.ts";
 import { AddrGossip } from "./addr_gossip.ts";
@@ -43,7 +44,9 @@ import { tcpTransport, type Transport, type TransportListener } from "./transpor
  * - **Outbound**: keeps `targetOutbound` peers (8) to addresses from the book, chosen as
  *   btcd's `newAddressFunc` does (one per network group, not tried in the last ten minutes,
  *   the default port first), plus permanent peers (`connect`, `addPeers`), with backoff.
- * - **Inbound**: accepts up to `maxPeers − targetOutbound` on each `listen` address.
+ * - **Inbound**: accepts up to `maxPeers` minus what outbound peers reserve (the target and
+ *   the added peers, or the `connect` peers), at most 8 unfinished handshakes per source
+ *   /24 or /64 (btcd, 2026).
  * - **On `version`**: records an outbound peer's services in the book, refuses an automatic
  *   one without the required services (`reject nonstandard`; peers from `connect`,
  *   `addPeers` and {@linkcode Server.connect} are exempt, as in Bitcoin Core), and adds its
@@ -87,7 +90,9 @@ export class Server {
   readonly #nonces = new SentNonces();
   readonly #localNetwork: boolean;
   readonly #maxPeers: number;
+  readonly #maxInbound: number;
   readonly #targetOutbound: number;
+  readonly #admission: InboundAdmission;
   readonly #requiredServices: bigint;
   /** Every peer, from connection to disconnect, and which of them are accepted. */
   readonly #all = new Map<Peer, ServerPeer>();
@@ -135,6 +140,16 @@ export class Server {
     this.#maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     const connectOnly = (options.connect?.length ?? 0) > 0;
     this.#targetOutbound = connectOnly ? 0 : options.targetOutbound ?? DEFAULT_TARGET_OUTBOUND;
+    // btcd (2026): inbound peers get what the outbound ones don't reserve: the permanent
+    // peers in connect-only mode, else the outbound target plus the added peers.
+    const reserved = connectOnly
+      ? options.connect!.length
+      : this.#targetOutbound + (options.addPeers?.length ?? 0);
+    this.#maxInbound = Math.max(0, this.#maxPeers - reserved);
+    this.#admission = new InboundAdmission(
+      options.maxPendingInboundPerSource ??
+        (this.#localNetwork ? Infinity : MAX_PENDING_INBOUND_PER_SOURCE),
+    );
     this.#requiredServices = options.requiredServices ?? ServiceFlag.NETWORK;
     this.#whitelist = new Set(options.whitelist ?? []);
     this.#bans = new BanList(this.#clock, options.banDurationMs ?? DEFAULT_BAN_DURATION_MS);
@@ -266,7 +281,7 @@ export class Server {
   // ─── Connections ───────────────────────────────────────────────────────────────────────
 
   async #acceptLoop(listener: TransportListener): Promise<void> {
-    const maxInbound = Math.max(0, this.#maxPeers - this.#targetOutbound);
+    const maxInbound = this.#maxInbound;
     for await (const inbound of listener) {
       const { connection, remoteHost, remotePort } = inbound;
       const address = joinHostPort(remoteHost, remotePort);
@@ -274,12 +289,16 @@ export class Server {
       if (this.#state !== "running") refuse = "the server is stopping";
       else if (this.isBanned(remoteHost)) refuse = "the host is banned";
       else if (this.#inboundCount() >= maxInbound) refuse = `${maxInbound} inbound peers already`;
+      const release = refuse === undefined ? this.#admission.acquire(remoteHost) : undefined;
+      if (refuse === undefined && release === undefined) {
+        refuse = "too many unfinished handshakes from its network";
+      }
       if (refuse !== undefined) {
         this.#log.info("Refused inbound {address}: {why}", { address, why: refuse });
         closeQuietly(connection);
         continue;
       }
-      this.#attach(connection, remoteHost, remotePort, undefined);
+      this.#attach(connection, remoteHost, remotePort, undefined).releaseAdmission = release;
     }
   }
 
@@ -296,7 +315,7 @@ export class Server {
     host: string,
     port: number,
     request: ConnRequest | undefined,
-  ): void {
+  ): ServerPeer {
     const type = request === undefined
       ? "inbound"
       : request.permanent
@@ -317,10 +336,12 @@ export class Server {
     });
     this.#all.set(sp.peer, sp);
     this.#track(this.#lifecycle(sp));
+    return sp;
   }
 
   async #lifecycle(sp: ServerPeer): Promise<void> {
     const reason = await sp.peer.closed;
+    sp.releaseAdmission?.();
     this.#done(sp, reason);
   }
 
@@ -330,6 +351,7 @@ export class Server {
    */
   #accept(sp: ServerPeer): void {
     const peer = sp.peer;
+    sp.releaseAdmission?.();
     let refuse: string | undefined;
     if (this.#state !== "running") refuse = "Server stopping";
     else if (this.isBanned(sp.host)) refuse = "Banned host";
@@ -528,6 +550,11 @@ export class Server {
   /** The accepted peers (those past the handshake). */
   get peers(): Peer[] {
     return [...this.#ready].map((sp) => sp.peer);
+  }
+
+  /** Connections still in their handshake (not yet accepted peers). */
+  get pendingPeers(): number {
+    return this.#all.size - this.#ready.size;
   }
 
   /** How many accepted peers dialed us, and how many we dialed. */

@@ -37,8 +37,16 @@ export interface ServerOptions
   readonly dataDir?: string;
   /** Where to listen for inbound peers (default: nowhere). */
   readonly listen?: ListenOptions | readonly ListenOptions[];
-  /** Peers at most, inbound and outbound (default {@linkcode DEFAULT_MAX_PEERS}). */
+  /**
+   * Peers at most, inbound and outbound (default {@linkcode DEFAULT_MAX_PEERS}); inbound
+   * peers get what the outbound target and the added (or `connect`) peers don't reserve.
+   */
   readonly maxPeers?: number;
+  /**
+   * Unfinished inbound handshakes allowed per source /24 (IPv4) or /64 (IPv6) (default 8, as
+   * btcd; unlimited on a local network, where every node is 127.0.0.1).
+   */
+  readonly maxPendingInboundPerSource?: number;
   /** Automatic outbound peers to keep (default 8). */
   readonly targetOutbound?: number;
   /** Connect only to these `host[:port]` peers (btcd's `--connect`): no other outbound, no seeding. */

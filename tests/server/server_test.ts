@@ -185,3 +185,64 @@ Deno.test("Server: a permanent peer is redialed after it drops; stop ends everyt
   assert.equal(b.peers.length, 0);
   assert.equal(closed.length, 2);
 });
+
+Deno.test("Server: at most 8 unfinished inbound handshakes per /24, as btcd", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "1.2.3.4", {
+    network: "mainnet",
+    listen: { hostname: "1.2.3.4", port: PORT },
+    targetOutbound: 0,
+    localNetwork: false,
+  });
+  await server.start();
+  const silent = [];
+  try {
+    // Eight connections from 5.6.7.0/24 that never say a word hold the prefix's slots.
+    for (let i = 1; i <= 8; i++) silent.push(await net.host(`5.6.7.${i}`).dial("1.2.3.4", PORT));
+    const ninth = await dialServer(net, "5.6.7.9", "1.2.3.4", { network: "mainnet" });
+    assert.equal(await ninth.ready, false, "a ninth from the same /24 is refused");
+    await ninth.closed;
+    const neighbour = await dialServer(net, "5.6.8.1", "1.2.3.4", { network: "mainnet" });
+    assert.ok(await neighbour.ready, "another /24 is not affected");
+    // A slot frees when its connection ends; a finished handshake holds none.
+    assert.equal(server.pendingPeers, 8);
+    silent.pop()!.close();
+    await eventually(() => server.pendingPeers === 7, "the server to see the close");
+    const tenth = await dialServer(net, "5.6.7.10", "1.2.3.4", { network: "mainnet" });
+    assert.ok(await tenth.ready);
+    await eventually(() => server.peers.length === 2, "the server to accept it");
+    assert.equal(server.pendingPeers, 7, "its slot went back once its handshake completed");
+    silent.push(await net.host("5.6.7.12").dial("1.2.3.4", PORT));
+    await eventually(() => server.pendingPeers === 8, "the eighth silent connection");
+    const eleventh = await dialServer(net, "5.6.7.11", "1.2.3.4", { network: "mainnet" });
+    assert.equal(await eleventh.ready, false);
+    await eleventh.closed;
+    for (const p of [neighbour, tenth]) p.disconnect();
+    await Promise.all([neighbour.closed, tenth.closed]);
+  } finally {
+    for (const c of silent) c.close();
+    await server.stop();
+  }
+});
+
+Deno.test("Server: added peers reserve outbound slots from maxPeers", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", {
+    maxPeers: 3,
+    targetOutbound: 1,
+    addPeers: ["10.9.9.9"], // nobody there: it stays a reserved, retrying slot
+    retryDurationMs: 60_000,
+  });
+  await server.start();
+  try {
+    const first = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.ok(await first.ready);
+    const second = await dialServer(net, "10.0.0.3", "10.0.0.1");
+    assert.equal(await second.ready, false, "3 − (1 + 1 added) = 1 inbound");
+    await second.closed;
+    first.disconnect();
+    await first.closed;
+  } finally {
+    await server.stop();
+  }
+});
