@@ -356,6 +356,7 @@ export class Server {
     if (this.#state !== "running") refuse = "Server stopping";
     else if (this.isBanned(sp.host)) refuse = "Banned host";
     else if (this.#ready.size >= this.#maxPeers) refuse = `Already ${this.#maxPeers} peers`;
+    else if (this.#unwantedAgent(peer.userAgent)) refuse = `Unwanted user agent ${peer.userAgent}`;
     if (refuse !== undefined) {
       peer.disconnect(refuse);
       return;
@@ -381,6 +382,13 @@ export class Server {
     });
     this.#options.onPeerReady?.(peer);
     for (const wake of this.#waiters.splice(0)) wake(peer);
+  }
+
+  /** btcd's `HasUndesiredUserAgent`: any blacklisted part, or no whitelisted part. */
+  #unwantedAgent(agent: string): boolean {
+    const { userAgentBlacklist: black = [], userAgentWhitelist: white = [] } = this.#options;
+    if (black.some((part) => agent.includes(part))) return true;
+    return white.length > 0 && !white.some((part) => agent.includes(part));
   }
 
   /** btcd's `handleDonePeerMsg`. */

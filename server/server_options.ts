@@ -72,6 +72,10 @@ export interface ServerOptions
   readonly banThreshold?: number;
   /** How long a ban lasts (default 24 h). */
   readonly banDurationMs?: number;
+  /** Peers whose user agent contains any of these are dropped after the handshake (btcd). */
+  readonly userAgentBlacklist?: readonly string[];
+  /** When given, only peers whose user agent contains one of these are kept (btcd). */
+  readonly userAgentWhitelist?: readonly string[];
   /** Hosts (IP literals) never banned. */
   readonly whitelist?: readonly string[];
   /** Base retry delay of the connection manager (default 5 s). */

@@ -246,3 +246,40 @@ Deno.test("Server: added peers reserve outbound slots from maxPeers", async () =
     await server.stop();
   }
 });
+
+Deno.test("Server: user agent black- and whitelists, as btcd", async () => {
+  const net = new MemoryNetwork();
+  const server = serverAt(net, "10.0.0.1", {
+    targetOutbound: 0,
+    userAgentBlacklist: ["evil"],
+    userAgentWhitelist: ["btcstream", "Satoshi"],
+  });
+  await server.start();
+  try {
+    const cases: [string, string, boolean][] = [
+      ["10.0.0.2", "crawler", true], // "/btcstream:0.1.0/crawler:1/": whitelisted part
+      ["10.0.0.3", "evil", false], // blacklisted part, whatever else it contains
+    ];
+    for (const [from, name, kept] of cases) {
+      const peer = await dialServer(net, from, "10.0.0.1", {
+        userAgentName: name,
+        userAgentVersion: "1",
+      });
+      await peer.ready;
+      if (kept) {
+        await eventually(() => server.peers.length === 1, "the peer to be accepted");
+        peer.disconnect();
+      }
+      const reason = await peer.closed;
+      if (!kept) assert.notEqual(reason.code, "local", `${name} should be dropped`);
+      await eventually(() => server.peers.length === 0, "no peers");
+    }
+    // Neither black- nor whitelisted: dropped right after the handshake completes.
+    const remote = new RawRemote(await net.host("10.0.0.4").dial("10.0.0.1", PORT));
+    await remote.handshake({ peerInbound: true, version: { userAgent: "/Other:1.0/" } });
+    await remote.rest();
+    assert.equal(server.peers.length, 0);
+  } finally {
+    await server.stop();
+  }
+});
