@@ -1,6 +1,6 @@
 // What the server keeps about each of its peers, beside the peer itself (btcd's
 // `serverPeer`): how it connected, what it knows, and the budgets it spends.
-import type { Clock } from "../peer/clock.ts";
+import type { Clock, Timer } from "../peer/clock.ts";
 import type { Peer } from "../peer/peer.ts";
 import { type NetAddressV2, netAddressV2FromString } from "../wire/mod.ts";
 import { AddrRateLimiter } from "./addr_rate_limiter.ts";
@@ -32,6 +32,12 @@ export class ServerPeer {
   addrProcessed = 0;
   /** Whether the handshake completed and the server counts it. */
   ready = false;
+  /** Addresses waiting for the next `addr` to this peer (Core's `m_addrs_to_send`). */
+  addrQueue: NetAddressV2[] = [];
+  /** When the next `addr` may go (Core's `m_next_addr_send`); 0 before the first. */
+  nextAddrSendAt = 0;
+  /** The timer of a queued `addr`, while one waits. */
+  addrTimer: Timer | undefined;
   /** Frees the inbound handshake slot of its source (after the handshake or the end). */
   releaseAdmission: (() => void) | undefined;
   readonly #clock: Clock;
@@ -50,6 +56,14 @@ export class ServerPeer {
     this.#clock = clock;
     this.addrLimiter = new AddrRateLimiter({ clock });
     this.banScore = new DynamicBanScore({ clock });
+  }
+
+  /** Releases what the record holds once the peer has ended. */
+  close(): void {
+    this.addrTimer?.cancel();
+    this.addrTimer = undefined;
+    this.addrQueue = [];
+    this.releaseAdmission?.();
   }
 
   get inbound(): boolean {

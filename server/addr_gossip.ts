@@ -18,6 +18,10 @@ export const MAX_RELAYED_ADDR_MESSAGE = 10;
 export const ADDR_RELAY_FRESHNESS_MS = 10 * 60_000;
 /** How long one address keeps going to the same peers (Core's `ROTATE_ADDR_RELAY_DEST_INTERVAL`). */
 export const ADDR_RELAY_ROTATE_MS = 24 * 60 * 60_000;
+/** Average time between two `addr` messages to one peer (Core's `AVG_ADDRESS_BROADCAST_INTERVAL`). */
+export const AVG_ADDR_SEND_INTERVAL_MS = 30_000;
+/** Addresses queued for one peer at most (Core's `MAX_ADDR_TO_SEND`). */
+const MAX_ADDR_QUEUED = 1000;
 /** A timestamp this far ahead is replaced (btcd and Core: 10 minutes). */
 const FUTURE_LIMIT_S = 10 * 60;
 /** ...by now minus five days. */
@@ -29,6 +33,8 @@ export interface AddrGossipOptions {
   readonly clock: Clock;
   /** Keep and relay unroutable (loopback, private) addresses: a local test network. */
   readonly localNetwork: boolean;
+  /** Average time between two `addr` messages to one peer; 0 sends at once. */
+  readonly sendIntervalMs: number;
   /** The peers that completed the handshake. */
   readonly peers: () => Iterable<ServerPeer>;
   /** Whether an address is one of ours (never stored, never dialed). */
@@ -148,14 +154,48 @@ export class AddrGossip {
   }
 
   /**
-   * Sends what the peer doesn't know of `addresses`: `addrv2` when it asked for it, else
-   * `addr` with the addresses `addr` can carry. What is sent becomes known to the peer.
-   *
-   * @returns How many were sent.
+   * Queues what the peer doesn't know of `addresses` for its next `addr` (Core's
+   * `PushAddress`): `addrv2` when it asked for it, else `addr` with what `addr` can carry. At
+   * most 1,000 wait; past that a random one is replaced.
    */
-  push(sp: ServerPeer, addresses: readonly NetAddressV2[]): number {
-    const unknown = sp.knownAddresses.filter(addresses);
-    if (unknown.length === 0) return 0;
+  push(sp: ServerPeer, addresses: readonly NetAddressV2[]): void {
+    const queue = sp.addrQueue;
+    for (const na of addresses) {
+      if (sp.knownAddresses.has(na)) continue;
+      if (!sp.peer.wantsAddrV2 && netAddressV2ToLegacy(na) === undefined) continue;
+      if (queue.length < MAX_ADDR_QUEUED) queue.push(na);
+      else queue[Math.floor(Math.random() * queue.length)] = na;
+    }
+    this.#schedule(sp);
+  }
+
+  /**
+   * Core's `MaybeSendAddr` schedule: the first `addr` to a peer goes at once, and each later
+   * one at the next moment of a Poisson process (average `sendIntervalMs`). Core advances
+   * that schedule whether or not anything waits; as the process is memoryless, an address
+   * queued after the last scheduled moment waits an exponential time from now.
+   */
+  #schedule(sp: ServerPeer): void {
+    if (sp.addrQueue.length === 0 || sp.addrTimer !== undefined || !sp.peer.connected) return;
+    const { clock, sendIntervalMs } = this.#options;
+    const now = clock.now();
+    if (sp.nextAddrSendAt === 0 || sendIntervalMs === 0) {
+      this.#send(sp, now);
+      return;
+    }
+    const at = sp.nextAddrSendAt > now ? sp.nextAddrSendAt : now + this.#poissonGap();
+    sp.addrTimer = clock.setTimeout(() => {
+      sp.addrTimer = undefined;
+      this.#send(sp, clock.now());
+    }, at - now);
+  }
+
+  /** Sends the queue, minus what the peer came to know since; what is sent becomes known. */
+  #send(sp: ServerPeer, now: number): void {
+    sp.nextAddrSendAt = now + this.#poissonGap();
+    const unknown = sp.knownAddresses.filter(sp.addrQueue);
+    sp.addrQueue = [];
+    if (unknown.length === 0 || !sp.peer.connected) return;
     let sent: readonly NetAddressV2[];
     if (sp.peer.wantsAddrV2) {
       sent = sp.peer.pushAddrV2Msg(unknown);
@@ -168,7 +208,12 @@ export class AddrGossip {
       sent = sp.peer.pushAddrMsg([...byLegacy.keys()]).map((l) => byLegacy.get(l)!);
     }
     for (const na of sent) sp.knownAddresses.add(na);
-    return sent.length;
+  }
+
+  /** An exponential wait with mean `sendIntervalMs` (at least 1 ms when the mean isn't 0). */
+  #poissonGap(): number {
+    const mean = this.#options.sendIntervalMs;
+    return mean === 0 ? 0 : Math.max(1, -Math.log(1 - Math.random()) * mean);
   }
 
   #hash(first: Uint8Array | bigint, second: number | bigint): bigint {

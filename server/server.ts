@@ -23,7 +23,7 @@ import { BanList } from "./_ban_list.ts";
 import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_admission.ts";
 import { OutboundChoice } from "./_outbound_choice.ts";
 import { joinHostPort, ServerPeer } from "./_server_peer.ts";
-import { AddrGossip } from "./addr_gossip.ts";
+import { AddrGossip, AVG_ADDR_SEND_INTERVAL_MS } from "./addr_gossip.ts";
 import { serverListeners } from "./_server_listeners.ts";
 import { BAN_THRESHOLD, DEFAULT_BAN_DURATION_MS } from "./ban_score.ts";
 import { ConnManager, type ConnRequest, DEFAULT_TARGET_OUTBOUND } from "./conn_manager.ts";
@@ -178,6 +178,7 @@ export class Server {
       addrManager: this.#addrManager,
       clock: this.#clock,
       localNetwork: this.#localNetwork,
+      sendIntervalMs: options.addrSendIntervalMs ?? AVG_ADDR_SEND_INTERVAL_MS,
       peers: () => this.#ready,
       isOwnAddress: (na) => this.#choice.isOwn(na),
       isReachable: (na) => this.#choice.isReachable(na),
@@ -341,7 +342,7 @@ export class Server {
 
   async #lifecycle(sp: ServerPeer): Promise<void> {
     const reason = await sp.peer.closed;
-    sp.releaseAdmission?.();
+    sp.close();
     this.#done(sp, reason);
   }
 

@@ -68,6 +68,12 @@ export interface ServerOptions
    * relaxed. Default: true on regtest and simnet, false elsewhere.
    */
   readonly localNetwork?: boolean;
+  /**
+   * Average time between two `addr` messages to one peer (default 30 s, Bitcoin Core's
+   * `AVG_ADDRESS_BROADCAST_INTERVAL`; 0 sends at once). The first goes at once; later ones
+   * wait for the next moment of a Poisson schedule, so that relay timing reveals little.
+   */
+  readonly addrSendIntervalMs?: number;
   /** Misbehaviour score that bans (default 100). */
   readonly banThreshold?: number;
   /** How long a ban lasts (default 24 h). */

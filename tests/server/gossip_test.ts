@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { FakeClock } from "../../peer/fake_clock.ts";
 import type { Peer } from "../../peer/peer.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
 import type { Server } from "../../server/server.ts";
@@ -52,7 +53,13 @@ async function withServer(
   run: (net: MemoryNetwork, server: Server) => Promise<void>,
 ): Promise<void> {
   const net = new MemoryNetwork();
-  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, ...options });
+  // Every addr goes at once, so that a test sees anything the server would send; the
+  // schedule itself has its own test below.
+  const server = serverAt(net, "10.0.0.1", {
+    targetOutbound: 0,
+    addrSendIntervalMs: 0,
+    ...options,
+  });
   await server.start();
   try {
     await run(net, server);
@@ -100,7 +107,7 @@ Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addre
       onPong: () => pong.resolve(),
     },
   });
-  const server = serverAt(net, "10.0.0.1", { connect: ["10.0.0.5"] });
+  const server = serverAt(net, "10.0.0.1", { connect: ["10.0.0.5"], addrSendIntervalMs: 0 });
   await server.start();
   server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
   try {
@@ -185,4 +192,42 @@ Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not 
     for (const r of remotes) r.peer.disconnect();
     await Promise.all(remotes.map((r) => r.peer.closed));
   });
+});
+
+Deno.test("Gossip: the first addr to a peer goes at once, later ones on Core's Poisson schedule", async () => {
+  const net = new MemoryNetwork();
+  const clock = new FakeClock(Date.now());
+  const server = serverAt(net, "10.0.0.1", {
+    targetOutbound: 0,
+    clock,
+    // Quiet peers stay connected while fake time jumps.
+    idleTimeoutMs: 24 * 3_600_000,
+    pingIntervalMs: 24 * 3_600_000,
+    disableStallDetection: true,
+  });
+  await server.start();
+  try {
+    server.addrManager.addAddresses(book(3), freshAddress("9.9.9.9"));
+    const listener = await remote(net, "10.0.0.2");
+    await listener.peer.queueMessage({ command: "getaddr" });
+    await listener.roundTrip();
+    assert.equal(listener.seen.length, 1, "the getaddr answer is the first addr: at once");
+
+    const origin = await remote(net, "10.0.0.3");
+    await eventually(() => server.peers.length === 2, "two peers");
+    origin.peer.pushAddrV2Msg([freshAddress("8.8.4.4", 0)]);
+    await origin.roundTrip();
+    await listener.roundTrip();
+    assert.equal(listener.seen.length, 1, "the relay waits for the next scheduled addr");
+
+    await clock.tick(10 * 60_000); // an exponential wait of mean 30 s is over by now
+    await listener.roundTrip();
+    assert.equal(listener.seen.length, 2);
+    assert.deepEqual(listener.seen[1], ["8.8.4.4:8333"]);
+    for (const r of [listener, origin]) r.peer.disconnect();
+    await Promise.all([listener.peer.closed, origin.peer.closed]);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(clock.pendingTimers, 0);
 });
