@@ -22,6 +22,8 @@ export const ADDR_RELAY_ROTATE_MS = 24 * 60 * 60_000;
 export const AVG_ADDR_SEND_INTERVAL_MS = 30_000;
 /** Addresses queued for one peer at most (Core's `MAX_ADDR_TO_SEND`). */
 const MAX_ADDR_QUEUED = 1000;
+/** How much older an address heard from another node is stored (Core's addrman penalty). */
+const ADDR_TIME_PENALTY_S = 2 * 60 * 60;
 /** A timestamp this far ahead is replaced (btcd and Core: 10 minutes). */
 const FUTURE_LIMIT_S = 10 * 60;
 /** ...by now minus five days. */
@@ -122,7 +124,17 @@ export class AddrGossip {
     // A short answer is the last of our getaddr's (Core).
     if (addresses.length < 1000) sp.getAddrSent = false;
     const source = sp.peer.netAddress;
-    if (source !== undefined && keep.length > 0) addrManager.addAddresses(keep, source);
+    if (source === undefined || keep.length === 0) return;
+    // Core stores an address heard from another node as seen two hours earlier than it says
+    // (addrman's time penalty); a node's word about its own IP is taken as is.
+    addrManager.addAddresses(
+      keep.map((na) =>
+        sameIp(na, source)
+          ? na
+          : { ...na, timestamp: Math.max(0, na.timestamp - ADDR_TIME_PENALTY_S) }
+      ),
+      source,
+    );
   }
 
   /**
@@ -222,4 +234,10 @@ export class AddrGossip {
     h.update(String(second));
     return h.digest().readBigUInt64LE(0);
   }
+}
+
+function sameIp(a: NetAddressV2, b: NetAddressV2): boolean {
+  if (a.networkId !== b.networkId || a.address.length !== b.address.length) return false;
+  for (let i = 0; i < a.address.length; i++) if (a.address[i] !== b.address[i]) return false;
+  return true;
 }

@@ -135,9 +135,27 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       await r.roundTrip();
       const known = server.addrManager.knownAddress(future);
       assert.ok(known);
-      assert.ok(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400)) < 5);
+      // Five days old, and two more hours: Core's penalty for hearing it from someone else.
+      assert.ok(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400 - 7200)) < 5);
       r.peer.disconnect();
       await r.peer.closed;
+    });
+    await t.step("a node's own IP is stored as it says, others two hours older", async () => {
+      const r = await remote(net, "10.0.0.5");
+      const itself = { ...freshAddress("10.0.0.5", 60), port: 18444 };
+      const other = freshAddress("8.8.8.9", 60);
+      await r.peer.queueMessage({ command: "addrv2", addresses: [itself] });
+      await r.roundTrip();
+      r.peer.disconnect();
+      await r.peer.closed;
+      const r2 = await remote(net, "10.0.0.6");
+      await r2.peer.queueMessage({ command: "addrv2", addresses: [other] });
+      await r2.roundTrip();
+      const stamp = (na: NetAddressV2) => server.addrManager.knownAddress(na)?.netAddress.timestamp;
+      assert.equal(stamp(itself), itself.timestamp);
+      assert.equal(stamp(other), other.timestamp - 7200);
+      r2.peer.disconnect();
+      await r2.peer.closed;
     });
     await t.step("past the token bucket (1 token to start) addresses are dropped", async () => {
       const r = await remote(net, "10.0.0.3");
