@@ -22,6 +22,9 @@ export const ADDR_RELAY_ROTATE_MS = 24 * 60 * 60_000;
 export const AVG_ADDR_SEND_INTERVAL_MS = 30_000;
 /** Addresses queued for one peer at most (Core's `MAX_ADDR_TO_SEND`). */
 const MAX_ADDR_QUEUED = 1000;
+/** A `getaddr` answer is reused for 21 hours plus up to 6 more (Core's address response cache). */
+const ADDR_ANSWER_CACHE_MS = 21 * 60 * 60_000;
+const ADDR_ANSWER_CACHE_SPREAD_MS = 6 * 60 * 60_000;
 /** How much older an address heard from another node is stored (Core's addrman penalty). */
 const ADDR_TIME_PENALTY_S = 2 * 60 * 60;
 /** A timestamp this far ahead is replaced (btcd and Core: 10 minutes). */
@@ -53,6 +56,8 @@ export interface AddrGossipOptions {
 export class AddrGossip {
   readonly #options: AddrGossipOptions;
   readonly #log: ReturnType<typeof getLogger>;
+  /** The `getaddr` answer per network of the asking peer, and until when it holds. */
+  readonly #answers = new Map<number, { addresses: NetAddressV2[]; until: number }>();
   /** Core's deterministic randomizer: a secret, so peers can't predict relay targets. */
   readonly #secret: Uint8Array = crypto.getRandomValues(new Uint8Array(32));
 
@@ -76,9 +81,26 @@ export class AddrGossip {
       return;
     }
     sp.getAddrAnswered = true;
-    // A local test network is small: 23% of a dozen addresses would be two or none.
-    const percent = this.#options.localNetwork ? 100 : undefined;
-    this.push(sp, this.#options.addrManager.addressCache({ percent }));
+    this.push(sp, this.#answer(sp));
+  }
+
+  /**
+   * The addresses a `getaddr` gets. As Bitcoin Core, one answer per network the asking
+   * peer is on, kept for 21 to 27 hours: asking again and again, from many connections,
+   * shows the same sample instead of the whole book. A local test network, small and
+   * growing while it starts, answers from the whole book each time.
+   */
+  #answer(sp: ServerPeer): NetAddressV2[] {
+    const { addrManager, clock, localNetwork } = this.#options;
+    if (localNetwork) return addrManager.addressCache({ percent: 100 });
+    const network = sp.netAddress?.networkId ?? 0;
+    const now = clock.now();
+    const cached = this.#answers.get(network);
+    if (cached !== undefined && cached.until > now) return cached.addresses;
+    const addresses = addrManager.addressCache();
+    const until = now + ADDR_ANSWER_CACHE_MS + Math.random() * ADDR_ANSWER_CACHE_SPREAD_MS;
+    this.#answers.set(network, { addresses, until });
+    return addresses;
   }
 
   /** Sends `getaddr` and lets the answer through the rate limit (Core). */

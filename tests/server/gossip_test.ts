@@ -76,10 +76,14 @@ function book(count: number): NetAddressV2[] {
 }
 
 Deno.test("Gossip: getaddr is answered once per inbound connection, from the address cache", async () => {
-  await withServer({ localNetwork: false }, async (net, server) => {
+  const clock = new FakeClock(Date.now());
+  await withServer({ localNetwork: false, clock }, async (net, server) => {
     server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
     assert.equal(server.addrManager.numAddresses(), 100);
-    for (const from of ["10.0.0.2", "10.0.0.3"]) {
+    const answers: string[][] = [];
+    for (const from of ["10.0.0.2", "10.0.0.3", "10.0.0.4"]) {
+      // The third asks after Core's answer cache (21 to 27 hours) ran out.
+      if (from === "10.0.0.4") await clock.tick(28 * 60 * 60_000);
       const r = await remote(net, from);
       await r.peer.queueMessage({ command: "getaddr" });
       await r.peer.queueMessage({ command: "getaddr" });
@@ -89,9 +93,12 @@ Deno.test("Gossip: getaddr is answered once per inbound connection, from the add
       assert.equal(r.seen[0].length, 23);
       assert.equal(new Set(r.seen[0]).size, 23);
       assert.ok(r.seen[0].every((a) => a.startsWith("8.")));
+      answers.push(r.seen[0].toSorted());
       r.peer.disconnect();
       await r.peer.closed;
     }
+    assert.deepEqual(answers[1], answers[0], "the same sample within a day (Core's cache)");
+    assert.notDeepEqual(answers[2], answers[0], "a new sample after it");
   });
 });
 
