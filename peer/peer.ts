@@ -974,5 +974,8 @@ class ListenerError extends Error {
 }
 
 function describe(error: unknown): string {
+  // A stream canceled or errored without a reason (an in-memory connection closed by the
+  // other end does that) says `undefined`.
+  if (error === undefined) return "the stream was closed without a reason";
   return error instanceof Error ? error.message : String(error);
 }
