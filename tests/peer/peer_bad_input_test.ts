@@ -2,29 +2,12 @@
 // protocol has one, a disconnect with a reason, and a log line. And a slow handler slows the
 // remote down instead of buffering its flood.
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import { MessageError, RejectCode } from "../../wire/mod.ts";
 import type { DisconnectReason } from "../../peer/disconnect.ts";
 import type { Peer } from "../../peer/peer.ts";
 import { connectedPeer, rawFrame, remoteVersion, startPeer } from "../_util/raw_remote.ts";
-
-/** Runs `fn` with the library's log records captured. */
-async function withLogs(fn: (records: LogRecord[]) => Promise<void>): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { capture: (record) => void records.push(record) },
-    loggers: [
-      { category: ["btcstream"], lowestLevel: "debug", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    await fn(records);
-  } finally {
-    await reset();
-  }
-}
+import { withLogs } from "../_util/logs.ts";
 
 /** The disconnect log line of `peer`, with its code. */
 function disconnectLine(records: LogRecord[], peer: Peer): LogRecord | undefined {

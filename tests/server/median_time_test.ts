@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   MAX_MEDIAN_TIME_SAMPLES,
@@ -7,6 +7,7 @@ import {
   MedianTimeSource,
   type MedianTimeSourceOptions,
 } from "../../server/median_time.ts";
+import { withLogs } from "../_util/logs.ts";
 
 const START_MS = 1_700_000_000_000;
 const START_S = START_MS / 1000;
@@ -18,27 +19,6 @@ function setup(options: MedianTimeSourceOptions = {}) {
   const add = (id: string, offsetSeconds: number) =>
     source.addTimeSample(id, Math.floor(clock.now() / 1000) + offsetSeconds);
   return { clock, source, add };
-}
-
-/** Runs `fn` with the log records of `category` captured. */
-async function withLogs(
-  fn: (records: LogRecord[]) => void | Promise<void>,
-  category: readonly string[] = ["btcstream"],
-): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { test: (record) => void records.push(record) },
-    loggers: [
-      { category: [...category], lowestLevel: "debug", sinks: ["test"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    await fn(records);
-  } finally {
-    await reset();
-  }
 }
 
 const warnings = (records: LogRecord[]) => records.filter((r) => r.level === "warning");

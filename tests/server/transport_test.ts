@@ -2,11 +2,11 @@
 // timeouts that close the half-open socket, dialing through a SOCKS5 proxy written here (with
 // Tor-style isolation), and an accept loop that survives transient errors.
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { ipToString } from "../../wire/mod.ts";
 import { Socks5Error } from "../../server/socks5.ts";
 import { tcpTransport } from "../../server/transport.ts";
 import { echoServer, pump, readExact, serve, writeAll } from "../_util/tcp_serve.ts";
+import { withLogs } from "../_util/logs.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -277,23 +277,6 @@ async function withFlakyAccept(
     await fn();
   } finally {
     Deno.listen = realListen;
-  }
-}
-
-async function withLogs(fn: (records: LogRecord[]) => Promise<void>): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { capture: (record) => void records.push(record) },
-    loggers: [
-      { category: ["btcstream"], lowestLevel: "debug", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    await fn(records);
-  } finally {
-    await reset();
   }
 }
 
