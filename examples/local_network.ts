@@ -99,7 +99,10 @@ async function main(args: readonly string[]): Promise<number> {
       for (const line of events.splice(0)) console.log(line);
       const peers = nodes.reduce((n, node) => n + node.server.peerCounts.outbound, 0);
       const full = nodes.filter((node) => known(node) >= count - 1).length;
-      status.update(`${elapsed()}  connections ${peers}  knowing every address ${full}/${count}`);
+      status.update(
+        `${elapsed()}  connections ${peers}  known addresses per node ` +
+          `[${nodes.map(known).join(" ")}]  ping ${averagePing(nodes)}`,
+      );
       if (propagatedAt === undefined && full === count) {
         propagatedAt = elapsed();
         propagatedMs = performance.now() - started;
@@ -122,6 +125,15 @@ async function main(args: readonly string[]): Promise<number> {
   }
   console.log(`time to full address propagation: ${propagatedAt}`);
   return 0;
+}
+
+/** The average of every peer's last ping round trip, over all nodes. */
+function averagePing(nodes: readonly Node[]): string {
+  const pings = nodes.flatMap((node) =>
+    node.server.peerInfo().flatMap((p) => p.pingtime === undefined ? [] : [p.pingtime * 1000])
+  );
+  if (pings.length === 0) return "-";
+  return `${(pings.reduce((a, b) => a + b, 0) / pings.length).toFixed(2)} ms`;
 }
 
 function printSummary(nodes: readonly Node[], nameOf: (peer: Peer) => string): void {
