@@ -150,7 +150,8 @@ export class Server {
       options.maxPendingInboundPerSource ??
         (this.#localNetwork ? Infinity : MAX_PENDING_INBOUND_PER_SOURCE),
     );
-    this.#requiredServices = options.requiredServices ?? ServiceFlag.NETWORK;
+    this.#requiredServices = options.requiredServices ??
+      (ServiceFlag.NETWORK | ServiceFlag.WITNESS);
     this.#whitelist = new Set(options.whitelist ?? []);
     this.#bans = new BanList(this.#clock, options.banDurationMs ?? DEFAULT_BAN_DURATION_MS);
     this.#choice = new OutboundChoice({

@@ -58,8 +58,10 @@ export interface ServerOptions
   /** Resolves the DNS seeds (default: `Deno.resolveDns`). */
   readonly seedResolver?: SeedResolver;
   /**
-   * Services an automatic outbound peer must offer (default NODE_NETWORK), as btcd; peers
-   * asked for by address are exempt, as in Bitcoin Core.
+   * Services an automatic outbound peer must offer (default NODE_NETWORK and NODE_WITNESS:
+   * Bitcoin Core's desirable services, and btcd's rule once segwit is active, which it is on
+   * every network); peers asked for by address are exempt, as in Core. Also the services
+   * asked of DNS seeds (`x9.<seed>`).
    */
   readonly requiredServices?: bigint;
   /**
