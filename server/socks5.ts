@@ -166,8 +166,8 @@ const encoder = new TextEncoder();
  *
  * @param conn The connection to the proxy (a `Deno.TcpConn` or anything with its `read` and
  * `write`).
- * @param host The destination: an IPv4 or IPv6 literal (brackets allowed) or a host name.
- * @param port The destination port.
+ * @param destination Where the proxy connects: `host` an IPv4 or IPv6 literal (brackets
+ *   allowed) or a host name, and `port`.
  * @param options Credentials.
  * @returns When the proxy has connected; the reply was read exactly, nothing beyond it.
  * @throws {Socks5Error} When the proxy refuses or breaks the protocol.
@@ -188,17 +188,16 @@ const encoder = new TextEncoder();
  *   },
  *   write: (p: Uint8Array): Promise<number> => Promise.resolve(p.length),
  * };
- * await socks5Connect(conn, "seed.bitcoin.sipa.be", 8333);
+ * await socks5Connect(conn, { host: "seed.bitcoin.sipa.be", port: 8333 });
  * console.log(incoming.length - offset); // 2
  * ```
  */
 export async function socks5Connect(
   conn: { read(p: Uint8Array): Promise<number | null>; write(p: Uint8Array): Promise<number> },
-  host: string,
-  port: number,
+  destination: { readonly host: string; readonly port: number },
   options: Socks5ConnectOptions = {},
 ): Promise<void> {
-  const request = connectRequest(host, port);
+  const request = connectRequest(destination.host, destination.port);
   const auth = options.username === undefined
     ? undefined
     : authRequest(options.username, options.password ?? "");

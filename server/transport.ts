@@ -206,7 +206,7 @@ async function dialTcp(
     }
     if (failure !== undefined) throw failure;
     conn.setNoDelay(true);
-    if (proxy !== undefined) await socks5Connect(conn, target, port, credentials(proxy));
+    if (proxy !== undefined) await socks5Connect(conn, { host: target, port }, credentials(proxy));
     if (failure !== undefined) throw failure;
     return conn;
   } catch (error) {

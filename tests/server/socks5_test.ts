@@ -104,7 +104,7 @@ async function viaProxy(
 ): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
   try {
-    await socks5Connect(conn, host, port, options);
+    await socks5Connect(conn, { host, port }, options);
     return conn;
   } catch (error) {
     conn.close();
@@ -303,7 +303,10 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
   await t.step("the exact bytes of a username/password handshake to a domain name", async () => {
     const reply = [5, 0, 0, 3, 4, ...encoder.encode("host"), 0x20, 0x8d];
     const stream = scripted(Uint8Array.of(5, 2, 1, 0, ...reply, 0xf9, 0xbe, 0xb4, 0xd9));
-    await socks5Connect(stream, "example.com", 8333, { username: "alice", password: "pw" });
+    await socks5Connect(stream, { host: "example.com", port: 8333 }, {
+      username: "alice",
+      password: "pw",
+    });
     assert.deepEqual(stream.written, [
       ...[5, 2, 0, 2], // greeting: no authentication, username/password
       ...[1, 5, ...encoder.encode("alice"), 2, ...encoder.encode("pw")], // RFC 1929
@@ -315,10 +318,10 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
   await t.step("the exact bytes of an IPv4 and an IPv6 CONNECT", async () => {
     const ok = [5, 0, 0, 1, 0, 0, 0, 0, 0, 0];
     const v4 = scripted(Uint8Array.of(5, 0, ...ok));
-    await socks5Connect(v4, "203.0.113.9", 65535);
+    await socks5Connect(v4, { host: "203.0.113.9", port: 65535 });
     assert.deepEqual(v4.written, [5, 1, 0, 5, 1, 0, 1, 203, 0, 113, 9, 0xff, 0xff]);
     const v6 = scripted(Uint8Array.of(5, 0, ...ok));
-    await socks5Connect(v6, "[2001:db8::2]", 1);
+    await socks5Connect(v6, { host: "[2001:db8::2]", port: 1 });
     assert.deepEqual(v6.written, [
       ...[5, 1, 0, 5, 1, 0, 4],
       ...[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
@@ -330,7 +333,7 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
     for (const bound of [[1, 1, 2, 3, 4], [4, ...new Uint8Array(16)], [3, 2, 0x61, 0x62]]) {
       const trailer = [0xf9, 0xbe, 0xb4, 0xd9, 1, 2, 3];
       const stream = scripted(Uint8Array.of(5, 0, 5, 0, 0, ...bound, 0, 80, ...trailer));
-      await socks5Connect(stream, "127.0.0.1", 80);
+      await socks5Connect(stream, { host: "127.0.0.1", port: 80 });
       assert.equal(stream.remaining, trailer.length);
       assert.ok(stream.asked.every((n) => n <= 18), `asked ${stream.asked}`);
     }
@@ -340,17 +343,19 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
     const full = Uint8Array.of(5, 2, 1, 0, 5, 0, 0, 3, 3, 0x61, 0x62, 0x63, 0, 80);
     for (let cut = 0; cut < full.length; cut++) {
       await assert.rejects(
-        socks5Connect(scripted(full.subarray(0, cut)), "a.example", 80, { username: "u" }),
+        socks5Connect(scripted(full.subarray(0, cut)), { host: "a.example", port: 80 }, {
+          username: "u",
+        }),
         (e) => e instanceof Socks5Error && e.code === "truncated",
         `cut at ${cut}`,
       );
     }
-    await socks5Connect(scripted(full), "a.example", 80, { username: "u" });
+    await socks5Connect(scripted(full), { host: "a.example", port: 80 }, { username: "u" });
   });
 
   await t.step("an error reply is reported before its address is read", async () => {
     const stream = scripted(Uint8Array.of(5, 0, 5, 5));
-    await assert.rejects(socks5Connect(stream, "127.0.0.1", 80), {
+    await assert.rejects(socks5Connect(stream, { host: "127.0.0.1", port: 80 }), {
       message: "SOCKS5 proxy refused: connection refused (5)",
     });
   });
@@ -367,12 +372,12 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
     ];
     for (const [host, port, options] of cases) {
       const stream = scripted(new Uint8Array(0));
-      await assert.rejects(socks5Connect(stream, host, port, options), RangeError);
+      await assert.rejects(socks5Connect(stream, { host, port }, options), RangeError);
       assert.equal(stream.written.length, 0);
     }
     // 255 bytes is the longest name.
     const stream = scripted(Uint8Array.of(5, 0, 5, 0, 0, 1, 0, 0, 0, 0, 0, 0));
-    await socks5Connect(stream, "a".repeat(255), 80);
+    await socks5Connect(stream, { host: "a".repeat(255), port: 80 });
     assert.equal(stream.written[7], 255);
   });
 
