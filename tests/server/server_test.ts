@@ -283,3 +283,23 @@ Deno.test("Server: user agent black- and whitelists, as btcd", async () => {
     await server.stop();
   }
 });
+
+Deno.test("Server: start fails cleanly when its listen address is taken", async () => {
+  const net = new MemoryNetwork();
+  const first = serverAt(net, "10.0.0.1", { targetOutbound: 0 });
+  const second = serverAt(net, "10.0.0.1", { addPeers: ["10.0.0.9"], retryDurationMs: 10 });
+  await first.start();
+  try {
+    await assert.rejects(second.start(), /in use/);
+    // Nothing of the second is left running: no listener, no dialing, no timers (the
+    // sanitizers would fail the test), and stopping again is harmless.
+    assert.deepEqual(second.listenAddresses, []);
+    await second.stop();
+    const peer = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.ok(await peer.ready, "the first still listens");
+    peer.disconnect();
+    await peer.closed;
+  } finally {
+    await first.stop();
+  }
+});
