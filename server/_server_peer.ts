@@ -36,6 +36,8 @@ export class ServerPeer {
   addrQueue: NetAddressV2[] = [];
   /** When the next `addr` may go (Core's `m_next_addr_send`); 0 before the first. */
   nextAddrSendAt = 0;
+  /** When our address is next announced to it (Core's `m_next_local_addr_send`); 0: never. */
+  nextSelfAnnounceAt = 0;
   /** The timer of a queued `addr`, while one waits. */
   addrTimer: Timer | undefined;
   /** Frees the inbound handshake slot of its source (after the handshake or the end). */

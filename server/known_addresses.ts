@@ -90,6 +90,27 @@ export class KnownAddresses {
   }
 
   /**
+   * Forgets one address, so that it can be sent again (Core clears a peer's filter before
+   * announcing our own address anew).
+   *
+   * @param na The address.
+   * @returns Whether it was known.
+   *
+   * @example
+   * ```ts
+   * import { KnownAddresses } from "@btcstream/p2p/server";
+   * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+   * const known = new KnownAddresses();
+   * const ours = netAddressV2FromString("203.0.113.5", 8333);
+   * known.add(ours);
+   * console.log(known.delete(ours), known.has(ours)); // true false
+   * ```
+   */
+  delete(na: NetAddressV2): boolean {
+    return this.#keys?.delete(netAddressKey(na)) ?? false;
+  }
+
+  /**
    * The addresses of `list` the peer does not know, in order.
    *
    * @param list Addresses we may send.

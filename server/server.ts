@@ -6,7 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { AddrManager } from "../addrmgr/addr_manager.ts";
 import { isRoutable } from "../addrmgr/network.ts";
 import { MemoryStorage } from "../addrmgr/storage.ts";
-import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
+import { type Clock, SYSTEM_CLOCK, type Timer } from "../peer/clock.ts";
 import type { Connection } from "../peer/connection.ts";
 import type { DisconnectReason } from "../peer/disconnect.ts";
 import { SentNonces } from "../peer/handshake.ts";
@@ -37,6 +37,9 @@ import {
   type ServerOptions,
 } from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
+
+/** Average time between announcements of our address to one peer (Core's `AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL`). */
+const SELF_ANNOUNCE_INTERVAL_MS = 24 * 60 * 60_000;
 
 /**
  * A Bitcoin node's peer-to-peer side: inbound and outbound peers, the address book, gossip.
@@ -105,6 +108,8 @@ export class Server {
   readonly #abort = new AbortController();
   readonly #waiters: ((peer: Peer) => void)[] = [];
   #state: "new" | "running" | "stopping" | "stopped" = "new";
+  #reannounceTimer: Timer | undefined;
+  #reannounceAt = 0;
 
   /**
    * Creates a stopped server; {@linkcode Server.start} starts it.
@@ -264,6 +269,7 @@ export class Server {
     const owned = this.#state === "running" && this.#ownsAddrManager;
     this.#state = "stopping";
     this.#abort.abort();
+    this.#reannounceTimer?.cancel();
     this.#connManager.stop();
     for (const bound of this.#bound) bound.close();
     for (const sp of this.#all.values()) sp.peer.disconnect("Server stopping");
@@ -405,7 +411,11 @@ export class Server {
     }
   }
 
-  /** Tells an outbound peer where to reach us: our best routable address (btcd). */
+  /**
+   * Tells an outbound peer where to reach us: our best routable address (btcd), and again
+   * every 24 hours on average while connected (Core), forgetting first that the peer knows
+   * it so that the announcement does go out.
+   */
   #advertiseOurAddress(sp: ServerPeer): void {
     if (this.#bound.length === 0) return;
     const remote = sp.netAddress;
@@ -418,10 +428,40 @@ export class Server {
       const best = this.#addrManager.getBestLocalAddress(remote);
       if (isRoutable(best)) ours = best;
     }
+    const now = this.#clock.now();
+    sp.nextSelfAnnounceAt = now - Math.log(1 - Math.random()) * SELF_ANNOUNCE_INTERVAL_MS;
+    this.#scheduleReannounce(sp.nextSelfAnnounceAt);
     if (ours === undefined) return;
-    const timestamp = Math.floor(this.#clock.now() / 1000);
+    const timestamp = Math.floor(now / 1000);
     const services = this.#options.services ?? ServiceFlag.WITNESS;
-    this.#gossip.push(sp, [{ ...ours, timestamp, services }]);
+    const announcement = { ...ours, timestamp, services };
+    sp.knownAddresses.delete(announcement);
+    this.#gossip.push(sp, [announcement]);
+  }
+
+  /** One timer for all peers, at the earliest announcement due. */
+  #scheduleReannounce(at: number): void {
+    if (this.#state !== "running") return;
+    if (this.#reannounceTimer !== undefined && this.#reannounceAt <= at) return;
+    this.#reannounceTimer?.cancel();
+    this.#reannounceAt = at;
+    this.#reannounceTimer = this.#clock.setTimeout(
+      () => this.#reannounce(),
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  /** Announces our address anew to the outbound peers whose time has come. */
+  #reannounce(): void {
+    this.#reannounceTimer = undefined;
+    const now = this.#clock.now();
+    let next = Infinity;
+    for (const sp of this.#ready) {
+      if (sp.nextSelfAnnounceAt === 0) continue;
+      if (now >= sp.nextSelfAnnounceAt) this.#advertiseOurAddress(sp);
+      else next = Math.min(next, sp.nextSelfAnnounceAt);
+    }
+    if (next < Infinity) this.#scheduleReannounce(next);
   }
 
   async #seed(): Promise<void> {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { AddrManager } from "../../addrmgr/addr_manager.ts";
+import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import type { Peer } from "../../peer/peer.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
@@ -253,6 +255,55 @@ Deno.test("Gossip: the first addr to a peer goes at once, later ones on Core's P
     await Promise.all([listener.peer.closed, origin.peer.closed]);
   } finally {
     await server.stop();
+  }
+  assert.equal(clock.pendingTimers, 0);
+});
+
+Deno.test("Gossip: our address is announced to a peer we dialed, and again about daily", async () => {
+  const net = new MemoryNetwork();
+  const clock = new FakeClock(Date.now());
+  const announcements: number[] = [];
+  const remoteNode = acceptAt(net, "10.0.0.5", {
+    idleTimeoutMs: 30 * 24 * 3_600_000,
+    listeners: {
+      onAddrV2: (_, m) => {
+        if (m.addresses.some((a) => netAddressV2ToString(a) === "10.0.0.1")) {
+          announcements.push(clock.now());
+        }
+      },
+    },
+  });
+  // A book that saves once a day, so that ten days of fake time fire few timers.
+  const book = new AddrManager({
+    storage: new MemoryStorage(),
+    clock,
+    keepLocalAddresses: true,
+    saveIntervalMs: 24 * 3_600_000,
+  });
+  await book.start();
+  const server = serverAt(net, "10.0.0.1", {
+    connect: ["10.0.0.5"],
+    clock,
+    addrManager: book,
+    idleTimeoutMs: 30 * 24 * 3_600_000,
+    pingIntervalMs: 30 * 24 * 3_600_000,
+    disableStallDetection: true,
+  });
+  await server.start();
+  try {
+    const peer = await remoteNode.peer;
+    assert.ok(await peer.ready);
+    await eventually(() => announcements.length === 1, "the first announcement");
+    // Ten days at an average of one a day: at least one more, all but certainly (e^-10).
+    for (let day = 0; day < 10; day++) await clock.tick(24 * 3_600_000);
+    await eventually(() => announcements.length >= 2, "a re-announcement");
+    assert.ok(announcements.length <= 40, `${announcements.length} announcements`);
+    peer.disconnect();
+    await peer.closed;
+  } finally {
+    remoteNode.close();
+    await server.stop();
+    await book.stop();
   }
   assert.equal(clock.pendingTimers, 0);
 });
