@@ -4,24 +4,18 @@
 // median time offset. The one place, with transport.ts, that touches sockets.
 import { getLogger } from "@logtape/logtape";
 import { AddrManager } from "../addrmgr/addr_manager.ts";
-import { isRoutable } from "../addrmgr/network.ts";
 import { MemoryStorage } from "../addrmgr/storage.ts";
-import { type Clock, SYSTEM_CLOCK, type Timer } from "../peer/clock.ts";
+import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
 import type { Connection } from "../peer/connection.ts";
 import type { DisconnectReason } from "../peer/disconnect.ts";
 import { SentNonces } from "../peer/handshake.ts";
 import type { MessageListeners } from "../peer/listeners.ts";
 import { Peer } from "../peer/peer.ts";
-import {
-  type Message,
-  type NetAddressV2,
-  type Network,
-  NETWORKS,
-  ServiceFlag,
-} from "../wire/mod.ts";
+import { type Message, type Network, NETWORKS, ServiceFlag } from "../wire/mod.ts";
 import { BanList } from "./_ban_list.ts";
 import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_admission.ts";
 import { OutboundChoice } from "./_outbound_choice.ts";
+import { SelfAnnounce } from "./_self_announce.ts";
 import { joinHostPort, ServerPeer } from "./_server_peer.ts";
 import { AddrGossip, AVG_ADDR_SEND_INTERVAL_MS } from "./addr_gossip.ts";
 import { serverListeners } from "./_server_listeners.ts";
@@ -37,9 +31,6 @@ import {
   type ServerOptions,
 } from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
-
-/** Average time between announcements of our address to one peer (Core's `AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL`). */
-const SELF_ANNOUNCE_INTERVAL_MS = 24 * 60 * 60_000;
 
 /**
  * A Bitcoin node's peer-to-peer side: inbound and outbound peers, the address book, gossip.
@@ -89,6 +80,7 @@ export class Server {
   readonly #timeSource: MedianTimeSource;
   readonly #connManager: ConnManager;
   readonly #gossip: AddrGossip;
+  readonly #selfAnnounce: SelfAnnounce;
   readonly #listeners: MessageListeners;
   readonly #nonces = new SentNonces();
   readonly #localNetwork: boolean;
@@ -108,8 +100,6 @@ export class Server {
   readonly #abort = new AbortController();
   readonly #waiters: ((peer: Peer) => void)[] = [];
   #state: "new" | "running" | "stopping" | "stopped" = "new";
-  #reannounceTimer: Timer | undefined;
-  #reannounceAt = 0;
 
   /**
    * Creates a stopped server; {@linkcode Server.start} starts it.
@@ -191,6 +181,15 @@ export class Server {
       disconnect: (sp, why) => sp.peer.disconnect(why),
       logCategory: [...category, "gossip"],
     });
+    this.#selfAnnounce = new SelfAnnounce({
+      clock: this.#clock,
+      addrManager: this.#addrManager,
+      gossip: this.#gossip,
+      localNetwork: this.#localNetwork,
+      ownAddresses: this.#choice.ownAddresses,
+      services: options.services ?? ServiceFlag.WITNESS,
+      peers: () => this.#ready,
+    });
     this.#listeners = serverListeners(options.listeners ?? {}, {
       lookup: (peer) => this.#all.get(peer),
       gossip: this.#gossip,
@@ -269,7 +268,7 @@ export class Server {
     const owned = this.#state === "running" && this.#ownsAddrManager;
     this.#state = "stopping";
     this.#abort.abort();
-    this.#reannounceTimer?.cancel();
+    this.#selfAnnounce.stop();
     this.#connManager.stop();
     for (const bound of this.#bound) bound.close();
     for (const sp of this.#all.values()) sp.peer.disconnect("Server stopping");
@@ -375,7 +374,7 @@ export class Server {
       const na = sp.netAddress;
       if (na !== undefined) this.#addrManager.connected(na);
       if (this.#network.name !== "simnet") {
-        this.#advertiseOurAddress(sp);
+        this.#selfAnnounce.announce(sp);
         if (this.#addrManager.needMoreAddresses() && peer.protocolVersion >= 31402) {
           this.#gossip.requestAddresses(sp);
         }
@@ -409,59 +408,6 @@ export class Server {
     if (sp.request !== undefined && this.#state === "running") {
       this.#connManager.disconnected(sp.request);
     }
-  }
-
-  /**
-   * Tells an outbound peer where to reach us: our best routable address (btcd), and again
-   * every 24 hours on average while connected (Core), forgetting first that the peer knows
-   * it so that the announcement does go out.
-   */
-  #advertiseOurAddress(sp: ServerPeer): void {
-    if (this.#bound.length === 0) return;
-    const remote = sp.netAddress;
-    let ours: NetAddressV2 | undefined;
-    if (this.#localNetwork) {
-      ours = this.#choice.ownAddresses.find((a) =>
-        remote === undefined || a.networkId === remote.networkId
-      );
-    } else if (remote !== undefined) {
-      const best = this.#addrManager.getBestLocalAddress(remote);
-      if (isRoutable(best)) ours = best;
-    }
-    const now = this.#clock.now();
-    sp.nextSelfAnnounceAt = now - Math.log(1 - Math.random()) * SELF_ANNOUNCE_INTERVAL_MS;
-    this.#scheduleReannounce(sp.nextSelfAnnounceAt);
-    if (ours === undefined) return;
-    const timestamp = Math.floor(now / 1000);
-    const services = this.#options.services ?? ServiceFlag.WITNESS;
-    const announcement = { ...ours, timestamp, services };
-    sp.knownAddresses.delete(announcement);
-    this.#gossip.push(sp, [announcement]);
-  }
-
-  /** One timer for all peers, at the earliest announcement due. */
-  #scheduleReannounce(at: number): void {
-    if (this.#state !== "running") return;
-    if (this.#reannounceTimer !== undefined && this.#reannounceAt <= at) return;
-    this.#reannounceTimer?.cancel();
-    this.#reannounceAt = at;
-    this.#reannounceTimer = this.#clock.setTimeout(
-      () => this.#reannounce(),
-      Math.max(0, at - this.#clock.now()),
-    );
-  }
-
-  /** Announces our address anew to the outbound peers whose time has come. */
-  #reannounce(): void {
-    this.#reannounceTimer = undefined;
-    const now = this.#clock.now();
-    let next = Infinity;
-    for (const sp of this.#ready) {
-      if (sp.nextSelfAnnounceAt === 0) continue;
-      if (now >= sp.nextSelfAnnounceAt) this.#advertiseOurAddress(sp);
-      else next = Math.min(next, sp.nextSelfAnnounceAt);
-    }
-    if (next < Infinity) this.#scheduleReannounce(next);
   }
 
   async #seed(): Promise<void> {
