@@ -2,7 +2,7 @@
 // handshakes per source prefix (IPv4 /24, IPv6 /64), so that one host or subnet can't hold
 // every inbound slot with connections that never finish their handshake. A slot is held
 // from accept until the handshake completes or the connection ends.
-import { netAddressV2FromString } from "../wire/mod.ts";
+import { tryNetAddress } from "./_host_port.ts";
 
 /** btcd's `defaultMaxPendingInboundHandshakes`. */
 export const MAX_PENDING_INBOUND_PER_SOURCE = 8;
@@ -37,12 +37,8 @@ export class InboundAdmission {
 
 /** The prefix a source is counted under: IPv4 /24, IPv6 /64, else the host itself. */
 export function sourcePrefix(host: string): string {
-  let address: Uint8Array;
-  try {
-    address = netAddressV2FromString(host, 0).address;
-  } catch {
-    return host;
-  }
+  const address = tryNetAddress(host, 0)?.address;
+  if (address === undefined) return host;
   const bytes = address.length === 4 ? 3 : 8;
   return `${address.length === 4 ? "4" : "6"}:${Array.from(address.subarray(0, bytes)).join(".")}`;
 }

@@ -4,14 +4,9 @@ import type { AddrManager } from "../addrmgr/addr_manager.ts";
 import { groupKey, netAddressKey } from "../addrmgr/group_key.ts";
 import { isRoutable } from "../addrmgr/network.ts";
 import type { Clock } from "../peer/clock.ts";
-import {
-  BIP155Network,
-  type NetAddressV2,
-  netAddressV2FromString,
-  type Network,
-} from "../wire/mod.ts";
+import { BIP155Network, type NetAddressV2, type Network } from "../wire/mod.ts";
 import type { ConnRequest, DialTarget } from "./conn_manager.ts";
-import { parseHostPort } from "./server_options.ts";
+import { parseHostPort, tryNetAddress } from "./_host_port.ts";
 
 /** btcd's address choice: tries before giving up, and when each rule relaxes. */
 const NEW_ADDRESS_TRIES = 100;
@@ -45,15 +40,10 @@ export class OutboundChoice {
 
   /** Records a listen address as ours (a wildcard or host name is no address to give out). */
   addOwn(hostname: string, port: number): void {
-    let na: NetAddressV2;
-    try {
-      na = netAddressV2FromString(hostname, port, {
-        timestamp: Math.floor(this.#options.clock.now() / 1000),
-      });
-    } catch {
-      return;
-    }
-    if (na.address.every((b) => b === 0)) return;
+    const na = tryNetAddress(hostname, port, {
+      timestamp: Math.floor(this.#options.clock.now() / 1000),
+    });
+    if (na === undefined || na.address.every((b) => b === 0)) return;
     this.ownAddresses.push(na);
     this.#ownKeys.add(netAddressKey(na));
   }
@@ -107,9 +97,6 @@ export class OutboundChoice {
 
 /** The network group of a dialed host (a host name is a group of its own). */
 function groupOf(host: string): string {
-  try {
-    return groupKey(netAddressV2FromString(host, 0));
-  } catch {
-    return `host:${host}`;
-  }
+  const na = tryNetAddress(host, 0);
+  return na === undefined ? `host:${host}` : groupKey(na);
 }

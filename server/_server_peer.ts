@@ -2,7 +2,8 @@
 // `serverPeer`): how it connected, what it knows, and the budgets it spends.
 import type { Clock, Timer } from "../peer/clock.ts";
 import type { Peer } from "../peer/peer.ts";
-import { type NetAddressV2, netAddressV2FromString } from "../wire/mod.ts";
+import type { NetAddressV2 } from "../wire/mod.ts";
+import { tryNetAddress } from "./_host_port.ts";
 import { AddrRateLimiter } from "./addr_rate_limiter.ts";
 import { DynamicBanScore } from "./ban_score.ts";
 import type { ConnRequest } from "./conn_manager.ts";
@@ -43,6 +44,8 @@ export class ServerPeer {
   /** Frees the inbound handshake slot of its source (after the handshake or the end). */
   releaseAdmission: (() => void) | undefined;
   readonly #clock: Clock;
+  /** The parsed remote, once asked for (`null`: not yet; undefined: a host name). */
+  #address: NetAddressV2 | undefined | null = null;
 
   constructor(
     host: string,
@@ -74,18 +77,13 @@ export class ServerPeer {
 
   /** The remote as a BIP 155 address with its services; undefined for a host name. */
   get netAddress(): NetAddressV2 | undefined {
-    try {
-      return netAddressV2FromString(this.host, this.port, {
-        services: this.peer?.services ?? 0n,
-        timestamp: Math.floor(this.#clock.now() / 1000),
-      });
-    } catch {
-      return undefined;
-    }
+    // The host and port never change: parse them once.
+    if (this.#address === null) this.#address = tryNetAddress(this.host, this.port);
+    if (this.#address === undefined) return undefined;
+    return {
+      ...this.#address,
+      services: this.peer?.services ?? 0n,
+      timestamp: Math.floor(this.#clock.now() / 1000),
+    };
   }
-}
-
-/** `host:port`, with brackets around an IPv6 literal. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

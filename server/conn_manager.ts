@@ -5,6 +5,7 @@
 import { getLogger } from "@logtape/logtape";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../peer/clock.ts";
 import type { Connection } from "../peer/connection.ts";
+import { closeQuietly } from "./_close_quietly.ts";
 
 /** btcd's `defaultTargetOutbound`. */
 export const DEFAULT_TARGET_OUTBOUND = 8;
@@ -289,11 +290,7 @@ export class ConnManager {
       return;
     }
     if (this.#stopped || !this.#requests.has(request.id)) {
-      try {
-        connection.close();
-      } catch {
-        // Already closed.
-      }
+      closeQuietly(connection);
       return;
     }
     request.state = "connected";

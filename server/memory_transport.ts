@@ -3,6 +3,7 @@
 // closed) over memoryConnectionPair, plus failure injection to cut a host off.
 import { type Connection, memoryConnectionPair } from "../peer/connection.ts";
 import type { DialOptions, InboundConnection, Transport, TransportListener } from "./transport.ts";
+import { joinHostPort, unbracket } from "./_host_port.ts";
 
 /** Options for {@linkcode MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -131,7 +132,7 @@ export class MemoryNetwork {
   ): Promise<Connection> {
     // Settle asynchronously, as a real dial does: callers must not rely on anything else.
     await Promise.resolve();
-    const name = hostPort(host, port);
+    const name = joinHostPort(host, port);
     const { signal } = options;
     if (signal?.aborted) {
       throw new Error(`Cannot connect to ${name}: aborted`, { cause: signal.reason });
@@ -174,13 +175,13 @@ export class MemoryNetwork {
     }
     if (hostname !== local && !WILDCARDS.has(hostname)) {
       throw new Error(
-        `Cannot listen on ${hostPort(hostname, port)}: address not available on host ${local}`,
+        `Cannot listen on ${joinHostPort(hostname, port)}: address not available on host ${local}`,
       );
     }
     const bound = port === 0 ? this.#freeListenPort(local) : port;
     const k = key(local, bound);
     if (this.#listeners.has(k)) {
-      throw new Error(`Cannot listen on ${hostPort(hostname, bound)}: address already in use`);
+      throw new Error(`Cannot listen on ${joinHostPort(hostname, bound)}: address already in use`);
     }
     const listener = new MemoryListener(hostname, bound, () => {
       if (this.#listeners.get(k) === listener) this.#listeners.delete(k);
@@ -255,12 +256,4 @@ class MemoryListener implements TransportListener {
 
 function key(host: string, port: number): string {
   return `${host}|${port}`;
-}
-
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,7 +1,8 @@
 // One peer as plain JSON, shaped like an entry of Bitcoin Core's `getpeerinfo` (snake_case
 // keys, seconds where Core uses seconds), with btcd's ban score.
 import type { CommandCounter } from "../peer/stats.ts";
-import { type ConnectionType, joinHostPort, type ServerPeer } from "./_server_peer.ts";
+import { joinHostPort } from "./_host_port.ts";
+import type { ConnectionType, ServerPeer } from "./_server_peer.ts";
 import { isRoutable } from "../addrmgr/network.ts";
 import { BIP155Network, type NetAddressV2, serviceFlagsToString } from "../wire/mod.ts";
 

@@ -16,7 +16,9 @@ import { BanList } from "./_ban_list.ts";
 import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_admission.ts";
 import { OutboundChoice } from "./_outbound_choice.ts";
 import { SelfAnnounce } from "./_self_announce.ts";
-import { joinHostPort, ServerPeer } from "./_server_peer.ts";
+import { closeQuietly } from "./_close_quietly.ts";
+import { joinHostPort, parseHostPort } from "./_host_port.ts";
+import { ServerPeer } from "./_server_peer.ts";
 import { AddrGossip, AVG_ADDR_SEND_INTERVAL_MS } from "./addr_gossip.ts";
 import { serverListeners } from "./_server_listeners.ts";
 import { BAN_THRESHOLD, DEFAULT_BAN_DURATION_MS } from "./ban_score.ts";
@@ -24,12 +26,7 @@ import { ConnManager, type ConnRequest, DEFAULT_TARGET_OUTBOUND } from "./conn_m
 import { DNS_SEEDS, seedFromDns } from "./dns_seed.ts";
 import { MedianTimeSource } from "./median_time.ts";
 import { type PeerInfo, peerInfoOf } from "./peer_info.ts";
-import {
-  DEFAULT_MAX_PEERS,
-  type ListenOptions,
-  parseHostPort,
-  type ServerOptions,
-} from "./server_options.ts";
+import { DEFAULT_MAX_PEERS, type ListenOptions, type ServerOptions } from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
 
 /**
@@ -587,13 +584,5 @@ export class Server {
   /** The network. */
   get network(): Network {
     return this.#network;
-  }
-}
-
-function closeQuietly(connection: Connection): void {
-  try {
-    connection.close();
-  } catch {
-    // Already closed.
   }
 }

@@ -99,29 +99,3 @@ export interface ServerOptions
   /** LogTape category prefix; defaults to `["btcstream", "server"]`. */
   readonly logCategory?: readonly string[];
 }
-
-/** `host[:port]` (IPv6 in brackets when a port is given) as host and port. */
-export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  if (bracketed !== null) {
-    return { host: bracketed[1], port: portOf(bracketed[2], defaultPort, text) };
-  }
-  const colons = text.split(":").length - 1;
-  if (colons === 1) {
-    const [host, port] = text.split(":");
-    if (host !== "") return { host, port: portOf(port, defaultPort, text) };
-  } else if (text !== "") {
-    // No colon, or a bare IPv6 literal: the whole text is the host.
-    return { host: text, port: defaultPort };
-  }
-  throw new TypeError(`Invalid peer address "${text}": expected host[:port]`);
-}
-
-function portOf(digits: string | undefined, defaultPort: number, text: string): number {
-  if (digits === undefined) return defaultPort;
-  const port = Number(digits);
-  if (!/^\d{1,5}$/.test(digits) || port < 1 || port > 0xffff) {
-    throw new TypeError(`Invalid port in "${text}"`);
-  }
-  return port;
-}

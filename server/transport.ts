@@ -6,6 +6,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Connection } from "../peer/connection.ts";
 import { socks5Connect, type Socks5ProxyOptions } from "./socks5.ts";
+import { closeQuietly } from "./_close_quietly.ts";
+import { joinHostPort, unbracket } from "./_host_port.ts";
 
 /** Options for {@linkcode Transport.dial}. */
 export interface DialOptions {
@@ -156,7 +158,7 @@ async function dialTcp(
   options: { signal?: AbortSignal; timeoutMs: number },
 ): Promise<Deno.TcpConn> {
   const target = unbracket(host);
-  const name = hostPort(target, port);
+  const name = joinHostPort(target, port);
   const { signal, timeoutMs } = options;
   checkTimeout(timeoutMs, "timeoutMs");
   if (signal?.aborted) {
@@ -197,7 +199,7 @@ async function dialTcp(
       } catch (error) {
         if (failure !== undefined) throw failure;
         throw new Error(
-          `Cannot connect to SOCKS5 proxy ${hostPort(unbracket(proxy.host), proxy.port)}: ${
+          `Cannot connect to SOCKS5 proxy ${joinHostPort(unbracket(proxy.host), proxy.port)}: ${
             (error as Error).message
           }`,
           { cause: error },
@@ -267,7 +269,7 @@ class TcpListener implements TransportListener {
         // accepting for good.
         delayMs = Math.min(Math.max(delayMs * 2, ACCEPT_RETRY_MIN_MS), ACCEPT_RETRY_MAX_MS);
         log.warn("Accept on {address} failed, retrying in {delayMs} ms: {error}", {
-          address: hostPort(this.hostname, this.port),
+          address: joinHostPort(this.hostname, this.port),
           delayMs,
           error,
         });
@@ -308,24 +310,8 @@ function isClosedError(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
 }
 
-function closeQuietly(resource: { close(): void } | undefined): void {
-  try {
-    resource?.close();
-  } catch {
-    // Already closed.
-  }
-}
-
 function checkTimeout(ms: number, name: string): void {
   if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
     throw new RangeError(`Cannot dial: ${name} ${ms} is not a non-negative number`);
   }
-}
-
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
