@@ -6,6 +6,7 @@ import type { Clock, Timer } from "../peer/clock.ts";
 import type { NetAddressV2 } from "../wire/mod.ts";
 import type { ServerPeer } from "./_server_peer.ts";
 import type { AddrGossip } from "./addr_gossip.ts";
+import { exponentialMs } from "./_exponential.ts";
 
 /** Average time between announcements to one peer (Core's `AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL`). */
 const SELF_ANNOUNCE_INTERVAL_MS = 24 * 60 * 60_000;
@@ -44,7 +45,7 @@ export class SelfAnnounce {
     const { clock, gossip, ownAddresses } = this.#options;
     if (ownAddresses.length === 0 || this.#stopped) return;
     const now = clock.now();
-    sp.nextSelfAnnounceAt = now - Math.log(1 - Math.random()) * SELF_ANNOUNCE_INTERVAL_MS;
+    sp.nextSelfAnnounceAt = now + exponentialMs(SELF_ANNOUNCE_INTERVAL_MS);
     this.#schedule(sp.nextSelfAnnounceAt);
     const ours = this.#addressFor(sp.netAddress);
     if (ours === undefined) return;

@@ -10,6 +10,7 @@ import type { Clock } from "../peer/clock.ts";
 import type { NetAddress, NetAddressV2 } from "../wire/mod.ts";
 import { netAddressV2ToLegacy } from "../wire/mod.ts";
 import type { ServerPeer } from "./_server_peer.ts";
+import { exponentialMs } from "./_exponential.ts";
 import { GETADDR_TOKEN_CREDIT } from "./addr_rate_limiter.ts";
 
 /** Addresses in one message at most, for it to be relayed (Core). */
@@ -145,7 +146,7 @@ export class AddrGossip {
     }
     // A short answer is the last of our getaddr's (Core).
     if (addresses.length < 1000) sp.getAddrSent = false;
-    const source = sp.peer.netAddress;
+    const source = sp.netAddress;
     if (source === undefined || keep.length === 0) return;
     // Core stores an address heard from another node as seen two hours earlier than it says
     // (addrman's time penalty); a node's word about its own IP is taken as is.
@@ -247,7 +248,7 @@ export class AddrGossip {
   /** An exponential wait with mean `sendIntervalMs` (at least 1 ms when the mean isn't 0). */
   #poissonGap(): number {
     const mean = this.#options.sendIntervalMs;
-    return mean === 0 ? 0 : Math.max(1, -Math.log(1 - Math.random()) * mean);
+    return mean === 0 ? 0 : Math.max(1, exponentialMs(mean));
   }
 
   #hash(first: Uint8Array | bigint, second: number | bigint): bigint {
