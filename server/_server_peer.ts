@@ -29,10 +29,8 @@ export class ServerPeer {
   getAddrSent = false;
   /** We answered its `getaddr` (once per connection). */
   getAddrAnswered = false;
-  /** Addresses processed and dropped by the rate limit. */
+  /** Addresses from it that passed the rate limit and were processed. */
   addrProcessed = 0;
-  /** Whether the handshake completed and the server counts it. */
-  ready = false;
   /** Addresses waiting for the next `addr` to this peer (Core's `m_addrs_to_send`). */
   addrQueue: NetAddressV2[] = [];
   /** When the next `addr` may go (Core's `m_next_addr_send`); 0 before the first. */

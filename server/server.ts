@@ -365,7 +365,6 @@ export class Server {
       peer.disconnect(refuse);
       return;
     }
-    sp.ready = true;
     this.#ready.add(sp);
     if (!sp.inbound) {
       const na = sp.netAddress;
@@ -398,10 +397,7 @@ export class Server {
   /** btcd's `handleDonePeerMsg`. */
   #done(sp: ServerPeer, reason: DisconnectReason): void {
     this.#all.delete(sp.peer);
-    if (sp.ready) {
-      this.#ready.delete(sp);
-      this.#options.onPeerClosed?.(sp.peer, reason);
-    }
+    if (this.#ready.delete(sp)) this.#options.onPeerClosed?.(sp.peer, reason);
     if (sp.request !== undefined && this.#state === "running") {
       this.#connManager.disconnected(sp.request);
     }
