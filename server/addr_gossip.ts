@@ -122,7 +122,8 @@ export class AddrGossip {
       return;
     }
     const { addrManager, clock, localNetwork, isOwnAddress, isReachable } = this.#options;
-    const nowS = Math.floor(clock.now() / 1000);
+    const nowMs = clock.now();
+    const nowS = Math.floor(nowMs / 1000);
     const allowed = sp.addrLimiter.take(addresses.length);
     const relay = !sp.getAddrSent && addresses.length <= MAX_RELAYED_ADDR_MESSAGE;
     const keep: NetAddressV2[] = [];
@@ -133,9 +134,10 @@ export class AddrGossip {
       }
       sp.knownAddresses.add(na);
       if (isOwnAddress(na)) continue;
-      const fresh = na.timestamp * 1000 > clock.now() - ADDR_RELAY_FRESHNESS_MS;
-      if (relay && fresh && (localNetwork || isRoutable(na))) this.relay(sp, na, isReachable(na));
-      if (isReachable(na)) keep.push(na);
+      const fresh = na.timestamp * 1000 > nowMs - ADDR_RELAY_FRESHNESS_MS;
+      const reachable = isReachable(na);
+      if (relay && fresh && (localNetwork || isRoutable(na))) this.relay(sp, na, reachable);
+      if (reachable) keep.push(na);
     }
     sp.addrProcessed += allowed;
     if (allowed < addresses.length) {
