@@ -291,14 +291,10 @@ export class Peer {
     try {
       this.#onReady?.(this);
     } catch (error) {
-      const failure = new ListenerError("onReady", error);
-      reader.cancel().catch(() => {});
-      this.#end("listener-error", failure.message, error);
-      this.#resolveReady(false);
-      return;
+      this.#end("listener-error", new ListenerError("onReady", error).message, error);
     }
     if (this.#state !== "connected") {
-      // It disconnected the peer.
+      // onReady threw, or disconnected the peer.
       reader.cancel().catch(() => {});
       this.#resolveReady(false);
       return;
