@@ -9,7 +9,8 @@
 // any other stream as its chunks come.
 //
 // Writing: likewise through Deno's `write(bytes)` when present, else the writable stream.
-import type { MessageDecoderStream } from "../wire/mod.ts";
+import type { RawMessage } from "../wire/mod.ts";
+import type { PeerTransport } from "./transport.ts";
 
 /** Buffer sizes: an idle peer waits with the smallest, a block download uses the largest. */
 export const MIN_READ_BYTES = 512;
@@ -36,6 +37,7 @@ export class ChunkReader {
   #size = MIN_READ_BYTES;
   #smallReads = 0;
   #cancelled = false;
+  #inflight: Promise<unknown> | undefined;
 
   /**
    * @param source A connection's readable side, or the connection itself (its `read` is used
@@ -67,7 +69,22 @@ export class ChunkReader {
   }
 
   /** The next chunk, or `undefined` at the end of the stream. */
-  async read(): Promise<Uint8Array | undefined> {
+  read(): Promise<Uint8Array | undefined> {
+    const read = this.#read();
+    this.#inflight = read;
+    return read;
+  }
+
+  /** Resolves once no read is pending (a pending one settled, however). */
+  async idle(): Promise<void> {
+    while (this.#inflight !== undefined) {
+      const inflight = this.#inflight;
+      await inflight.catch(() => {});
+      if (this.#inflight === inflight) this.#inflight = undefined;
+    }
+  }
+
+  async #read(): Promise<Uint8Array | undefined> {
     if (this.#default !== undefined) {
       const { done, value } = await this.#default.read();
       return done ? undefined : value;
@@ -143,24 +160,49 @@ export function chunkWriter(
 }
 
 /**
- * Connection bytes into the decoder, a chunk at a time, reading only when the decoder can take
- * more (so a busy dispatcher stops the reads, and the kernel window closes on the remote).
+ * The connection's messages, undecoded, as a pull-based stream: the next chunk is read from the
+ * connection only when every message of the previous one was taken, so a busy or paused
+ * dispatcher stops the reads, the kernel window fills and the remote slows down (Bitcoin
+ * Core's pause-receive). What it holds is bounded by one read buffer's messages plus the
+ * transport's message in progress. The reads end when the connection is closed.
+ *
+ * @param source The connection's reader.
+ * @param transport Frames bytes into messages.
+ * @param first Bytes read before (during the transport's own handshake), fed first.
+ * @param onWire Called with each message's command and its size on the wire.
  */
-export async function pumpInto(source: ChunkReader, decoder: MessageDecoderStream): Promise<void> {
-  const writer = decoder.writable.getWriter();
-  try {
-    for (;;) {
-      await writer.ready;
-      const chunk = await source.read();
-      if (chunk === undefined) {
-        await writer.close();
-        return;
+export function rawMessages(
+  source: ChunkReader,
+  transport: PeerTransport,
+  first: Uint8Array | undefined,
+  onWire: (command: string, bytes: number) => void,
+): ReadableStream<RawMessage> {
+  let pending = first;
+  return new ReadableStream<RawMessage>({
+    async pull(controller) {
+      let produced = 0;
+      const out = (message: RawMessage, bytes: number) => {
+        onWire(message.command, bytes);
+        controller.enqueue(message);
+        produced++;
+      };
+      if (pending !== undefined) {
+        const bytes = pending;
+        pending = undefined;
+        transport.receive(bytes, out);
+        if (produced > 0) return;
       }
-      writer.write(chunk).catch(() => {});
-    }
-  } catch (error) {
-    // The decoder failed (its reader sees why) or the connection did: pass it on, stop reading.
-    writer.abort(error).catch(() => {});
-    await source.cancel(error);
-  }
+      for (;;) {
+        const chunk = await source.read();
+        if (chunk === undefined) {
+          transport.finish();
+          controller.close();
+          return;
+        }
+        transport.receive(chunk, out);
+        if (produced > 0) return;
+      }
+    },
+    // Nothing to cancel: the peer ends the reads by closing the connection.
+  }, { highWaterMark: 0 });
 }

@@ -23,6 +23,15 @@ export const LIBRARY_USER_AGENT = { name: "btcstream", version: "0.1.0" } as con
  */
 export const DEFAULT_SEND_QUEUE_CAP_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The send queue level above which a peer stops processing the remote's messages until it
+ * drains to half (Bitcoin Core's `-maxsendbuffer`, 1,000 KB).
+ */
+export const DEFAULT_SEND_BUFFER_BYTES = 1_000_000;
+
+/** How long a paused send queue may go without a byte written before the peer is dropped. */
+export const SEND_STALL_TIMEOUT_MS = 120_000;
+
 /** The best block as `version` announces it. */
 export interface BestBlock {
   /** Its hash, in wire order. */
@@ -76,8 +85,19 @@ export interface PeerConfig {
   sentNonces?: SentNonces;
   /** Turn stall detection off (default false). */
   disableStallDetection?: boolean;
-  /** Bytes queued for sending before the peer counts as too slow and is dropped. */
+  /**
+   * The hard cap: bytes queued for sending (as charged, see `Peer.sendQueueBytes`) past which
+   * the peer counts as too slow and is dropped (default 16 MiB).
+   */
   sendQueueCapBytes?: number;
+  /**
+   * Above this many queued bytes the peer stops processing the remote's messages (and stops
+   * reading its socket) until the queue drains to half (default 1,000,000, Bitcoin Core's
+   * `-maxsendbuffer`).
+   */
+  sendBufferBytes?: number;
+  /** How long the send queue may stay paused without a byte written (default 2 min). */
+  sendStallTimeoutMs?: number;
   /** Message listeners. */
   listeners?: MessageListeners;
   /** The clock every timer uses (default: the system clock). */
@@ -110,6 +130,8 @@ export interface ResolvedPeerConfig {
   readonly sentNonces: SentNonces;
   readonly disableStallDetection: boolean;
   readonly sendQueueCapBytes: number;
+  readonly sendBufferBytes: number;
+  readonly sendStallTimeoutMs: number;
   readonly listeners: MessageListeners;
   readonly clock: Clock;
   readonly logCategory: readonly string[];
@@ -142,6 +164,8 @@ export function resolvePeerConfig(config: PeerConfig): ResolvedPeerConfig {
   }
   const cap = config.sendQueueCapBytes ?? DEFAULT_SEND_QUEUE_CAP_BYTES;
   if (!(cap > 0)) throw new RangeError(`Invalid send queue cap ${cap}`);
+  const sendBufferBytes = config.sendBufferBytes ?? Math.min(DEFAULT_SEND_BUFFER_BYTES, cap);
+  if (!(sendBufferBytes > 0)) throw new RangeError(`Invalid send buffer ${sendBufferBytes}`);
   return {
     network,
     services: config.services ?? ServiceFlag.WITNESS,
@@ -155,6 +179,8 @@ export function resolvePeerConfig(config: PeerConfig): ResolvedPeerConfig {
     sentNonces: config.sentNonces ?? DEFAULT_SENT_NONCES,
     disableStallDetection: config.disableStallDetection ?? false,
     sendQueueCapBytes: cap,
+    sendBufferBytes,
+    sendStallTimeoutMs: config.sendStallTimeoutMs ?? SEND_STALL_TIMEOUT_MS,
     listeners: config.listeners ?? {},
     clock: config.clock ?? SYSTEM_CLOCK,
     logCategory: config.logCategory ?? ["btcstream", "peer"],

@@ -1,16 +1,31 @@
 // The outbound queue as a pull-based ReadableStream: messages wait here until the stages after
-// it (send taps, then the socket) ask for the next one, so a slow socket slows the reads
-// instead of filling buffers downstream. It counts the bytes of every frame it holds, from
-// queueing until the socket took it, and refuses to grow past a cap: btcd's pending list is
-// unbounded, Bitcoin Core bounds its send buffer.
+// it (send taps, the transport's framing, then the socket) ask for the next one, so a slow
+// socket slows the reads instead of filling buffers downstream.
+//
+// It charges every queued message what it costs in memory (its encoded bytes plus the objects
+// that carry it), from queueing until the socket took it, and exposes two levels, as Bitcoin
+// Core's send buffer does (`fPauseSend` at `-maxsendbuffer`): above the pause level the peer
+// stops taking the remote's messages until the queue drains to the resume level, so a remote
+// that never reads cannot make us queue answers without end; the hard cap is the backstop
+// for what the application queues on its own. btcd's pending list is unbounded.
 import type { Message } from "../wire/mod.ts";
 
-/** One framed message on its way out. */
+/**
+ * What one queued message costs beyond its encoded bytes: the entry, the message object, the
+ * buffer object and its backing store header, and the sender's promise (measured in
+ * `tests/peer/outbound_mux_test.ts`: a queued `pong` holds about 330 bytes of heap).
+ */
+export const QUEUE_ENTRY_OVERHEAD_BYTES = 400;
+
+/** One encoded message on its way out. */
 export interface Outgoing {
-  /** The message, for the taps that look at commands. */
+  /** The message, for the taps that look at commands and for `onWrite`. */
   readonly message: Message;
-  /** Its encoded frame, header included. */
-  readonly frame: Uint8Array;
+  /**
+   * The encoded payload after 24 free bytes (a v1 header's size), which v1 framing
+   * fills with its header in place.
+   */
+  readonly buffer: Uint8Array;
   /** Settles the sender's promise: `true` once written, `false` if dropped. */
   readonly settle: (written: boolean) => void;
 }
@@ -18,50 +33,54 @@ export interface Outgoing {
 /** Options for {@linkcode OutboundMux}. */
 export interface OutboundMuxOptions {
   /**
-   * The most bytes queued and in flight. A push that would pass it fails, unless nothing is
-   * queued (so one message of any size can always go). Default: unlimited.
+   * The most bytes (as charged) queued and in flight. A push that would pass it fails, unless
+   * nothing is queued (so one message of any size can always go). Default: unlimited.
    */
   capBytes?: number;
+  /** Above this many bytes the queue is {@linkcode OutboundMux.paused}. Default: never. */
+  pauseBytes?: number;
+  /** Once paused, it resumes at or below this many bytes. Default: half the pause level. */
+  resumeBytes?: number;
+  /**
+   * What each entry is charged beyond its buffer's length (default
+   * {@linkcode QUEUE_ENTRY_OVERHEAD_BYTES}).
+   */
+  entryOverheadBytes?: number;
 }
 
 /**
- * A bounded, pull-based queue of outgoing frames, read through {@linkcode OutboundMux.readable}.
- *
- * @example
- * ```ts
- * import { OutboundMux } from "@btcstream/p2p/peer";
- * import { encodeMessage } from "@btcstream/p2p/wire";
- * const mux = new OutboundMux({ capBytes: 1000 });
- * const message = { command: "verack" } as const;
- * mux.push({ message, frame: encodeMessage(message), settle: (ok) => console.log("written", ok) });
- * const reader = mux.readable.getReader();
- * const { value } = await reader.read();
- * mux.written(value!); // "written" true
- * console.log(mux.queuedBytes); // 0
- * mux.close();
- * ```
+ * A bounded, pull-based queue of outgoing messages, read through
+ * {@linkcode OutboundMux.readable}; internal to the peer.
  */
 export class OutboundMux {
-  /** Frames waiting to be pulled, from `#head` on. */
+  /** Entries waiting to be pulled, from `#head` on. */
   #queue: Outgoing[] = [];
   #head = 0;
-  /** Every frame pushed and not yet reported written (queued or pulled), oldest first. */
+  /** Every entry pushed and not yet reported written (queued or pulled), oldest first. */
   #unwritten: Outgoing[] = [];
   #unwrittenHead = 0;
   #queuedBytes = 0;
   #closed = false;
   #cancelled = false;
+  #paused = false;
   readonly #capBytes: number;
+  readonly #pauseBytes: number;
+  readonly #resumeBytes: number;
+  readonly #overhead: number;
   #waiting: ((entry: Outgoing | undefined) => void) | undefined;
+  #resumed: { promise: Promise<void>; resolve: () => void } | undefined;
   readonly #readable: ReadableStream<Outgoing>;
 
   /**
    * Creates an empty queue.
    *
-   * @param options The byte cap.
+   * @param options The byte cap and the pause and resume levels.
    */
   constructor(options: OutboundMuxOptions = {}) {
     this.#capBytes = options.capBytes ?? Infinity;
+    this.#pauseBytes = options.pauseBytes ?? Infinity;
+    this.#resumeBytes = options.resumeBytes ?? this.#pauseBytes / 2;
+    this.#overhead = options.entryOverheadBytes ?? QUEUE_ENTRY_OVERHEAD_BYTES;
     this.#readable = new ReadableStream<Outgoing>(
       {
         pull: (controller) => {
@@ -88,7 +107,7 @@ export class OutboundMux {
         },
         cancel: () => {
           // The stream is closed already: a read waiting must not close it again (that
-          // throws, and the frames in flight would never settle).
+          // throws, and the messages in flight would never settle).
           this.#cancelled = true;
           this.close();
         },
@@ -97,33 +116,50 @@ export class OutboundMux {
     );
   }
 
-  /** The frames, one per read, in the order pushed; only when a reader asks. */
+  /** The entries, one per read, in the order pushed; only when a reader asks. */
   get readable(): ReadableStream<Outgoing> {
     return this.#readable;
   }
 
-  /** Bytes of the frames queued and in flight. */
+  /** Bytes charged for the entries queued and in flight. */
   get queuedBytes(): number {
     return this.#queuedBytes;
   }
 
-  /** Number of frames queued and not yet pulled. */
+  /** Number of entries queued and not yet pulled. */
   get pending(): number {
     return this.#queue.length - this.#head;
   }
 
+  /** Whether the queue went over its pause level and has not yet drained to its resume level. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Resolves once the queue is not paused (at once if it is not), or when it closes. */
+  resumed(): Promise<void> {
+    if (!this.#paused) return Promise.resolve();
+    if (this.#resumed === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#resumed = { promise, resolve };
+    }
+    return this.#resumed.promise;
+  }
+
   /**
-   * Queues a frame.
+   * Queues an entry.
    *
-   * @param entry The frame and its settle callback.
+   * @param entry The message, its encoded buffer and its settle callback.
    * @returns `false`, without queueing or settling, when closed or when the cap would be
    * passed; `true` otherwise.
    */
   push(entry: Outgoing): boolean {
     if (this.#closed) return false;
-    const size = entry.frame.length;
-    if (this.#queuedBytes > 0 && this.#queuedBytes + size > this.#capBytes) return false;
-    this.#queuedBytes += size;
+    const cost = entry.buffer.length + this.#overhead;
+    if (this.#queuedBytes > 0 && this.#queuedBytes + cost > this.#capBytes) return false;
+    this.#queuedBytes += cost;
+    if (this.#queuedBytes > this.#pauseBytes) this.#paused = true;
     this.#unwritten.push(entry);
     if (this.#waiting !== undefined) {
       this.#waiting(entry);
@@ -134,10 +170,10 @@ export class OutboundMux {
   }
 
   /**
-   * Reports the oldest pulled frame as written to the socket: its bytes leave the count and
+   * Reports the oldest pulled entry as written to the socket: its bytes leave the count and
    * its sender's promise resolves `true`.
    *
-   * @param entry The frame written; frames are written in the order pulled.
+   * @param entry The entry written; entries are written in the order pulled.
    */
   written(entry: Outgoing): void {
     if (this.#unwritten[this.#unwrittenHead] !== entry) return;
@@ -146,12 +182,13 @@ export class OutboundMux {
       this.#unwritten = this.#unwritten.slice(this.#unwrittenHead);
       this.#unwrittenHead = 0;
     }
-    this.#queuedBytes -= entry.frame.length;
+    this.#queuedBytes -= entry.buffer.length + this.#overhead;
+    if (this.#paused && this.#queuedBytes <= this.#resumeBytes) this.#resume();
     entry.settle(true);
   }
 
   /**
-   * Stops the queue: the readable ends, and every frame not yet written is dropped, its
+   * Stops the queue: the readable ends, and every entry not yet written is dropped, its
    * sender's promise resolving `false`. Idempotent.
    */
   close(): void {
@@ -163,8 +200,16 @@ export class OutboundMux {
     this.#unwritten = [];
     this.#unwrittenHead = 0;
     this.#queuedBytes = 0;
+    this.#resume();
     this.#waiting?.(undefined);
     for (const entry of dropped) entry.settle(false);
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    const resumed = this.#resumed;
+    this.#resumed = undefined;
+    resumed?.resolve();
   }
 
   #shift(): Outgoing | undefined {

@@ -1,33 +1,44 @@
 // One connection to a Bitcoin node, as btcd's `peer.Peer`, composed from small stages:
 //
-//   Inbound:  connection ─▶ ChunkReader (buffers sized to the traffic) ─▶ MessageDecoderStream
-//             ─▶ [the handshake, then] receive taps (Keepalive, StallDetector) ─▶ dispatcher
-//             (built-in handling, the listener, messages() readers; one message at a time)
-//   Outbound: queueMessage / InventoryTrickle / Keepalive's ping ─▶ frame ─▶ OutboundMux
-//             (pull-based ReadableStream, byte cap) ─▶ send taps (StallDetector, Keepalive)
-//             ─▶ connection
+//   Inbound:  connection ─▶ ChunkReader (buffers sized to the traffic) ─▶ transport (v1
+//             framing or BIP 324 v2: `{ command, payload }`, read only when the last read's
+//             messages were taken) ─▶ [the transport's own handshake, then the version
+//             handshake, then] the send-pause gate ─▶ decode (at the negotiated version)
+//             ─▶ receive taps (Keepalive, StallDetector) ─▶ dispatcher (built-in handling,
+//             the listener, messages() readers; one message at a time, a few per turn)
+//   Outbound: queueMessage / InventoryTrickle / Keepalive's ping ─▶ encode ─▶ OutboundMux
+//             (pull-based ReadableStream, charged bytes, pause level and cap) ─▶ send taps
+//             (StallDetector, Keepalive) ─▶ transport framing ─▶ connection
 //
-// Messages are framed when queued rather than in a stage after the mux: the mux then counts
-// the exact bytes it holds (its cap is in bytes, as Bitcoin Core's send buffer), and a
-// message that cannot be encoded fails its own `queueMessage` call instead of the connection.
+// Payloads are encoded when queued, so the mux charges what each message really holds and a
+// message that cannot be encoded fails its own `queueMessage` call instead of the connection;
+// they are framed when written, in write order, because v2's cipher is stateful. Inbound
+// payloads are decoded when the dispatcher takes them, so a message that arrived in the same
+// read as the `verack` is decoded at the version the handshake negotiated.
+//
+// Backpressure both ways, as Bitcoin Core: while the send queue is over its pause level (the
+// remote is not reading our answers), the receive loop stops taking the remote's messages;
+// the transport then stops reading the socket and TCP pushes back on the remote. A remote
+// that stays paused past `sendStallTimeoutMs` without taking a byte is dropped as stalled.
+//
 // The taps are the stages' observer methods, called in line by the two loops (`#receiveLoop`,
 // `#sendLoop`) rather than as TransformStreams of their own: each stream stage costs an idle
 // peer about 6 KiB (a TransformStream and a pipe), and a node keeps hundreds of mostly idle
-// peers. The stages' `inbound()`/`outbound()` streams remain for use on their own.
+// peers.
 import { getLogger, type Logger } from "@logtape/logtape";
 import {
   type AddrMessage,
   type AddrV2Message,
   BIP0031_VERSION,
-  encodeMessage,
+  bytesToHex,
   type InvVect,
   MAX_ADDR_PER_MSG,
   type Message,
-  MessageDecoderStream,
   MessageError,
   type NetAddress,
   type NetAddressV2,
   netAddressV2FromString,
+  type RawMessage,
   REJECT_VERSION,
   RejectCode,
   type RejectMessage,
@@ -35,6 +46,7 @@ import {
   type UnknownMessage,
   type VersionMessage,
 } from "../wire/mod.ts";
+import { decodeRawWith, encodeWithHeadroom } from "../wire/frame.ts";
 import type { Timer } from "./clock.ts";
 import { type PeerConfig, type ResolvedPeerConfig, resolvePeerConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
@@ -45,12 +57,14 @@ import { Keepalive, randomNonce } from "./keepalive.ts";
 import { type Listener, LISTENER_NAMES } from "./listeners.ts";
 import { OutboundMux } from "./outbound_mux.ts";
 import { remoteNetAddress, splitHostPort } from "./_address.ts";
-import { ChunkReader, type ChunkWriter, chunkWriter, pumpInto } from "./_connection_io.ts";
+import { ChunkReader, type ChunkWriter, chunkWriter, rawMessages } from "./_connection_io.ts";
 import { Subscriber } from "./_subscriber.ts";
 import { randomSubset, repeatsRequest, type RequestKey } from "./_push.ts";
 import { StallDetector } from "./stall_detector.ts";
 import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
 import { TrafficStats } from "./stats.ts";
+import { type PeerTransport, v1Transport } from "./transport.ts";
+import { MESSAGES_PER_TURN, yieldToEventLoop } from "./_yield.ts";
 
 /** Options for {@linkcode Peer}: its configuration, direction and remote address. */
 export interface PeerOptions extends PeerConfig {
@@ -77,6 +91,9 @@ export interface QueueOptions {
 
 /** How long a reject written just before a disconnect may wait for the connection. */
 const REJECT_WRITE_TIMEOUT_MS = 1_000;
+
+/** Settles nothing: for the messages the peer sends on its own (pongs, pings, invs). */
+const NO_SETTLE = (_written: boolean) => {};
 
 /** IDs in order of the remote `version`s read, as btcd's `nodeCount`. */
 let lastPeerId = 0;
@@ -114,7 +131,8 @@ export class Peer {
   readonly #onReady: ((peer: Peer) => void) | undefined;
   readonly #log: Logger;
   readonly #stats: TrafficStats;
-  readonly #decoder: MessageDecoderStream;
+  readonly #transport: PeerTransport;
+  readonly #source: ChunkReader;
   readonly #writer: ChunkWriter;
   readonly #mux: OutboundMux;
   readonly #stall: StallDetector;
@@ -128,6 +146,9 @@ export class Peer {
   /** Messages queued before the handshake completed; sent right after it. */
   #early: { message: Message; options: QueueOptions; settle: (ok: boolean) => void }[] | undefined;
   #negotiateTimer: Timer | undefined;
+  /** Armed while the send queue is paused; ends the peer if the remote takes nothing. */
+  #sendStallTimer: Timer | undefined;
+  #lastWriteAt = 0;
   #state: "negotiating" | "connected" | "disconnected" = "negotiating";
   #pipelines: Promise<unknown>[] = [];
   #resolveReady!: (ok: boolean) => void;
@@ -171,15 +192,15 @@ export class Peer {
     this.#stats = new TrafficStats(clock);
     this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#decoder = new MessageDecoderStream({
+    this.#transport = v1Transport({
       network: this.#config.network,
       protocolVersion: this.#protocolVersion,
-      onFrame: (command, size) => {
-        this.#stats.recordReceived(command, size);
-        if (this.#config.listeners.onRead !== undefined) (this.#frameSizes ??= []).push(size);
-      },
     });
-    this.#mux = new OutboundMux({ capBytes: this.#config.sendQueueCapBytes });
+    this.#source = new ChunkReader(connection);
+    this.#mux = new OutboundMux({
+      capBytes: this.#config.sendQueueCapBytes,
+      pauseBytes: this.#config.sendBufferBytes,
+    });
     this.#stall = new StallDetector({
       clock,
       responseTimeoutMs: this.#config.stallResponseTimeoutMs,
@@ -191,17 +212,17 @@ export class Peer {
       clock,
       pingIntervalMs: this.#config.pingIntervalMs,
       idleTimeoutMs: this.#config.idleTimeoutMs,
-      sendPing: (nonce) => void this.queueMessage({ command: "ping", nonce }),
+      sendPing: (nonce) => this.#send({ command: "ping", nonce }),
       onIdle: () =>
         this.#end("idle", `No message received for ${this.#config.idleTimeoutMs / 1000} s`),
     });
     this.#trickle = new InventoryTrickle({
       clock,
       intervalMs: this.#config.trickleIntervalMs,
-      send: (inventory) => void this.queueMessage({ command: "inv", inventory }),
+      send: (inventory) => this.#send({ command: "inv", inventory }),
     });
     this.#writer = chunkWriter(connection);
-    this.#run();
+    this.#pipelines.push(this.#run());
   }
 
   // ─── Lifecycle ─────────────────────────────────────────────────────────────────────────
@@ -231,11 +252,18 @@ export class Peer {
     this.#end("local", message);
   }
 
+  /**
+   * Disconnects and waits until the peer released everything: `await using peer = new
+   * Peer(...)` ends it when the scope does.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disconnect();
+    await this.#closed;
+  }
+
   // ─── The data flow (see the diagram at the top of this file) ──────────────────────────
 
   async #run(): Promise<void> {
-    this.#pipelines.push(pumpInto(new ChunkReader(this.#connection), this.#decoder));
-    const reader = this.#decoder.readable.getReader();
     this.#negotiateTimer = this.#config.clock.setTimeout(
       () =>
         this.#end(
@@ -244,14 +272,28 @@ export class Peer {
         ),
       this.#config.negotiateTimeoutMs,
     );
+    let reader: ReadableStreamDefaultReader<RawMessage> | undefined;
     let result: HandshakeResult;
     try {
+      // The transport's own handshake (BIP 324's key exchange; none for v1), then the
+      // version handshake, both under the negotiation deadline.
+      const first = await this.#transport.open({
+        read: () => this.#source.read(),
+        write: (bytes) => this.#writer.write(bytes),
+      });
+      if (this.#state !== "negotiating") return;
+      reader = rawMessages(this.#source, this.#transport, first, (command, bytes) => {
+        this.#stats.recordReceived(command, bytes);
+        if (this.#config.listeners.onRead !== undefined) (this.#frameSizes ??= []).push(bytes);
+      }).getReader();
+      const messages = reader;
       result = await negotiate({
         read: async () => {
-          const { done, value } = await reader.read();
+          const { done, value } = await messages.read();
           if (done) return undefined;
-          this.#reportRead(value);
-          return value;
+          const message = this.#decode(value);
+          this.#reportRead(message);
+          return message;
         },
         write: (message) => this.#writeNow(message),
       }, {
@@ -265,7 +307,7 @@ export class Peer {
         onMessage: (message) => this.#notify(message),
       });
     } catch (error) {
-      reader.cancel().catch(() => {});
+      reader?.cancel().catch(() => {});
       await this.#handshakeFailed(error);
       return;
     } finally {
@@ -279,14 +321,11 @@ export class Peer {
   }
 
   /** After the handshake: the two loops and the timers, then whatever was queued early. */
-  #start(
-    reader: ReadableStreamDefaultReader<Message | UnknownMessage>,
-    result: HandshakeResult,
-  ): void {
+  #start(reader: ReadableStreamDefaultReader<RawMessage>, result: HandshakeResult): void {
     this.#verAckReceived = true;
     this.#wantsAddrV2 = result.wantsAddrV2;
     this.#wtxidRelay = result.wtxidRelay;
-    this.#decoder.setProtocolVersion(this.#protocolVersion);
+    this.#transport.setProtocolVersion(this.#protocolVersion);
     this.#state = "connected";
     try {
       this.#onReady?.(this);
@@ -316,19 +355,30 @@ export class Peer {
     this.#resolveReady(true);
   }
 
-  /** Decoded messages ─▶ receive taps ─▶ dispatcher. Reading waits while a handler runs. */
-  async #receiveLoop(reader: ReadableStreamDefaultReader<Message | UnknownMessage>) {
+  /**
+   * Raw messages ─▶ send-pause gate ─▶ decode ─▶ receive taps ─▶ dispatcher. Reading waits
+   * while a handler runs, and while the remote is not reading our answers.
+   */
+  async #receiveLoop(reader: ReadableStreamDefaultReader<RawMessage>): Promise<void> {
+    let turn = 0;
     try {
       for (;;) {
+        if (this.#mux.paused) await this.#sendRoom();
+        if (this.#state !== "connected") return;
         const { done, value } = await reader.read();
         if (this.#state !== "connected") return;
         if (done) {
           this.#end("remote-closed", "The remote closed the connection");
           return;
         }
-        this.#keepalive.received(value);
-        this.#stall.received(value.command);
-        await this.#dispatch(value);
+        const message = this.#decode(value);
+        this.#keepalive.received(message);
+        this.#stall.received(message.command);
+        await this.#dispatch(message);
+        if (++turn === MESSAGES_PER_TURN) {
+          turn = 0;
+          await yieldToEventLoop();
+        }
       }
     } catch (error) {
       await this.#readFailed(error);
@@ -337,20 +387,40 @@ export class Peer {
     }
   }
 
-  /** Frames pulled from the mux when the connection took the last ─▶ send taps ─▶ socket. */
+  /** Decodes a payload at the protocol version known now; a `MessageError` if it is bad. */
+  #decode(raw: RawMessage): Message | UnknownMessage {
+    return decodeRawWith(raw, { protocolVersion: this.#protocolVersion, witness: true });
+  }
+
+  /**
+   * Waits until the send queue drained to its resume level (or the peer ended). Counted as
+   * handler time: our own pause never makes the remote look stalled.
+   */
+  async #sendRoom(): Promise<void> {
+    this.#stall.handlerStarted();
+    try {
+      await this.#mux.resumed();
+    } finally {
+      this.#stall.handlerDone();
+    }
+  }
+
+  /** Encoded messages pulled from the mux when the connection took the last ─▶ send taps ─▶ transport ─▶ socket. */
   async #sendLoop(): Promise<void> {
     const reader = this.#mux.readable.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        const { message, frame } = value;
+        const { message, buffer } = value;
         this.#stall.sent(message.command);
         this.#keepalive.sent(message);
-        await this.#writer.write(frame);
-        // Settled first: the frame is written even if the onWrite listener then throws.
+        const bytes = this.#transport.frame(message.command, buffer);
+        await this.#writer.write(bytes);
+        this.#lastWriteAt = this.#config.clock.now();
+        // Settled first: the message is written even if the onWrite listener then throws.
         this.#mux.written(value);
-        this.#wrote(message, frame.length);
+        this.#wrote(message, bytes.length);
       }
     } catch (error) {
       if (error instanceof ListenerError) {
@@ -375,6 +445,7 @@ export class Peer {
       message,
     });
     this.#negotiateTimer?.cancel();
+    this.#sendStallTimer?.cancel();
     this.#keepalive.stop();
     this.#stall.stop();
     this.#trickle.stop();
@@ -392,7 +463,11 @@ export class Peer {
     const reason: DisconnectReason = error === undefined
       ? { code, message }
       : { code, message, error };
-    Promise.allSettled(this.#pipelines).then(() => this.#resolveClosed(reason));
+    // Closed once every loop ended and the read left pending on the connection (which
+    // closing it ends) settled.
+    Promise.allSettled(this.#pipelines)
+      .then(() => this.#source.idle())
+      .then(() => this.#resolveClosed(reason));
   }
 
   async #handshakeFailed(error: unknown): Promise<void> {
@@ -506,7 +581,7 @@ export class Peer {
       case "ping":
         // BIP 31: answer with the same nonce (older peers expect no pong).
         if (this.#protocolVersion > BIP0031_VERSION) {
-          void this.queueMessage({ command: "pong", nonce: message.nonce });
+          this.#send({ command: "pong", nonce: message.nonce });
         }
         return true;
       case "sendheaders":
@@ -599,11 +674,14 @@ export class Peer {
 
   // ─── Outbound ──────────────────────────────────────────────────────────────────────────
 
-  /** Writes one message ahead of the queue (the handshake, rejects before a disconnect). */
+  /**
+   * Writes one message ahead of the queue (the handshake, rejects before a disconnect). Framed
+   * at the moment its write is chained, so it keeps its place in the transport's order.
+   */
   async #writeNow(message: Message): Promise<void> {
-    const frame = this.#encode(message, {});
-    await this.#writer.write(frame);
-    this.#wrote(message, frame.length);
+    const bytes = this.#transport.frame(message.command, this.#encode(message, {}));
+    await this.#writer.write(bytes);
+    this.#wrote(message, bytes.length);
   }
 
   #wrote(message: Message, bytes: number): void {
@@ -615,9 +693,9 @@ export class Peer {
     }
   }
 
+  /** The payload after 24 free bytes, at the negotiated version; throws for a bad message. */
   #encode(message: Message, options: QueueOptions): Uint8Array {
-    return encodeMessage(message, {
-      network: this.#config.network,
+    return encodeWithHeadroom(message, {
       protocolVersion: this.#protocolVersion,
       witness: options.witness ?? this.witnessEnabled,
     });
@@ -638,22 +716,71 @@ export class Peer {
     if (this.#state === "negotiating") {
       return new Promise((settle) => (this.#early ??= []).push({ message, options, settle }));
     }
-    let frame: Uint8Array;
+    let buffer: Uint8Array;
     try {
-      frame = this.#encode(message, options);
+      buffer = this.#encode(message, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((settle) => {
-      if (!this.#mux.push({ message, frame, settle })) {
-        settle(false);
-        this.#end(
-          "send-queue-full",
-          `Send queue full: ${this.#mux.queuedBytes} bytes queued, ${frame.length} more would ` +
-            `pass the cap of ${this.#config.sendQueueCapBytes}`,
-        );
+    return new Promise((settle) => this.#push(message, buffer, settle));
+  }
+
+  /**
+   * Queues a message the peer sends on its own (a pong, a ping, trickled invs): no promise,
+   * and an encoding failure (a bug of ours) is logged rather than thrown into a timer.
+   */
+  #send(message: Message): void {
+    if (this.#state !== "connected") return;
+    let buffer: Uint8Array;
+    try {
+      buffer = this.#encode(message, {});
+    } catch (error) {
+      this.#log.error("Cannot encode {command} for {peer}: {error}", {
+        command: message.command,
+        peer: this.toString(),
+        error: describe(error),
+      });
+      return;
+    }
+    this.#push(message, buffer, NO_SETTLE);
+  }
+
+  /** Into the mux; past the cap, the peer ends. Arms the send stall deadline on a pause. */
+  #push(message: Message, buffer: Uint8Array, settle: (written: boolean) => void): void {
+    const wasPaused = this.#mux.paused;
+    if (!this.#mux.push({ message, buffer, settle })) {
+      settle(false);
+      this.#end(
+        "send-queue-full",
+        `Send queue full: ${this.#mux.queuedBytes} bytes queued, ${buffer.length} more would ` +
+          `pass the cap of ${this.#config.sendQueueCapBytes}`,
+      );
+      return;
+    }
+    if (!wasPaused && this.#mux.paused) this.#armSendStall(this.#config.clock.now());
+  }
+
+  /**
+   * While the send queue stays paused, the remote must take some of it within
+   * `sendStallTimeoutMs`, or it is dropped as stalled (Bitcoin Core drops a peer whose socket
+   * takes nothing for 20 minutes; a paused peer also holds its memory and a slot).
+   */
+  #armSendStall(since: number): void {
+    this.#sendStallTimer?.cancel();
+    const limit = this.#config.sendStallTimeoutMs;
+    this.#sendStallTimer = this.#config.clock.setTimeout(() => {
+      this.#sendStallTimer = undefined;
+      if (!this.#mux.paused || this.#state === "disconnected") return;
+      if (this.#lastWriteAt > since) {
+        this.#armSendStall(this.#lastWriteAt);
+        return;
       }
-    });
+      this.#end(
+        "stalled",
+        `Send queue paused at ${this.#mux.queuedBytes} bytes and nothing written for ` +
+          `${limit / 1000} s: the remote is not reading`,
+      );
+    }, Math.max(0, since + limit - this.#config.clock.now()));
   }
 
   /**
@@ -918,9 +1045,36 @@ export class Peer {
     return this.#stats.bytesReceived;
   }
 
-  /** Bytes queued for sending and not yet written. */
+  /**
+   * Bytes queued for sending and not yet written, as charged: each message's encoded bytes
+   * plus what the objects carrying it cost.
+   */
   get sendQueueBytes(): number {
     return this.#mux.queuedBytes;
+  }
+
+  /**
+   * Whether the send queue is over its pause level (`sendBufferBytes`): the remote is not
+   * reading, so its messages are not processed (nor its socket read) until it drains.
+   */
+  get sendPaused(): boolean {
+    return this.#mux.paused;
+  }
+
+  /** Bytes of a message in progress held for the remote (received, not yet complete). */
+  get receiveBufferBytes(): number {
+    return this.#transport.bufferedBytes;
+  }
+
+  /** The transport: `"v1"` (Bitcoin's framing) or `"v2"` (BIP 324, encrypted). */
+  get transportProtocol(): "v1" | "v2" {
+    return this.#transport.protocol;
+  }
+
+  /** BIP 324's session id, hex, for a v2 peer whose key exchange completed; else `""`. */
+  get sessionId(): string {
+    const id = this.#transport.sessionId;
+    return id === undefined ? "" : bytesToHex(id);
   }
 
   /** The nonce of the ping awaiting its pong, or 0n. */

@@ -1,29 +1,13 @@
-// Bytes in, typed messages out. Accepts any chunking: frames that lie inside one chunk are
-// decoded in place (no copy); a frame split across chunks is held as a list of views of the
-// chunks that actually arrived and joined once when complete, so a header that announces a
-// 4 MB block costs nothing until the bytes come, and nothing is copied twice.
-import type { CodecContext, MessageCodec } from "./_codec.ts";
-import { decodeWith } from "./_payload.ts";
-import { MessageError } from "./errors.ts";
-import {
-  checkedCodec,
-  type FrameHeader,
-  parseHeader,
-  resolveWireOptions,
-  verifyChecksum,
-  type WireOptions,
-} from "./frame.ts";
+// Bytes in, typed messages out: v1 framing (`FrameDecoder`) and payload decoding in one
+// stream, for programs that know their protocol version up front. A peer frames and decodes
+// in two steps instead, because its protocol version is only known after the handshake.
+import type { CodecContext } from "./_codec.ts";
+import { decodeRawWith, resolveWireOptions } from "./frame.ts";
+import { FrameDecoder, type FrameDecoderOptions } from "./frame_decoder.ts";
 import type { Message, UnknownMessage } from "./message.ts";
-import { MESSAGE_HEADER_SIZE } from "./protocol.ts";
 
 /** Options for {@linkcode MessageDecoderStream}. */
-export interface MessageDecoderStreamOptions extends WireOptions {
-  /**
-   * Called once per frame that passed its checks, with the command named in the header and
-   * the frame's size in bytes (header included); for statistics. Unknown commands too.
-   */
-  onFrame?: (command: string, size: number) => void;
-}
+export type MessageDecoderStreamOptions = FrameDecoderOptions;
 
 /**
  * A `TransformStream` from raw bytes (in any chunking) to decoded messages.
@@ -39,15 +23,18 @@ export interface MessageDecoderStreamOptions extends WireOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p/wire";
  * const bytes = encodeMessage({ command: "ping", nonce: 9n });
  * const messages = ReadableStream.from([bytes.subarray(0, 5), bytes.subarray(5)])
  *   .pipeThrough(new MessageDecoderStream());
- * for await (const message of messages) console.log(message); // { command: "ping", nonce: 9n }
+ * assertEquals(await Array.fromAsync(messages), [{ command: "ping", nonce: 9n }]);
  * ```
  */
 export class MessageDecoderStream extends TransformStream<Uint8Array, Message | UnknownMessage> {
-  readonly #decoder: FrameDecoder;
+  readonly #frames: FrameDecoder;
+  /** Read by the transform for each frame; replaced by `setProtocolVersion`. */
+  readonly #decoding: { ctx: CodecContext };
 
   /**
    * Creates a decoder.
@@ -56,166 +43,51 @@ export class MessageDecoderStream extends TransformStream<Uint8Array, Message | 
    * an optional per-frame callback.
    */
   constructor(options: MessageDecoderStreamOptions = {}) {
-    const decoder = new FrameDecoder(options);
+    const frames = new FrameDecoder(options);
+    const decoding = { ctx: resolveWireOptions(options).ctx };
     super({
       transform(chunk, controller) {
-        decoder.push(chunk, controller);
+        frames.push(chunk, (raw) => controller.enqueue(decodeRawWith(raw, decoding.ctx)));
       },
       flush() {
-        decoder.finish();
+        frames.finish();
       },
     });
-    this.#decoder = decoder;
+    this.#frames = frames;
+    this.#decoding = decoding;
   }
 
   /**
-   * Changes the protocol version that gates optional fields, for frames not decoded yet: a
-   * peer decodes at its own version until the handshake has negotiated a lower one.
+   * Changes the protocol version that gates optional fields, for frames not decoded yet.
    *
-   * @param protocolVersion The negotiated protocol version.
+   * @param protocolVersion The protocol version.
    *
    * @example
    * ```ts
-   * import { MessageDecoderStream } from "@btcstream/p2p/wire";
+   * import { assertEquals } from "@std/assert";
+   * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p/wire";
+   * // Before BIP 37 (70001) a version message has no relay byte.
+   * const frame = encodeMessage({
+   *   command: "version",
+   *   protocolVersion: 60000,
+   *   services: 0n,
+   *   timestamp: 0n,
+   *   addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
+   *   addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
+   *   nonce: 1n,
+   *   userAgent: "",
+   *   startHeight: 0,
+   *   relay: true,
+   * }, { protocolVersion: 60000 });
    * const decoder = new MessageDecoderStream();
-   * decoder.setProtocolVersion(70015);
+   * decoder.setProtocolVersion(60000);
+   * const [version] = await Array.fromAsync(ReadableStream.from([frame]).pipeThrough(decoder));
+   * assertEquals(version.command, "version");
    * ```
    */
   setProtocolVersion(protocolVersion: number): void {
-    this.#decoder.setProtocolVersion(protocolVersion);
+    const witness = this.#decoding.ctx.witness;
+    this.#decoding.ctx = resolveWireOptions({ protocolVersion, witness }).ctx;
+    this.#frames.setProtocolVersion(protocolVersion);
   }
-}
-
-type Sink = { enqueue(message: Message | UnknownMessage): void };
-
-/** The framing state machine behind {@linkcode MessageDecoderStream}; internal. */
-class FrameDecoder {
-  readonly #magic: number;
-  #ctx: CodecContext;
-  readonly #onFrame: ((command: string, size: number) => void) | undefined;
-  /** A header split across chunks. */
-  #headerBytes: Uint8Array | undefined;
-  #headerFill = 0;
-  /** The frame whose payload is arriving, if any. */
-  #header: FrameHeader | null = null;
-  // deno-lint-ignore no-explicit-any
-  #codec: MessageCodec<any> | undefined;
-  #parts: Uint8Array[] = [];
-  #received = 0;
-
-  constructor(options: MessageDecoderStreamOptions) {
-    const resolved = resolveWireOptions(options);
-    this.#magic = resolved.magic;
-    this.#ctx = resolved.ctx;
-    this.#onFrame = options.onFrame;
-  }
-
-  setProtocolVersion(protocolVersion: number): void {
-    this.#ctx = resolveWireOptions({ protocolVersion, witness: this.#ctx.witness }).ctx;
-  }
-
-  push(chunk: Uint8Array, out: Sink): void {
-    const n = chunk.length;
-    let pos = 0;
-    let view: DataView | undefined;
-    while (pos < n) {
-      const pending = this.#header;
-      if (pending !== null) {
-        // Completing a payload that started in an earlier chunk.
-        const need = pending.length - this.#received;
-        if (n - pos < need) {
-          this.#parts.push(chunk.subarray(pos));
-          this.#received += n - pos;
-          return;
-        }
-        this.#parts.push(chunk.subarray(pos, pos + need));
-        pos += need;
-        const payload = join(this.#parts, pending.length);
-        this.#header = null;
-        this.#parts = [];
-        this.#received = 0;
-        this.#emit(pending, this.#codec, payload, 0, payload.length, undefined, out);
-        continue;
-      }
-      let header: FrameHeader;
-      if (this.#headerFill === 0 && n - pos >= MESSAGE_HEADER_SIZE) {
-        view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        header = parseHeader(chunk, pos, this.#magic, view);
-        pos += MESSAGE_HEADER_SIZE;
-      } else {
-        const take = Math.min(MESSAGE_HEADER_SIZE - this.#headerFill, n - pos);
-        const headerBytes = this.#headerBytes ??= new Uint8Array(MESSAGE_HEADER_SIZE);
-        headerBytes.set(chunk.subarray(pos, pos + take), this.#headerFill);
-        this.#headerFill += take;
-        pos += take;
-        if (this.#headerFill < MESSAGE_HEADER_SIZE) return;
-        this.#headerFill = 0;
-        header = parseHeader(headerBytes, 0, this.#magic);
-      }
-      const codec = checkedCodec(header, this.#ctx.protocolVersion);
-      if (n - pos >= header.length) {
-        // The whole payload is in this chunk: decode it in place.
-        view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        this.#emit(header, codec, chunk, pos, pos + header.length, view, out);
-        pos += header.length;
-      } else {
-        this.#header = header;
-        this.#codec = codec;
-        if (pos < n) {
-          this.#parts.push(chunk.subarray(pos));
-          this.#received = n - pos;
-        }
-        return;
-      }
-    }
-  }
-
-  finish(): void {
-    if (this.#header !== null) {
-      const h = this.#header;
-      throw new MessageError(
-        "truncated",
-        `Cannot decode "${h.command}": the input ended after ${this.#received} of ${h.length} payload bytes`,
-        h.command,
-      );
-    }
-    if (this.#headerFill > 0) {
-      throw new MessageError(
-        "truncated",
-        `Cannot frame message: the input ended after ${this.#headerFill} of 24 header bytes`,
-      );
-    }
-  }
-
-  #emit(
-    header: FrameHeader,
-    // deno-lint-ignore no-explicit-any
-    codec: MessageCodec<any> | undefined,
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    view: DataView | undefined,
-    out: Sink,
-  ): void {
-    verifyChecksum(header, bytes, start, end);
-    const message: Message | UnknownMessage = codec === undefined
-      ? { command: "unknown", name: header.command, payload: bytes.subarray(start, end) }
-      : decodeWith(codec, bytes, this.#ctx, start, end, view);
-    // Reported before the message is handed on: a consumer may run synchronously inside
-    // `enqueue` and look for the frame's size.
-    this.#onFrame?.(header.command, MESSAGE_HEADER_SIZE + header.length);
-    out.enqueue(message);
-  }
-}
-
-/** One buffer from `parts` totalling `length` bytes; no copy when there is a single part. */
-function join(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -5,7 +5,13 @@ import { decodeWith, encodeInto, encodeWith } from "./_payload.ts";
 import { ByteWriter } from "./_writer.ts";
 import { MessageError } from "./errors.ts";
 import { checksum } from "./hash.ts";
-import { codecFor, COMMANDS, type Message } from "./message.ts";
+import {
+  codecFor,
+  COMMANDS,
+  type Message,
+  type RawMessage,
+  type UnknownMessage,
+} from "./message.ts";
 import {
   COMMAND_SIZE,
   MAX_PROTOCOL_MESSAGE_LENGTH,
@@ -159,26 +165,7 @@ function encoderFor(message: Message): NonNullable<ReturnType<typeof codecFor>> 
 
 /** `encodeMessage` with options already resolved (the encoder stream's path). */
 export function encodeMessageResolved(message: Message, opts: ResolvedWireOptions): Uint8Array {
-  const codec = encoderFor(message);
-  // Small frames fit a writer sized from the command's maximum, so they are allocated once.
-  const max = codec.maxPayloadLength(opts.ctx.protocolVersion);
-  const w = new ByteWriter(MESSAGE_HEADER_SIZE + Math.min(max, 1000), MESSAGE_HEADER_SIZE);
-  const length = encodeInto(codec, message, w, opts.ctx);
-  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
-    throw new RangeError(
-      `Cannot encode "${message.command}": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
-    );
-  }
-  const out = w.bytes;
-  const view = w.view;
-  view.setUint32(0, opts.magic, true);
-  const command = message.command;
-  for (let i = 0; i < COMMAND_SIZE; i++) {
-    out[4 + i] = i < command.length ? command.charCodeAt(i) : 0;
-  }
-  view.setUint32(16, length, true);
-  view.setUint32(20, checksum(out, MESSAGE_HEADER_SIZE, MESSAGE_HEADER_SIZE + length), false);
-  return w.finish();
+  return writeV1Header(encodeWithHeadroom(message, opts.ctx), message.command, opts.magic);
 }
 
 /**
@@ -326,4 +313,115 @@ export function decodePayload(
     );
   }
   return decodeWith(codec, payload, opts.ctx) as Message;
+}
+
+/**
+ * Decodes a raw message (what {@linkcode FrameDecoderStream} or a BIP 324 transport hands
+ * up): a known command becomes its typed message, checked against its maximum at the given
+ * protocol version; an unknown one becomes an {@linkcode UnknownMessage}.
+ *
+ * @param raw The command and payload.
+ * @param options Protocol version (default 70016) and witness (true); the network is not used.
+ * @returns The message.
+ * @throws {MessageError} When the payload breaks the protocol.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decodeRawMessage } from "@btcstream/p2p/wire";
+ * const payload = new Uint8Array([7, 0, 0, 0, 0, 0, 0, 0]);
+ * assertEquals(decodeRawMessage({ command: "ping", payload }), { command: "ping", nonce: 7n });
+ * assertEquals(decodeRawMessage({ command: "hello", payload }).command, "unknown");
+ * ```
+ */
+export function decodeRawMessage(
+  raw: RawMessage,
+  options: WireOptions = {},
+): Message | UnknownMessage {
+  return decodeRawWith(raw, resolveWireOptions(options).ctx);
+}
+
+/** {@linkcode decodeRawMessage} with a resolved context: the peer's path. */
+export function decodeRawWith(raw: RawMessage, ctx: CodecContext): Message | UnknownMessage {
+  const { command, payload } = raw;
+  const codec = checkedCodec(
+    { command, length: payload.length, checksum: 0 },
+    ctx.protocolVersion,
+  );
+  if (codec === undefined) return { command: "unknown", name: command, payload };
+  return decodeWith(codec, payload, ctx) as Message;
+}
+
+/**
+ * Frames a raw message for v1: the 24-byte header (magic, command, length, checksum) and the
+ * payload, in a new buffer.
+ *
+ * @param raw The command (at most 12 printable ASCII characters) and payload.
+ * @param options The network (default mainnet).
+ * @returns The frame.
+ * @throws {RangeError} For a command or payload the protocol cannot carry.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decodeMessage, frameMessage } from "@btcstream/p2p/wire";
+ * const frame = frameMessage({ command: "pong", payload: new Uint8Array(8) });
+ * assertEquals(decodeMessage(frame), { command: "pong", nonce: 0n });
+ * ```
+ */
+export function frameMessage(raw: RawMessage, options: WireOptions = {}): Uint8Array {
+  const { magic } = resolveWireOptions(options);
+  const out = new Uint8Array(MESSAGE_HEADER_SIZE + raw.payload.length);
+  out.set(raw.payload, MESSAGE_HEADER_SIZE);
+  return writeV1Header(out, raw.command, magic);
+}
+
+/**
+ * A message's payload encoded after {@linkcode MESSAGE_HEADER_SIZE} free bytes: the buffer a
+ * peer queues. v1 framing then writes its header into the free bytes (no copy); other
+ * transports read the payload after them.
+ */
+export function encodeWithHeadroom(message: Message, ctx: CodecContext): Uint8Array {
+  const codec = encoderFor(message);
+  const max = codec.maxPayloadLength(ctx.protocolVersion);
+  const w = new ByteWriter(MESSAGE_HEADER_SIZE + Math.min(max, 1000), MESSAGE_HEADER_SIZE);
+  const length = encodeInto(codec, message, w, ctx);
+  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    throw new RangeError(
+      `Cannot encode "${message.command}": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
+    );
+  }
+  return w.finish();
+}
+
+/**
+ * Fills the first 24 bytes of `frame` with the v1 header for the payload after them.
+ *
+ * @returns `frame`.
+ */
+export function writeV1Header(frame: Uint8Array, command: string, magic: number): Uint8Array {
+  const n = command.length;
+  if (n === 0 || n > COMMAND_SIZE) {
+    throw new RangeError(
+      `Cannot frame "${command}": a command has 1 to ${COMMAND_SIZE} characters`,
+    );
+  }
+  const length = frame.length - MESSAGE_HEADER_SIZE;
+  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    throw new RangeError(
+      `Cannot frame "${command}": payload of ${length} bytes exceeds the network limit of ${MAX_PROTOCOL_MESSAGE_LENGTH}`,
+    );
+  }
+  const view = new DataView(frame.buffer, frame.byteOffset, MESSAGE_HEADER_SIZE);
+  view.setUint32(0, magic, true);
+  for (let i = 0; i < COMMAND_SIZE; i++) {
+    const c = i < n ? command.charCodeAt(i) : 0;
+    if (i < n && (c < 0x20 || c > 0x7e)) {
+      throw new RangeError(`Cannot frame "${command}": a command is printable ASCII`);
+    }
+    frame[4 + i] = c;
+  }
+  view.setUint32(16, length, true);
+  view.setUint32(20, checksum(frame, MESSAGE_HEADER_SIZE, frame.length), false);
+  return frame;
 }

@@ -105,6 +105,18 @@ export interface UnknownMessage {
   readonly payload: Uint8Array;
 }
 
+/**
+ * A message as a transport carries it: its command and its payload, checked (checksum, or
+ * BIP 324's authentication tag) but not decoded. v1 framing and the v2 transport both hand
+ * these up; payloads are decoded when the protocol version they depend on is known.
+ */
+export interface RawMessage {
+  /** The command (message type), known to this library or not. */
+  readonly command: string;
+  /** The payload bytes. */
+  readonly payload: Uint8Array;
+}
+
 // deno-lint-ignore no-explicit-any
 type AnyCodec = MessageCodec<any>;
 

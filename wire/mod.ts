@@ -41,13 +41,22 @@ export { decodeVarInt, encodeVarInt, varIntSize } from "./var_int.ts";
 export {
   decodeMessage,
   decodePayload,
+  decodeRawMessage,
   encodeMessage,
   encodePayload,
+  frameMessage,
   type WireOptions,
 } from "./frame.ts";
+export { FrameDecoder, type FrameDecoderOptions, FrameDecoderStream } from "./frame_decoder.ts";
 export { MessageDecoderStream, type MessageDecoderStreamOptions } from "./decoder_stream.ts";
 export { MessageEncoderStream } from "./encoder_stream.ts";
-export { type Command, COMMANDS, type Message, type UnknownMessage } from "./message.ts";
+export {
+  type Command,
+  COMMANDS,
+  type Message,
+  type RawMessage,
+  type UnknownMessage,
+} from "./message.ts";
 
 export {
   ipToString,

@@ -12,7 +12,7 @@ function frame(id: number, size: number, settled: Map<number, boolean[]>): Outgo
   settled.set(id, []);
   return {
     message: { command: "ping", nonce: BigInt(id) },
-    frame: new Uint8Array(size).fill(id & 0xff),
+    buffer: new Uint8Array(size).fill(id & 0xff),
     settle: (written) => settled.get(id)!.push(written),
   };
 }
@@ -25,7 +25,7 @@ function idOf(entry: Outgoing): number {
 Deno.test("OutboundMux", async (t) => {
   await t.step("frames come out in the order pushed", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < 5; i++) assert.equal(mux.push(frame(i, 10, settled)), true);
     const reader = mux.readable.getReader();
     const ids: number[] = [];
@@ -41,7 +41,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("pull-based: nothing leaves the queue until a reader asks", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < 3; i++) mux.push(frame(i, 10, settled));
     const reader = mux.readable.getReader();
     await settle();
@@ -57,7 +57,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("a piped readable only takes what the sink is ready for", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < 10; i++) mux.push(frame(i, 10, settled));
     let release!: () => void;
     const writes: number[] = [];
@@ -85,7 +85,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("queuedBytes and pending through push, pull and written", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     assert.equal(mux.queuedBytes, 0);
     assert.equal(mux.pending, 0);
     mux.push(frame(1, 10, settled));
@@ -114,7 +114,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("written() out of order, twice, or for a stranger is ignored", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     mux.push(frame(2, 20, settled));
     const reader = mux.readable.getReader();
@@ -139,7 +139,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("the cap refuses a push that would pass it, without settling it", () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux({ capBytes: 100 });
+    const mux = new OutboundMux({ capBytes: 100, entryOverheadBytes: 0 });
     assert.equal(mux.push(frame(1, 60, settled)), true);
     assert.equal(mux.push(frame(2, 40, settled)), true, "exactly at the cap is allowed");
     assert.equal(mux.push(frame(3, 1, settled)), false);
@@ -152,7 +152,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("a push into an empty queue always succeeds, even over the cap", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux({ capBytes: 100 });
+    const mux = new OutboundMux({ capBytes: 100, entryOverheadBytes: 0 });
     assert.equal(mux.push(frame(1, 1_000, settled)), true);
     assert.equal(mux.queuedBytes, 1_000);
     assert.equal(mux.push(frame(2, 1, settled)), false, "but nothing joins it");
@@ -167,7 +167,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("a cap of 0 lets one frame at a time through", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux({ capBytes: 0 });
+    const mux = new OutboundMux({ capBytes: 0, entryOverheadBytes: 0 });
     assert.equal(mux.push(frame(1, 24, settled)), true);
     assert.equal(mux.push(frame(2, 24, settled)), false);
     const reader = mux.readable.getReader();
@@ -178,7 +178,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("the cap frees bytes as frames are written", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux({ capBytes: 50 });
+    const mux = new OutboundMux({ capBytes: 50, entryOverheadBytes: 0 });
     for (let i = 0; i < 5; i++) assert.equal(mux.push(frame(i, 10, settled)), true);
     assert.equal(mux.push(frame(5, 10, settled)), false);
     const reader = mux.readable.getReader();
@@ -190,7 +190,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("close settles every unwritten frame false, exactly once", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < 4; i++) mux.push(frame(i, 10, settled));
     const reader = mux.readable.getReader();
     const first = (await reader.read()).value!;
@@ -208,11 +208,11 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("settle(false) is in push order", () => {
     const order: number[] = [];
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < 5; i++) {
       mux.push({
         message: { command: "verack" },
-        frame: new Uint8Array(1),
+        buffer: new Uint8Array(1),
         settle: () => order.push(i),
       });
     }
@@ -222,7 +222,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("written() after close does nothing", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     const reader = mux.readable.getReader();
     const entry = (await reader.read()).value!;
@@ -234,7 +234,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("after close, push is refused and the readable ends", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     mux.close();
     assert.equal(mux.push(frame(2, 10, settled)), false);
@@ -245,7 +245,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("a pending read resolves on the next push", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     const reader = mux.readable.getReader();
     let result: ReadableStreamReadResult<Outgoing> | undefined;
     const reading = reader.read().then((r) => result = r);
@@ -265,7 +265,7 @@ Deno.test("OutboundMux", async (t) => {
   });
 
   await t.step("a pending read resolves done on close", async () => {
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     const reader = mux.readable.getReader();
     const reading = reader.read();
     await settle();
@@ -276,7 +276,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("cancelling the readable closes the mux and drops what waits", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     mux.push(frame(2, 10, settled));
     const reader = mux.readable.getReader();
@@ -290,7 +290,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("cancelling while a read waits settles the frame in flight", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     const reader = mux.readable.getReader();
     await reader.read(); // in flight, not yet written
@@ -304,7 +304,7 @@ Deno.test("OutboundMux", async (t) => {
 
   await t.step("a failing sink cancels the mux through pipeTo; every sender settles", async () => {
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     const seen: number[] = [];
     // As the peer composes it: taps between the mux and the socket sink read one ahead, so
@@ -329,7 +329,7 @@ Deno.test("OutboundMux", async (t) => {
   await t.step("10,000 frames keep FIFO and accounting across compaction", async () => {
     const n = 10_000;
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < n; i++) mux.push(frame(i, 1 + (i % 7), settled));
     const total = Array.from({ length: n }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b);
     assert.equal(mux.queuedBytes, total);
@@ -342,7 +342,7 @@ Deno.test("OutboundMux", async (t) => {
       assert.equal(idOf(value!), i);
       if (i % 3 === 0 && i < 9_000) mux.push(frame(n + i / 3, 1 + ((n + i / 3) % 7), settled));
       mux.written(value!);
-      written += value!.frame.length;
+      written += value!.buffer.length;
     }
     assert.equal(mux.pending, 0);
     assert.equal(mux.queuedBytes, 0);
@@ -356,7 +356,7 @@ Deno.test("OutboundMux", async (t) => {
   await t.step("10,000 pulled but unwritten frames all settle false on close", async () => {
     const n = 10_000;
     const settled = new Map<number, boolean[]>();
-    const mux = new OutboundMux();
+    const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < n; i++) mux.push(frame(i, 3, settled));
     const reader = mux.readable.getReader();
     for (let i = 0; i < 6_000; i++) {
