@@ -1,3 +1,5 @@
+import type { RejectMessage } from "../wire/mod.ts";
+
 // Why a peer ended. Every way a connection can end maps to one code, so applications (and
 // the server's ban logic) can act on it without parsing messages.
 
@@ -56,4 +58,9 @@ export interface DisconnectReason {
   readonly message: string;
   /** The underlying error, when there was one. */
   readonly error?: unknown;
+  /**
+   * The `reject` the remote sent during the handshake, when the peer ended before completing
+   * it (btcd refusing our services, an old node refusing our version...).
+   */
+  readonly reject?: RejectMessage;
 }

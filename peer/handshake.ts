@@ -117,6 +117,11 @@ export interface HandshakeParams {
   ) => RejectMessage | undefined | Promise<RejectMessage | undefined>;
   /** Called with each message received after `version` and up to `verack` included. */
   readonly onMessage: (message: Message | UnknownMessage) => void | Promise<void>;
+  /**
+   * Called with a `reject` the remote sent during the handshake, just before the handshake
+   * fails because of it (as btcd: a known message before `verack`): it tells why.
+   */
+  readonly onReject?: (reject: RejectMessage) => void;
 }
 
 /** What the handshake settled. */
@@ -141,6 +146,7 @@ export async function negotiate(
 ): Promise<HandshakeResult> {
   if (!params.inbound) await sendVersion(io, params);
   const first = await io.read();
+  if (first?.command === "reject") params.onReject?.(first);
   if (first === undefined) {
     throw new HandshakeFailure("remote-closed", "Connection closed before the version message");
   }
@@ -205,6 +211,7 @@ export async function negotiate(
           reject("version", RejectCode.DUPLICATE, "duplicate version message"),
         );
       default:
+        if (message.command === "reject") params.onReject?.(message);
         throw new HandshakeFailure(
           "handshake-failed",
           `Received "${message.command}" before "verack"`,

@@ -149,6 +149,8 @@ export class Peer {
   /** Armed while the send queue is paused; ends the peer if the remote takes nothing. */
   #sendStallTimer: Timer | undefined;
   #lastWriteAt = 0;
+  /** A `reject` the remote sent during the handshake. */
+  #remoteReject: RejectMessage | undefined;
   #state: "negotiating" | "connected" | "disconnected" = "negotiating";
   #pipelines: Promise<unknown>[] = [];
   #resolveReady!: (ok: boolean) => void;
@@ -305,6 +307,15 @@ export class Peer {
         wtxidRelay: this.#config.wtxidRelay,
         onVersion: (version, negotiated) => this.#acceptVersion(version, negotiated),
         onMessage: (message) => this.#notify(message),
+        onReject: (message) => {
+          this.#remoteReject = message;
+          this.#log.info("Peer {peer} rejected us: {command} {code} {reason}", {
+            peer: this.toString(),
+            command: message.message,
+            code: message.code,
+            reason: message.reason,
+          });
+        },
       });
     } catch (error) {
       reader?.cancel().catch(() => {});
@@ -434,10 +445,14 @@ export class Peer {
   }
 
   /** Ends the peer once, releasing everything; `closed` resolves when the pipelines settled. */
-  #end(code: DisconnectCode, message: string, error?: unknown): void {
+  #end(code: DisconnectCode, why: string, error?: unknown): void {
     if (this.#state === "disconnected") return;
     const wasConnected = this.#state === "connected";
     this.#state = "disconnected";
+    const reject = this.#verAckReceived ? undefined : this.#remoteReject;
+    const message = reject === undefined
+      ? why
+      : `${why} (it rejected us: "${reject.reason}", code 0x${reject.code.toString(16)})`;
     const level = code === "local" || code === "remote-closed" ? "debug" : "info";
     this.#log[level]("Peer {peer} disconnected ({code}): {message}", {
       peer: this.toString(),
@@ -460,9 +475,12 @@ export class Peer {
       // Already closed by the remote or the runtime: nothing left to release.
     }
     if (!wasConnected) this.#resolveReady(false);
-    const reason: DisconnectReason = error === undefined
-      ? { code, message }
-      : { code, message, error };
+    const reason: DisconnectReason = {
+      code,
+      message,
+      ...(error === undefined ? {} : { error }),
+      ...(reject === undefined ? {} : { reject }),
+    };
     // Closed once every loop ended and the read left pending on the connection (which
     // closing it ends) settled.
     Promise.allSettled(this.#pipelines)

@@ -33,7 +33,12 @@ export * from "./median_time.ts";
 export * from "./memory_transport.ts";
 export type { PeerInfo } from "./peer_info.ts";
 export { Server } from "./server.ts";
-export { DEFAULT_MAX_PEERS, type ListenOptions, type ServerOptions } from "./server_options.ts";
+export {
+  DEFAULT_MAX_PEERS,
+  type FailedConnection,
+  type ListenOptions,
+  type ServerOptions,
+} from "./server_options.ts";
 export * from "./socks5.ts";
 export * from "./transport.ts";
 export type { ConnectionType } from "./_server_peer.ts";

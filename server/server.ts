@@ -26,7 +26,12 @@ import { ConnManager, type ConnRequest, DEFAULT_TARGET_OUTBOUND } from "./conn_m
 import { DNS_SEEDS, seedFromDns } from "./dns_seed.ts";
 import { MedianTimeSource } from "./median_time.ts";
 import { type PeerInfo, peerInfoOf } from "./peer_info.ts";
-import { DEFAULT_MAX_PEERS, type ListenOptions, type ServerOptions } from "./server_options.ts";
+import {
+  DEFAULT_MAX_PEERS,
+  type FailedConnection,
+  type ListenOptions,
+  type ServerOptions,
+} from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
 
 /**
@@ -300,6 +305,11 @@ export class Server {
       if (refuse !== undefined) {
         this.#log.info("Refused inbound {address}: {why}", { address, why: refuse });
         closeQuietly(connection);
+        this.#failed({
+          address,
+          direction: "inbound",
+          reason: { code: "local", message: `Refused: ${refuse}` },
+        });
         continue;
       }
       this.#attach(connection, remoteHost, remotePort, undefined).releaseAdmission = release;
@@ -397,7 +407,24 @@ export class Server {
   /** btcd's `handleDonePeerMsg`. */
   #done(sp: ServerPeer, reason: DisconnectReason): void {
     this.#all.delete(sp.peer);
-    if (this.#ready.delete(sp)) this.#options.onPeerClosed?.(sp.peer, reason);
+    if (this.#ready.delete(sp)) {
+      this.#options.onPeerClosed?.(sp.peer, reason);
+    } else {
+      this.#log.info(
+        "{direction} connection {address} ended before it was accepted ({code}): {message}",
+        {
+          direction: sp.inbound ? "Inbound" : "Outbound",
+          address: sp.peer.address,
+          code: reason.code,
+          message: reason.message,
+        },
+      );
+      this.#failed({
+        address: sp.peer.address,
+        direction: sp.inbound ? "inbound" : "outbound",
+        reason,
+      });
+    }
     if (sp.request !== undefined && this.#state === "running") {
       this.#connManager.disconnected(sp.request);
     }
@@ -422,6 +449,15 @@ export class Server {
       const source = addresses[Math.floor(Math.random() * addresses.length)];
       this.#addrManager.addAddresses(addresses, source);
       this.#log.info("{count} addresses from DNS seed {seed}", { count: addresses.length, seed });
+    }
+  }
+
+  /** Reports a connection that never became an accepted peer; a throwing callback is logged. */
+  #failed(failure: FailedConnection): void {
+    try {
+      this.#options.onConnectionFailed?.(failure);
+    } catch (error) {
+      this.#log.error("onConnectionFailed threw: {error}", { error: String(error) });
     }
   }
 

@@ -94,8 +94,41 @@ export interface ServerOptions
   readonly onPeerReady?: (peer: Peer) => void;
   /** Called when an accepted peer disconnected. */
   readonly onPeerClosed?: (peer: Peer, reason: DisconnectReason) => void;
+  /**
+   * Called for every connection that ended without becoming an accepted peer: refused at
+   * accept (banned, full, too many handshakes from its network), a handshake that failed or
+   * timed out, a peer refused after it (user agent, `maxPeers`), or one evicted before it.
+   */
+  readonly onConnectionFailed?: (failure: FailedConnection) => void;
   /** Time and timers for the server and its peers; defaults to the system clock. */
   readonly clock?: Clock;
   /** LogTape category prefix; defaults to `["btcstream", "server"]`. */
   readonly logCategory?: readonly string[];
+}
+
+/**
+ * A connection that ended before it became an accepted peer.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import type { FailedConnection } from "@btcstream/p2p/server";
+ * const failure: FailedConnection = {
+ *   address: "203.0.113.7:8333",
+ *   direction: "outbound",
+ *   reason: { code: "handshake-failed", message: "Received \"ping\" before \"version\"" },
+ * };
+ * assertEquals(failure.reason.code, "handshake-failed");
+ * ```
+ */
+export interface FailedConnection {
+  /** The remote's `host:port`. */
+  readonly address: string;
+  /** Whether it dialed us or we dialed it. */
+  readonly direction: "inbound" | "outbound";
+  /**
+   * Why it ended: the peer's disconnect reason (with the remote's `reject`, when it sent one
+   * during the handshake), or `local` with the server's reason for refusing it.
+   */
+  readonly reason: DisconnectReason;
 }
