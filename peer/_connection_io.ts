@@ -169,37 +169,51 @@ export function chunkWriter(
  * @param source The connection's reader.
  * @param transport Frames bytes into messages.
  * @param first Bytes read before (during the transport's own handshake), fed first.
- * @param onWire Called with each message's command and its size on the wire.
+ * @param observe `onRead` after each read from the connection; `onMessage` with each
+ * message's command and its size on the wire.
  */
 export function rawMessages(
   source: ChunkReader,
   transport: PeerTransport,
   first: Uint8Array | undefined,
-  onWire: (command: string, bytes: number) => void,
+  observe: { onRead(): void; onMessage(command: string, bytes: number): void },
 ): ReadableStream<RawMessage> {
   let pending = first;
+  // A bad message after good ones in the same read: the good ones are handed over first (as
+  // Bitcoin Core processes what came before), and the error on the next pull.
+  let failure: { error: unknown } | undefined;
   return new ReadableStream<RawMessage>({
     async pull(controller) {
+      if (failure !== undefined) throw failure.error;
       let produced = 0;
       const out = (message: RawMessage, bytes: number) => {
-        onWire(message.command, bytes);
+        observe.onMessage(message.command, bytes);
         controller.enqueue(message);
         produced++;
+      };
+      const receive = (bytes: Uint8Array) => {
+        try {
+          transport.receive(bytes, out);
+        } catch (error) {
+          if (produced === 0) throw error;
+          failure = { error };
+        }
       };
       if (pending !== undefined) {
         const bytes = pending;
         pending = undefined;
-        transport.receive(bytes, out);
+        receive(bytes);
         if (produced > 0) return;
       }
       for (;;) {
         const chunk = await source.read();
+        observe.onRead();
         if (chunk === undefined) {
           transport.finish();
           controller.close();
           return;
         }
-        transport.receive(chunk, out);
+        receive(chunk);
         if (produced > 0) return;
       }
     },

@@ -170,6 +170,16 @@ export class OutboundMux {
   }
 
   /**
+   * Takes the next queued entry now, without waiting, as a read of the readable would (the
+   * send loop batches small messages into one write this way).
+   *
+   * @returns The entry, or `undefined` when none is queued.
+   */
+  takeQueued(): Outgoing | undefined {
+    return this.#shift();
+  }
+
+  /**
    * Reports the oldest pulled entry as written to the socket: its bytes leave the count and
    * its sender's promise resolves `true`.
    *

@@ -55,7 +55,7 @@ import { HandshakeFailure, type HandshakeResult, negotiate, reject } from "./han
 import { InventoryTrickle } from "./inventory_trickle.ts";
 import { Keepalive, randomNonce } from "./keepalive.ts";
 import { type Listener, LISTENER_NAMES } from "./listeners.ts";
-import { OutboundMux } from "./outbound_mux.ts";
+import { OutboundMux, type Outgoing } from "./outbound_mux.ts";
 import { remoteNetAddress, splitHostPort } from "./_address.ts";
 import { ChunkReader, type ChunkWriter, chunkWriter, rawMessages } from "./_connection_io.ts";
 import { Subscriber } from "./_subscriber.ts";
@@ -64,7 +64,7 @@ import { StallDetector } from "./stall_detector.ts";
 import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
 import { TrafficStats } from "./stats.ts";
 import { type PeerTransport, v1Transport } from "./transport.ts";
-import { MESSAGES_PER_TURN, yieldToEventLoop } from "./_yield.ts";
+import { TURN_MS, yieldToEventLoop } from "./_yield.ts";
 
 /** Options for {@linkcode Peer}: its configuration, direction and remote address. */
 export interface PeerOptions extends PeerConfig {
@@ -91,6 +91,9 @@ export interface QueueOptions {
 
 /** How long a reject written just before a disconnect may wait for the connection. */
 const REJECT_WRITE_TIMEOUT_MS = 1_000;
+
+/** Small messages queued together are written together, up to about this many bytes. */
+const WRITE_BATCH_BYTES = 64 * 1024;
 
 /** Settles nothing: for the messages the peer sends on its own (pongs, pings, invs). */
 const NO_SETTLE = (_written: boolean) => {};
@@ -149,6 +152,8 @@ export class Peer {
   /** Armed while the send queue is paused; ends the peer if the remote takes nothing. */
   #sendStallTimer: Timer | undefined;
   #lastWriteAt = 0;
+  /** Reads from the connection so far: each one let the event loop serve others. */
+  #socketReads = 0;
   /** A `reject` the remote sent during the handshake. */
   #remoteReject: RejectMessage | undefined;
   #state: "negotiating" | "connected" | "disconnected" = "negotiating";
@@ -284,9 +289,12 @@ export class Peer {
         write: (bytes) => this.#writer.write(bytes),
       });
       if (this.#state !== "negotiating") return;
-      reader = rawMessages(this.#source, this.#transport, first, (command, bytes) => {
-        this.#stats.recordReceived(command, bytes);
-        if (this.#config.listeners.onRead !== undefined) (this.#frameSizes ??= []).push(bytes);
+      reader = rawMessages(this.#source, this.#transport, first, {
+        onRead: () => this.#socketReads++,
+        onMessage: (command, bytes) => {
+          this.#stats.recordReceived(command, bytes);
+          if (this.#config.listeners.onRead !== undefined) (this.#frameSizes ??= []).push(bytes);
+        },
       }).getReader();
       const messages = reader;
       result = await negotiate({
@@ -371,7 +379,8 @@ export class Peer {
    * while a handler runs, and while the remote is not reading our answers.
    */
   async #receiveLoop(reader: ReadableStreamDefaultReader<RawMessage>): Promise<void> {
-    let turn = 0;
+    let turnStart = performance.now();
+    let reads = this.#socketReads;
     try {
       for (;;) {
         if (this.#mux.paused) await this.#sendRoom();
@@ -386,9 +395,13 @@ export class Peer {
         this.#keepalive.received(message);
         this.#stall.received(message.command);
         await this.#dispatch(message);
-        if (++turn === MESSAGES_PER_TURN) {
-          turn = 0;
+        // Fairness: see _yield.ts.
+        if (reads !== this.#socketReads) {
+          reads = this.#socketReads;
+          turnStart = performance.now();
+        } else if (performance.now() - turnStart >= TURN_MS) {
           await yieldToEventLoop();
+          turnStart = performance.now();
         }
       }
     } catch (error) {
@@ -416,22 +429,40 @@ export class Peer {
     }
   }
 
-  /** Encoded messages pulled from the mux when the connection took the last ─▶ send taps ─▶ transport ─▶ socket. */
+  /**
+   * Encoded messages pulled from the mux when the connection took the last ─▶ send taps ─▶
+   * transport ─▶ socket. Small messages queued together go out in one write (a flood of pings
+   * answered a write per pong would spend its time in system calls); large ones alone.
+   */
   async #sendLoop(): Promise<void> {
     const reader = this.#mux.readable.getReader();
+    const batch: Outgoing[] = [];
+    const frames: Uint8Array[] = [];
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        const { message, buffer } = value;
-        this.#stall.sent(message.command);
-        this.#keepalive.sent(message);
-        const bytes = this.#transport.frame(message.command, buffer);
-        await this.#writer.write(bytes);
+        let size = 0;
+        for (let entry: Outgoing | undefined = value; entry !== undefined;) {
+          const { message, buffer } = entry;
+          this.#stall.sent(message.command);
+          this.#keepalive.sent(message);
+          const bytes = this.#transport.frame(message.command, buffer);
+          batch.push(entry);
+          frames.push(bytes);
+          size += bytes.length;
+          if (size >= WRITE_BATCH_BYTES) break;
+          entry = this.#mux.takeQueued();
+        }
+        await this.#writer.write(frames.length === 1 ? frames[0] : concat(frames, size));
         this.#lastWriteAt = this.#config.clock.now();
-        // Settled first: the message is written even if the onWrite listener then throws.
-        this.#mux.written(value);
-        this.#wrote(message, bytes.length);
+        for (let i = 0; i < batch.length; i++) {
+          // Settled first: the message is written even if the onWrite listener then throws.
+          this.#mux.written(batch[i]);
+          this.#wrote(batch[i].message, frames[i].length);
+        }
+        batch.length = 0;
+        frames.length = 0;
       }
     } catch (error) {
       if (error instanceof ListenerError) {
@@ -1146,4 +1177,15 @@ function describe(error: unknown): string {
   // other end does that) says `undefined`.
   if (error === undefined) return "the stream was closed without a reason";
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `frames` joined into one buffer of `size` bytes. */
+function concat(frames: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const frame of frames) {
+    out.set(frame, at);
+    at += frame.length;
+  }
+  return out;
 }

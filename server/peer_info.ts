@@ -68,6 +68,19 @@ export interface PeerInfo {
   readonly bytessent_per_msg: Readonly<Record<string, number>>;
   /** Bytes received per command (Core). */
   readonly bytesrecv_per_msg: Readonly<Record<string, number>>;
+  /** `"v1"` or `"v2"` (BIP 324), as Core. */
+  readonly transport_protocol_type: "v1" | "v2";
+  /** BIP 324's session id, hex; `""` for v1, as Core. */
+  readonly session_id: string;
+  /** Bytes queued to send to it, as charged (not in Core). */
+  readonly send_queue_bytes: number;
+  /**
+   * Whether its send queue is over the pause level, so its messages wait and its socket is
+   * not read (Core's `fPauseSend`, which `getpeerinfo` does not show).
+   */
+  readonly send_paused: boolean;
+  /** Bytes of a message in progress held for it (not in Core). */
+  readonly recv_buffer_bytes: number;
 }
 
 /** The snapshot of one server peer. */
@@ -99,6 +112,11 @@ export function peerInfoOf(sp: ServerPeer): PeerInfo {
     addr_rate_limited: sp.addrLimiter.rateLimited,
     bytessent_per_msg: bytesPerCommand(s.sentPerCommand),
     bytesrecv_per_msg: bytesPerCommand(s.receivedPerCommand),
+    transport_protocol_type: peer.transportProtocol,
+    session_id: peer.sessionId,
+    send_queue_bytes: peer.sendQueueBytes,
+    send_paused: peer.sendPaused,
+    recv_buffer_bytes: peer.receiveBufferBytes,
   };
   return s.lastPingMicros > 0 ? { ...info, pingtime: s.lastPingMicros / 1e6 } : info;
 }

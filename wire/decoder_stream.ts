@@ -16,7 +16,9 @@ export type MessageDecoderStreamOptions = FrameDecoderOptions;
  * protocol violation errors the stream with a {@linkcode MessageError}: bad magic, an
  * invalid command, a payload over the network limit or its command's maximum (checked from
  * the header, before buffering), a bad checksum, a payload that does not decode, trailing
- * bytes, or input that ends in the middle of a frame.
+ * bytes, or input that ends in the middle of a frame. Messages that came before the bad one
+ * in the same chunk are delivered first; the error follows with the next chunk or the end
+ * of the input.
  *
  * Decoded messages may hold views into the chunks written, so chunks must not be reused
  * by the writer after they are written (as with any stream).
@@ -45,11 +47,25 @@ export class MessageDecoderStream extends TransformStream<Uint8Array, Message | 
   constructor(options: MessageDecoderStreamOptions = {}) {
     const frames = new FrameDecoder(options);
     const decoding = { ctx: resolveWireOptions(options).ctx };
+    // A bad frame after good ones in the same chunk: erroring at once would discard the good
+    // ones still queued, so the error waits for the next chunk or the end.
+    let failure: { error: unknown } | undefined;
     super({
       transform(chunk, controller) {
-        frames.push(chunk, (raw) => controller.enqueue(decodeRawWith(raw, decoding.ctx)));
+        if (failure !== undefined) throw failure.error;
+        let produced = 0;
+        try {
+          frames.push(chunk, (raw) => {
+            controller.enqueue(decodeRawWith(raw, decoding.ctx));
+            produced++;
+          });
+        } catch (error) {
+          if (produced === 0) throw error;
+          failure = { error };
+        }
       },
       flush() {
+        if (failure !== undefined) throw failure.error;
         frames.finish();
       },
     });

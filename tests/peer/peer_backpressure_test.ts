@@ -94,3 +94,32 @@ Deno.test("a paused remote that reads a little keeps its deadline moving", async
   assert(peer.connected, "progress, however slow, is not a stall");
   await close();
 });
+
+Deno.test("fairness: a long run of buffered messages lets timers and other peers run", async () => {
+  let pings = 0;
+  let pingsWhenTimerRan = -1;
+  const { remote, close } = await connectedPeer({
+    inbound: true,
+    bufferBytes: 1 << 20,
+    listeners: { onPing: () => void pings++ },
+  });
+  const total = 20_000;
+  const frames = new Uint8Array(32 * total);
+  for (let i = 0; i < total; i++) {
+    frames.set(remote.frame({ command: "ping", nonce: BigInt(i + 1) }), 32 * i);
+  }
+  // The whole flood arrives as one chunk: without a break, all of it would be handled in
+  // promise callbacks before any timer.
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      pingsWhenTimerRan = pings;
+      resolve();
+    }, 0)
+  );
+  await remote.sendBytes(frames);
+  await timer;
+  assertGreater(pingsWhenTimerRan, -1);
+  assertLessOrEqual(pingsWhenTimerRan, total - 1, "the timer ran before the flood was through");
+  while (pings < total) await settle();
+  await close();
+});

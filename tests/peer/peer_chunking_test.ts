@@ -55,7 +55,6 @@ function* chunkings(bytes: Uint8Array): Generator<Uint8Array[]> {
 /** Runs one case; returns what the peer's listener saw and how it ended up. */
 async function run(
   version: number,
-  first: Message,
   inbound: boolean,
   chunks: Uint8Array[],
 ): Promise<{ ready: boolean; seen: Message | undefined; code: string | undefined }> {
@@ -94,7 +93,7 @@ for (const version of [209, 31_401, 60_000, 60_001, 70_001, 70_015, 70_016]) {
           const stream = remoteBytes(version, first);
           let cases = 0;
           for (const chunks of chunkings(stream)) {
-            const { ready, seen, code } = await run(version, first, inbound, chunks);
+            const { ready, seen, code } = await run(version, inbound, chunks);
             const where = `split ${chunks.map((c) => c.length).join("+")}`;
             assert(ready, `${where}: the handshake failed (${code})`);
             assertEquals(code, undefined, `${where}: the peer ended`);
@@ -107,3 +106,24 @@ for (const version of [209, 31_401, 60_000, 60_001, 70_001, 70_015, 70_016]) {
     }
   });
 }
+
+Deno.test("messages before a bad frame in the same read are handled before the peer ends", async () => {
+  const nonces: bigint[] = [];
+  const { connectedPeer } = await import("../_util/raw_remote.ts");
+  const { peer, remote, close } = await connectedPeer({
+    listeners: { onPing: (_p, m) => void nonces.push(m.nonce) },
+  });
+  const bad = remote.frame({ command: "ping", nonce: 3n });
+  bad[20] ^= 0xff; // the checksum
+  await remote.sendBytes(
+    new Uint8Array([
+      ...remote.frame({ command: "ping", nonce: 1n }),
+      ...remote.frame({ command: "ping", nonce: 2n }),
+      ...bad,
+    ]),
+  );
+  const reason = await peer.closed;
+  assertEquals(reason.code, "protocol-error");
+  assertEquals(nonces, [1n, 2n]);
+  await close();
+});

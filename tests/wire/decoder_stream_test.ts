@@ -180,3 +180,28 @@ Deno.test("MessageEncoderStream", async (t) => {
     }, TypeError);
   });
 });
+
+Deno.test("MessageDecoderStream: good frames before a bad one in the same chunk come out first", async () => {
+  const { encodeMessage: encode } = await import("../../wire/frame.ts");
+  const { MessageError: Err } = await import("../../wire/errors.ts");
+  const bad = encode({ command: "ping", nonce: 3n });
+  bad[20] ^= 0xff; // the checksum
+  const chunk = new Uint8Array([
+    ...encode({ command: "ping", nonce: 1n }),
+    ...encode({ command: "ping", nonce: 2n }),
+    ...bad,
+  ]);
+  const seen: unknown[] = [];
+  try {
+    for await (
+      const m of ReadableStream.from([chunk]).pipeThrough(new MessageDecoderStream())
+    ) seen.push(m);
+  } catch (error) {
+    seen.push(error instanceof Err ? error.code : error);
+  }
+  assert.deepEqual(seen, [
+    { command: "ping", nonce: 1n },
+    { command: "ping", nonce: 2n },
+    "bad-checksum",
+  ]);
+});
