@@ -40,10 +40,11 @@ export interface MessageDecoderStreamOptions extends WireOptions {
  * @example
  * ```ts
  * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const bytes = encodeMessage({ command: "ping", nonce: 9n });
  * const messages = ReadableStream.from([bytes.subarray(0, 5), bytes.subarray(5)])
  *   .pipeThrough(new MessageDecoderStream());
- * for await (const message of messages) console.log(message); // { command: "ping", nonce: 9n }
+ * assertEquals(await Array.fromAsync(messages), [{ command: "ping", nonce: 9n }]);
  * ```
  */
 export class MessageDecoderStream extends TransformStream<Uint8Array, Message | UnknownMessage> {
@@ -76,9 +77,14 @@ export class MessageDecoderStream extends TransformStream<Uint8Array, Message | 
    *
    * @example
    * ```ts
-   * import { MessageDecoderStream } from "@btcstream/p2p/wire";
+   * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p/wire";
+   * import { assertEquals } from "@std/assert";
+   * // Before BIP 31 (protocol 60000 and older) a ping has no nonce.
+   * const frame = encodeMessage({ command: "ping", nonce: 0n }, { protocolVersion: 60000 });
    * const decoder = new MessageDecoderStream();
-   * decoder.setProtocolVersion(70015);
+   * decoder.setProtocolVersion(60000);
+   * const messages = await Array.fromAsync(ReadableStream.from([frame]).pipeThrough(decoder));
+   * assertEquals(messages, [{ command: "ping", nonce: 0n }]);
    * ```
    */
   setProtocolVersion(protocolVersion: number): void {
