@@ -31,13 +31,17 @@ export interface OutboundMuxOptions {
  * ```ts
  * import { OutboundMux } from "@btcstream/p2p/peer";
  * import { encodeMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const mux = new OutboundMux({ capBytes: 1000 });
  * const message = { command: "verack" } as const;
- * mux.push({ message, frame: encodeMessage(message), settle: (ok) => console.log("written", ok) });
+ * const settled: boolean[] = [];
+ * mux.push({ message, frame: encodeMessage(message), settle: (ok) => settled.push(ok) });
+ * assertEquals(mux.queuedBytes, 24);
  * const reader = mux.readable.getReader();
  * const { value } = await reader.read();
- * mux.written(value!); // "written" true
- * console.log(mux.queuedBytes); // 0
+ * mux.written(value!); // the socket took it
+ * assertEquals(settled, [true]);
+ * assertEquals(mux.queuedBytes, 0);
  * mux.close();
  * ```
  */
