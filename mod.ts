@@ -9,11 +9,12 @@
  * @example
  * ```ts
  * import { encodeMessage, MessageDecoderStream } from "@btcstream/p2p";
+ * import { assertEquals } from "@std/assert";
  *
  * const bytes = encodeMessage({ command: "ping", nonce: 42n }, { network: "regtest" });
  * const stream = ReadableStream.from([bytes])
  *   .pipeThrough(new MessageDecoderStream({ network: "regtest" }));
- * for await (const message of stream) console.log(message); // { command: "ping", nonce: 42n }
+ * assertEquals(await Array.fromAsync(stream), [{ command: "ping", nonce: 42n }]);
  * ```
  *
  * @module

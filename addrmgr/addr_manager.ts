@@ -68,6 +68,7 @@ function cryptoRandom(): () => number {
  * ```ts
  * import { AddrManager, MemoryStorage } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertEquals, assertExists } from "@std/assert";
  *
  * const manager = new AddrManager({ storage: new MemoryStorage() });
  * await manager.start();
@@ -78,11 +79,10 @@ function cryptoRandom(): () => number {
  *   netAddressV2FromString("2a01:4f8::1", 8333, { timestamp: now }),
  * ], source);
  * const pick = manager.getAddress();
- * if (pick) {
- *   manager.attempt(pick.netAddress);
- *   manager.good(pick.netAddress); // after a completed handshake
- * }
- * console.log(manager.numAddresses()); // 2
+ * assertExists(pick);
+ * manager.attempt(pick.netAddress);
+ * manager.good(pick.netAddress); // after a completed handshake: moved to a tried bucket
+ * assertEquals(manager.numAddresses(), 2);
  * await manager.stop(); // saves
  * ```
  */

@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import { NEW_BUCKET_COUNT, NEW_BUCKET_SIZE } from "@btcstream/p2p/addrmgr";
- * console.log(NEW_BUCKET_COUNT * NEW_BUCKET_SIZE); // 65536
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NEW_BUCKET_COUNT * NEW_BUCKET_SIZE, 65536);
  * ```
  */
 export const NEW_BUCKET_COUNT = 1024;
@@ -18,7 +19,8 @@ export const NEW_BUCKET_COUNT = 1024;
  * @example
  * ```ts
  * import { NEW_BUCKET_SIZE } from "@btcstream/p2p/addrmgr";
- * console.log(NEW_BUCKET_SIZE); // 64
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NEW_BUCKET_SIZE, 64);
  * ```
  */
 export const NEW_BUCKET_SIZE = 64;
@@ -30,7 +32,8 @@ export const NEW_BUCKET_SIZE = 64;
  * @example
  * ```ts
  * import { TRIED_BUCKET_COUNT, TRIED_BUCKET_SIZE } from "@btcstream/p2p/addrmgr";
- * console.log(TRIED_BUCKET_COUNT * TRIED_BUCKET_SIZE); // 16384
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(TRIED_BUCKET_COUNT * TRIED_BUCKET_SIZE, 16384);
  * ```
  */
 export const TRIED_BUCKET_COUNT = 256;
@@ -41,7 +44,8 @@ export const TRIED_BUCKET_COUNT = 256;
  * @example
  * ```ts
  * import { TRIED_BUCKET_SIZE } from "@btcstream/p2p/addrmgr";
- * console.log(TRIED_BUCKET_SIZE); // 64
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(TRIED_BUCKET_SIZE, 64);
  * ```
  */
 export const TRIED_BUCKET_SIZE = 64;
@@ -52,7 +56,8 @@ export const TRIED_BUCKET_SIZE = 64;
  * @example
  * ```ts
  * import { TRIED_BUCKETS_PER_GROUP } from "@btcstream/p2p/addrmgr";
- * console.log(TRIED_BUCKETS_PER_GROUP); // 8
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(TRIED_BUCKETS_PER_GROUP, 8);
  * ```
  */
 export const TRIED_BUCKETS_PER_GROUP = 8;
@@ -63,7 +68,8 @@ export const TRIED_BUCKETS_PER_GROUP = 8;
  * @example
  * ```ts
  * import { NEW_BUCKETS_PER_SOURCE_GROUP } from "@btcstream/p2p/addrmgr";
- * console.log(NEW_BUCKETS_PER_SOURCE_GROUP); // 64
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NEW_BUCKETS_PER_SOURCE_GROUP, 64);
  * ```
  */
 export const NEW_BUCKETS_PER_SOURCE_GROUP = 64;
@@ -74,7 +80,8 @@ export const NEW_BUCKETS_PER_SOURCE_GROUP = 64;
  * @example
  * ```ts
  * import { NEW_BUCKETS_PER_ADDRESS } from "@btcstream/p2p/addrmgr";
- * console.log(NEW_BUCKETS_PER_ADDRESS); // 8
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NEW_BUCKETS_PER_ADDRESS, 8);
  * ```
  */
 export const NEW_BUCKETS_PER_ADDRESS = 8;
@@ -86,7 +93,8 @@ export const NEW_BUCKETS_PER_ADDRESS = 8;
  * @example
  * ```ts
  * import { GET_ADDR_MAX } from "@btcstream/p2p/addrmgr";
- * console.log(GET_ADDR_MAX); // 1000
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(GET_ADDR_MAX, 1000);
  * ```
  */
 export const GET_ADDR_MAX = 1000;
@@ -97,7 +105,8 @@ export const GET_ADDR_MAX = 1000;
  * @example
  * ```ts
  * import { GET_ADDR_PERCENT } from "@btcstream/p2p/addrmgr";
- * console.log(GET_ADDR_PERCENT); // 23
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(GET_ADDR_PERCENT, 23);
  * ```
  */
 export const GET_ADDR_PERCENT = 23;
@@ -108,7 +117,8 @@ export const GET_ADDR_PERCENT = 23;
  * @example
  * ```ts
  * import { NEED_ADDRESS_THRESHOLD } from "@btcstream/p2p/addrmgr";
- * console.log(NEED_ADDRESS_THRESHOLD); // 1000
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NEED_ADDRESS_THRESHOLD, 1000);
  * ```
  */
 export const NEED_ADDRESS_THRESHOLD = 1000;
@@ -119,7 +129,8 @@ export const NEED_ADDRESS_THRESHOLD = 1000;
  * @example
  * ```ts
  * import { SAVE_INTERVAL_MS } from "@btcstream/p2p/addrmgr";
- * console.log(SAVE_INTERVAL_MS / 60_000); // 10
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(SAVE_INTERVAL_MS, 10 * 60_000);
  * ```
  */
 export const SAVE_INTERVAL_MS = 10 * 60 * 1000;

@@ -32,8 +32,9 @@ function slash16(a: number, b: number): string {
  * ```ts
  * import { groupKey } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(groupKey(netAddressV2FromString("1.2.3.4", 8333))); // "1.2.0.0"
- * console.log(groupKey(netAddressV2FromString("2a01:4f8:1:2::3", 8333))); // "2a01:4f8::"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(groupKey(netAddressV2FromString("1.2.3.4", 8333)), "1.2.0.0");
+ * assertEquals(groupKey(netAddressV2FromString("2a01:4f8:1:2::3", 8333)), "2a01:4f8::");
  * ```
  */
 export function groupKey(na: NetAddressV2): string {
@@ -69,7 +70,8 @@ export function groupKey(na: NetAddressV2): string {
  * ```ts
  * import { netAddressKey } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(netAddressKey(netAddressV2FromString("2001:db8::1", 8333))); // "[2001:db8::1]:8333"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(netAddressKey(netAddressV2FromString("2001:db8::1", 8333)), "[2001:db8::1]:8333");
  * ```
  */
 export function netAddressKey(na: NetAddressV2): string {

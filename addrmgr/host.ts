@@ -31,9 +31,12 @@ export interface HostToNetAddressOptions {
  * @example
  * ```ts
  * import { hostToNetAddress } from "@btcstream/p2p/addrmgr";
+ * import { BIP155Network, netAddressV2ToString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const resolve = (_host: string) => Promise.resolve(["203.0.113.9"]);
  * const na = await hostToNetAddress("seed.example", 8333, { resolve });
- * console.log(na.networkId, na.address); // 1 Uint8Array(4) [ 203, 0, 113, 9 ]
+ * assertEquals(na.networkId, BIP155Network.IPV4);
+ * assertEquals(netAddressV2ToString(na), "203.0.113.9");
  * ```
  */
 export async function hostToNetAddress(

@@ -14,12 +14,15 @@ const MINUTE_MS = 60_000;
  * ```ts
  * import { AddrManager, MemoryStorage } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertEquals, assertExists } from "@std/assert";
  * const manager = new AddrManager({ storage: new MemoryStorage() });
  * const now = Math.floor(Date.now() / 1000);
  * const a = netAddressV2FromString("8.8.8.8", 8333, { timestamp: now });
  * manager.addAddress(a, netAddressV2FromString("9.9.9.9", 8333));
  * const known = manager.getAddress();
- * console.log(known?.attempts, known?.tried); // 0 false
+ * assertExists(known);
+ * assertEquals(known.attempts, 0);
+ * assertEquals(known.tried, false);
  * ```
  */
 export interface KnownAddress {
@@ -53,13 +56,14 @@ export interface KnownAddress {
  * ```ts
  * import { isBad, type KnownAddress } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assert } from "@std/assert";
  * const nowMs = Date.UTC(2026, 0, 1);
  * const ka: KnownAddress = {
  *   netAddress: netAddressV2FromString("8.8.8.8", 8333, { timestamp: nowMs / 1000 - 40 * 86400 }),
  *   source: netAddressV2FromString("9.9.9.9", 8333),
  *   attempts: 0, lastAttemptMs: 0, lastSuccessMs: 0, tried: false, refs: 1,
  * };
- * console.log(isBad(ka, nowMs)); // true (not heard of for 40 days)
+ * assert(isBad(ka, nowMs)); // not heard of for 40 days
  * ```
  */
 export function isBad(ka: KnownAddress, nowMs: number): boolean {
@@ -101,12 +105,14 @@ export function attemptPenalty(attempts: number): number {
  * ```ts
  * import { chance, type KnownAddress } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * const ka: KnownAddress = {
  *   netAddress: netAddressV2FromString("8.8.8.8", 8333),
  *   source: netAddressV2FromString("9.9.9.9", 8333),
  *   attempts: 1, lastAttemptMs: 0, lastSuccessMs: 0, tried: false, refs: 1,
  * };
- * console.log(chance(ka, Date.now())); // 0.66
+ * assertEquals(chance(ka, Date.now()), 0.66); // one failed attempt, none in the last 10 minutes
+ * assertAlmostEquals(chance(ka, 60_000), 0.0066); // tried a minute ago
  * ```
  */
 export function chance(ka: KnownAddress, nowMs: number): number {

@@ -10,17 +10,18 @@
  * ```ts
  * import { AddrManager, isRoutable, MemoryStorage } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  *
  * const storage = new MemoryStorage();
  * const manager = new AddrManager({ storage });
  * await manager.start();
  * const now = Math.floor(Date.now() / 1000);
  * const peer = netAddressV2FromString("8.8.8.8", 8333, { timestamp: now });
- * console.log(isRoutable(peer)); // true
+ * assert(isRoutable(peer));
  * manager.addAddresses([peer], netAddressV2FromString("203.0.113.1", 8333));
- * console.log(manager.getAddress()?.netAddress.port); // 8333
- * await manager.stop();
- * console.log(JSON.parse(storage.data!).Version); // 3
+ * assertEquals(manager.getAddress()?.netAddress.port, 8333);
+ * await manager.stop(); // saves
+ * assertEquals(JSON.parse(storage.data!).Version, 3);
  * ```
  *
  * @module

@@ -60,7 +60,9 @@ const V4 = (a: number, b: number, c: number, d: number) =>
  * ```ts
  * import { isIpv4 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isIpv4(netAddressV2FromString("1.2.3.4", 8333))); // true
+ * import { assert, assertFalse } from "@std/assert";
+ * assert(isIpv4(netAddressV2FromString("1.2.3.4", 8333)));
+ * assertFalse(isIpv4(netAddressV2FromString("::1", 8333)));
  * ```
  */
 export function isIpv4(na: NetAddressV2): boolean {
@@ -77,7 +79,8 @@ export function isIpv4(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc1918 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc1918(netAddressV2FromString("192.168.1.1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc1918(netAddressV2FromString("192.168.1.1", 8333)));
  * ```
  */
 export function isRfc1918(na: NetAddressV2): boolean {
@@ -95,7 +98,8 @@ export function isRfc1918(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc2544 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc2544(netAddressV2FromString("198.19.0.1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc2544(netAddressV2FromString("198.19.0.1", 8333)));
  * ```
  */
 export function isRfc2544(na: NetAddressV2): boolean {
@@ -112,7 +116,8 @@ export function isRfc2544(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc3927 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc3927(netAddressV2FromString("169.254.0.9", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc3927(netAddressV2FromString("169.254.0.9", 8333)));
  * ```
  */
 export function isRfc3927(na: NetAddressV2): boolean {
@@ -129,7 +134,8 @@ export function isRfc3927(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc5737 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc5737(netAddressV2FromString("203.0.113.7", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc5737(netAddressV2FromString("203.0.113.7", 8333)));
  * ```
  */
 export function isRfc5737(na: NetAddressV2): boolean {
@@ -147,7 +153,8 @@ export function isRfc5737(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc6598 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc6598(netAddressV2FromString("100.64.1.1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc6598(netAddressV2FromString("100.64.1.1", 8333)));
  * ```
  */
 export function isRfc6598(na: NetAddressV2): boolean {
@@ -164,7 +171,8 @@ export function isRfc6598(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc3849 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc3849(netAddressV2FromString("2001:db8::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc3849(netAddressV2FromString("2001:db8::1", 8333)));
  * ```
  */
 export function isRfc3849(na: NetAddressV2): boolean {
@@ -181,7 +189,8 @@ export function isRfc3849(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc3964 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc3964(netAddressV2FromString("2002:102:304::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc3964(netAddressV2FromString("2002:102:304::1", 8333)));
  * ```
  */
 export function isRfc3964(na: NetAddressV2): boolean {
@@ -198,7 +207,8 @@ export function isRfc3964(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc4193 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc4193(netAddressV2FromString("fd00::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc4193(netAddressV2FromString("fd00::1", 8333)));
  * ```
  */
 export function isRfc4193(na: NetAddressV2): boolean {
@@ -215,7 +225,8 @@ export function isRfc4193(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc4380 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc4380(netAddressV2FromString("2001::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc4380(netAddressV2FromString("2001::1", 8333)));
  * ```
  */
 export function isRfc4380(na: NetAddressV2): boolean {
@@ -232,7 +243,8 @@ export function isRfc4380(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc4843 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc4843(netAddressV2FromString("2001:10::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc4843(netAddressV2FromString("2001:10::1", 8333)));
  * ```
  */
 export function isRfc4843(na: NetAddressV2): boolean {
@@ -249,7 +261,8 @@ export function isRfc4843(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc7343 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc7343(netAddressV2FromString("2001:20::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc7343(netAddressV2FromString("2001:20::1", 8333)));
  * ```
  */
 export function isRfc7343(na: NetAddressV2): boolean {
@@ -266,7 +279,8 @@ export function isRfc7343(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc4862 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc4862(netAddressV2FromString("fe80::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc4862(netAddressV2FromString("fe80::1", 8333)));
  * ```
  */
 export function isRfc4862(na: NetAddressV2): boolean {
@@ -283,7 +297,8 @@ export function isRfc4862(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc6052 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc6052(netAddressV2FromString("64:ff9b::102:304", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc6052(netAddressV2FromString("64:ff9b::102:304", 8333)));
  * ```
  */
 export function isRfc6052(na: NetAddressV2): boolean {
@@ -300,7 +315,8 @@ export function isRfc6052(na: NetAddressV2): boolean {
  * ```ts
  * import { isRfc6145 } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRfc6145(netAddressV2FromString("::ffff:0:102:304", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isRfc6145(netAddressV2FromString("::ffff:0:102:304", 8333)));
  * ```
  */
 export function isRfc6145(na: NetAddressV2): boolean {
@@ -317,7 +333,8 @@ export function isRfc6145(na: NetAddressV2): boolean {
  * ```ts
  * import { isOnionCatTor } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isOnionCatTor(netAddressV2FromString("fd87:d87e:eb43::1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isOnionCatTor(netAddressV2FromString("fd87:d87e:eb43::1", 8333)));
  * ```
  */
 export function isOnionCatTor(na: NetAddressV2): boolean {
@@ -334,7 +351,8 @@ export function isOnionCatTor(na: NetAddressV2): boolean {
  * ```ts
  * import { isLocal } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isLocal(netAddressV2FromString("127.0.0.1", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isLocal(netAddressV2FromString("127.0.0.1", 8333)));
  * ```
  */
 export function isLocal(na: NetAddressV2): boolean {
@@ -356,7 +374,8 @@ export function isLocal(na: NetAddressV2): boolean {
  * ```ts
  * import { isZero } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isZero(netAddressV2FromString("::5", 8333))); // true
+ * import { assert } from "@std/assert";
+ * assert(isZero(netAddressV2FromString("::5", 8333)));
  * ```
  */
 export function isZero(na: NetAddressV2): boolean {
@@ -378,7 +397,9 @@ export function isZero(na: NetAddressV2): boolean {
  * ```ts
  * import { isValid } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isValid(netAddressV2FromString("255.255.255.255", 8333))); // false
+ * import { assert, assertFalse } from "@std/assert";
+ * assertFalse(isValid(netAddressV2FromString("255.255.255.255", 8333)));
+ * assert(isValid(netAddressV2FromString("8.8.8.8", 8333)));
  * ```
  */
 export function isValid(na: NetAddressV2): boolean {
@@ -406,8 +427,9 @@ export function isValid(na: NetAddressV2): boolean {
  * ```ts
  * import { isRoutable } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
- * console.log(isRoutable(netAddressV2FromString("8.8.8.8", 8333))); // true
- * console.log(isRoutable(netAddressV2FromString("10.0.0.1", 8333))); // false
+ * import { assert, assertFalse } from "@std/assert";
+ * assert(isRoutable(netAddressV2FromString("8.8.8.8", 8333)));
+ * assertFalse(isRoutable(netAddressV2FromString("10.0.0.1", 8333)));
  * ```
  */
 export function isRoutable(na: NetAddressV2): boolean {

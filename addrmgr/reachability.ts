@@ -18,7 +18,8 @@ import {
  * @example
  * ```ts
  * import { AddressPriority } from "@btcstream/p2p/addrmgr";
- * console.log(AddressPriority.MANUAL > AddressPriority.INTERFACE); // true
+ * import { assert } from "@std/assert";
+ * assert(AddressPriority.MANUAL > AddressPriority.INTERFACE);
  * ```
  */
 export const AddressPriority = {
@@ -40,7 +41,8 @@ export const AddressPriority = {
  * @example
  * ```ts
  * import { Reachability } from "@btcstream/p2p/addrmgr";
- * console.log(Reachability.IPV4 > Reachability.TEREDO); // true
+ * import { assert } from "@std/assert";
+ * assert(Reachability.IPV4 > Reachability.TEREDO);
  * ```
  */
 export const Reachability = {
@@ -70,9 +72,10 @@ function isTor(na: NetAddressV2): boolean {
  * ```ts
  * import { getReachability, Reachability } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const local = netAddressV2FromString("8.8.8.8", 8333);
  * const remote = netAddressV2FromString("9.9.9.9", 8333);
- * console.log(getReachability(local, remote) === Reachability.IPV4); // true
+ * assertEquals(getReachability(local, remote), Reachability.IPV4);
  * ```
  */
 export function getReachability(local: NetAddressV2, remote: NetAddressV2): number {
@@ -135,12 +138,13 @@ export interface LocalAddress {
  * ```ts
  * import { AddressPriority, bestLocalAddress } from "@btcstream/p2p/addrmgr";
  * import { netAddressV2FromString, netAddressV2ToString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const locals = [
  *   { netAddress: netAddressV2FromString("8.8.8.8", 8333), score: AddressPriority.BOUND },
  *   { netAddress: netAddressV2FromString("2a01:4f8::1", 8333), score: AddressPriority.BOUND },
  * ];
  * const best = bestLocalAddress(locals, netAddressV2FromString("2a02::1", 8333), Date.now());
- * console.log(netAddressV2ToString(best)); // "2a01:4f8::1"
+ * assertEquals(netAddressV2ToString(best), "2a01:4f8::1"); // IPv6 reaches an IPv6 peer best
  * ```
  */
 export function bestLocalAddress(

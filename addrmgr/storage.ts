@@ -8,6 +8,7 @@
  * @example
  * ```ts
  * import type { AddrStorage } from "@btcstream/p2p/addrmgr";
+ * import { assertEquals } from "@std/assert";
  * let kept: string | undefined;
  * const storage: AddrStorage = {
  *   load: () => Promise.resolve(kept),
@@ -15,7 +16,7 @@
  *   setAside: () => { kept = undefined; return Promise.resolve(undefined); },
  * };
  * await storage.save("{}");
- * console.log(await storage.load()); // "{}"
+ * assertEquals(await storage.load(), "{}");
  * ```
  */
 export interface AddrStorage {
@@ -46,9 +47,11 @@ export interface AddrStorage {
  * @example
  * ```ts
  * import { MemoryStorage } from "@btcstream/p2p/addrmgr";
+ * import { assertEquals } from "@std/assert";
  * const storage = new MemoryStorage("not json");
  * await storage.setAside();
- * console.log(storage.data, storage.setAsideData); // undefined [ "not json" ]
+ * assertEquals(storage.data, undefined);
+ * assertEquals(storage.setAsideData, ["not json"]);
  * ```
  */
 export class MemoryStorage implements AddrStorage {
@@ -145,10 +148,11 @@ const DENO_FS: FileSystem = {
  * @example
  * ```ts
  * import { FileStorage } from "@btcstream/p2p/addrmgr";
+ * import { assertEquals } from "@std/assert";
  * const dir = await Deno.makeTempDir();
  * const storage = new FileStorage(`${dir}/peers.json`);
  * await storage.save('{"Version":3}');
- * console.log(await storage.load()); // '{"Version":3}'
+ * assertEquals(await storage.load(), '{"Version":3}');
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

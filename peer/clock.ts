@@ -14,11 +14,20 @@ export interface Timer {
  *
  * @example
  * ```ts
- * import { type Clock, SYSTEM_CLOCK } from "@btcstream/p2p/peer";
- * const clock: Clock = SYSTEM_CLOCK;
- * const timer = clock.setTimeout(() => console.log("never"), 1000);
+ * import { type Clock, FakeClock, SYSTEM_CLOCK } from "@btcstream/p2p/peer";
+ * import { assert, assertEquals } from "@std/assert";
+ * // Code that takes a Clock runs on the system clock, and on a fake one in tests.
+ * function remind(clock: Clock, reminders: string[]): void {
+ *   clock.setTimeout(() => reminders.push("ping due"), 120_000);
+ * }
+ * const clock = new FakeClock();
+ * const reminders: string[] = [];
+ * remind(clock, reminders);
+ * await clock.tick(120_000);
+ * assertEquals(reminders, ["ping due"]);
+ * const timer = SYSTEM_CLOCK.setTimeout(() => reminders.push("never"), 1000);
  * timer.cancel();
- * console.log(clock.now() > 0); // true
+ * assert(SYSTEM_CLOCK.now() > 0);
  * ```
  */
 export interface Clock {
@@ -54,7 +63,8 @@ export interface Clock {
  * @example
  * ```ts
  * import { SYSTEM_CLOCK } from "@btcstream/p2p/peer";
- * console.log(Math.abs(SYSTEM_CLOCK.now() - Date.now()) < 1000); // true
+ * import { assert } from "@std/assert";
+ * assert(Math.abs(SYSTEM_CLOCK.now() - Date.now()) < 1000);
  * ```
  */
 export const SYSTEM_CLOCK: Clock = {

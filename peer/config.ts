@@ -45,14 +45,21 @@ export interface BestBlock {
  *
  * @example
  * ```ts
- * import type { PeerConfig } from "@btcstream/p2p/peer";
+ * import { memoryConnectionPair, Peer, type PeerConfig, SentNonces } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const config: PeerConfig = {
  *   network: "regtest",
  *   userAgentName: "crawler",
  *   userAgentVersion: "1.0",
  *   newestBlock: () => ({ hash: new Uint8Array(32), height: 0 }),
  * };
- * console.log(config.network); // "regtest"
+ * const [a, b] = memoryConnectionPair();
+ * const crawler = new Peer(a, config);
+ * const remote = new Peer(b, { network: "regtest", inbound: true, sentNonces: new SentNonces() });
+ * await crawler.ready;
+ * assertEquals(remote.userAgent, "/btcstream:0.1.0/crawler:1.0/");
+ * crawler.disconnect();
+ * await remote.closed;
  * ```
  */
 export interface PeerConfig {

@@ -8,8 +8,11 @@
  * @example
  * ```ts
  * import { type Connection, memoryConnectionPair } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const [a, b]: [Connection, Connection] = memoryConnectionPair();
- * a.close();
+ * const reader = b.readable.getReader();
+ * a.close(); // ends both directions
+ * assertEquals((await reader.read()).done, true);
  * b.close();
  * ```
  */
@@ -42,13 +45,14 @@ export interface MemoryConnectionOptions {
  * @example
  * ```ts
  * import { memoryConnectionPair } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const [a, b] = memoryConnectionPair();
  * const writer = a.writable.getWriter();
  * await writer.write(new Uint8Array([1, 2, 3]));
  * const reader = b.readable.getReader();
- * console.log((await reader.read()).value); // Uint8Array(3) [ 1, 2, 3 ]
+ * assertEquals((await reader.read()).value, new Uint8Array([1, 2, 3]));
  * a.close();
- * console.log((await reader.read()).done); // true
+ * assertEquals((await reader.read()).done, true);
  * ```
  */
 export function memoryConnectionPair(

@@ -46,9 +46,14 @@ export type DisconnectCode =
  *
  * @example
  * ```ts
- * import type { DisconnectReason } from "@btcstream/p2p/peer";
- * const reason: DisconnectReason = { code: "idle", message: "No message received for 300 s" };
- * console.log(reason.code); // "idle"
+ * import { type DisconnectReason, memoryConnectionPair, Peer } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
+ * const [a, b] = memoryConnectionPair();
+ * const peer = new Peer(a, { network: "regtest" });
+ * peer.disconnect("Shutting down");
+ * const reason: DisconnectReason = await peer.closed;
+ * assertEquals(reason, { code: "local", message: "Shutting down" });
+ * b.close();
  * ```
  */
 export interface DisconnectReason {

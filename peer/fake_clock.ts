@@ -20,12 +20,14 @@ interface Scheduled {
  * @example
  * ```ts
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock(1_700_000_000_000);
  * let fired = 0;
  * const timer = clock.setInterval(() => fired++, 1000);
  * await clock.tick(3500);
  * timer.cancel();
- * console.log(fired, clock.now()); // 3 1700000003500
+ * assertEquals(fired, 3);
+ * assertEquals(clock.now(), 1_700_000_003_500);
  * ```
  */
 export class FakeClock implements Clock {

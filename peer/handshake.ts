@@ -29,9 +29,11 @@ export const NEGOTIATE_TIMEOUT_MS = 30_000;
  * @example
  * ```ts
  * import { SentNonces } from "@btcstream/p2p/peer";
+ * import { assert, assertFalse } from "@std/assert";
  * const nonces = new SentNonces();
  * nonces.add(42n);
- * console.log(nonces.has(42n), nonces.has(7n)); // true false
+ * assert(nonces.has(42n));
+ * assertFalse(nonces.has(7n));
  * ```
  */
 export class SentNonces {

@@ -17,12 +17,15 @@ export const MAX_KNOWN_INVENTORY = 1000;
  * @example
  * ```ts
  * import { KnownInventory } from "@btcstream/p2p/peer";
+ * import { assert, assertEquals, assertFalse } from "@std/assert";
  * const known = new KnownInventory(2);
  * const iv = (n: number) => ({ type: 1, hash: new Uint8Array(32).fill(n) });
  * known.add(iv(1));
  * known.add(iv(2));
- * known.add(iv(3));
- * console.log(known.has(iv(1)), known.has(iv(3)), known.size); // false true 2
+ * known.add(iv(3)); // evicts the oldest
+ * assertFalse(known.has(iv(1)));
+ * assert(known.has(iv(3)));
+ * assertEquals(known.size, 2);
  * ```
  */
 export class KnownInventory {
@@ -98,15 +101,19 @@ export interface InventoryTrickleOptions {
  * @example
  * ```ts
  * import { FakeClock, InventoryTrickle } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
+ * const sent: number[] = [];
  * const trickle = new InventoryTrickle({
  *   clock,
- *   send: (inventory) => console.log("inv of", inventory.length),
+ *   send: (inventory) => sent.push(inventory.length),
  * });
  * trickle.start();
  * for (let i = 0; i < 3; i++) trickle.queue({ type: 1, hash: new Uint8Array(32).fill(i) });
  * trickle.queue({ type: 1, hash: new Uint8Array(32).fill(0) }); // a repeat: skipped at the tick
- * await clock.tick(10_000); // "inv of" 3
+ * assertEquals(sent, []); // transactions wait for the tick
+ * await clock.tick(10_000);
+ * assertEquals(sent, [3]); // one inv of 3 entries
  * trickle.stop();
  * ```
  */

@@ -30,17 +30,26 @@ export interface KeepaliveOptions {
  * @example
  * ```ts
  * import { FakeClock, Keepalive } from "@btcstream/p2p/peer";
+ * import { assert, assertEquals } from "@std/assert";
  * const clock = new FakeClock();
+ * const pings: bigint[] = [];
+ * let idle = false;
  * const keepalive = new Keepalive({
  *   clock,
- *   sendPing: (nonce) => keepalive.pingSent(nonce),
- *   onIdle: () => console.log("idle"),
+ *   sendPing: (nonce) => {
+ *     pings.push(nonce);
+ *     keepalive.pingSent(nonce);
+ *   },
+ *   onIdle: () => idle = true,
  * });
  * keepalive.start();
- * await clock.tick(120_000); // a ping goes out
+ * await clock.tick(120_000); // a ping goes out every two minutes
+ * assertEquals(pings.length, 1);
  * await clock.tick(250);
- * keepalive.received({ command: "pong", nonce: keepalive.lastPingNonce });
- * console.log(keepalive.lastPingMicros); // 250000
+ * keepalive.received({ command: "pong", nonce: pings[0] });
+ * assertEquals(keepalive.lastPingMicros, 250_000);
+ * await clock.tick(300_000); // five minutes without a message
+ * assert(idle);
  * keepalive.stop();
  * ```
  */

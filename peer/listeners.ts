@@ -52,11 +52,34 @@ export type Listener<M> = (peer: Peer, message: M) => void | Promise<void>;
  *
  * @example
  * ```ts
- * import type { MessageListeners } from "@btcstream/p2p/peer";
+ * import {
+ *   memoryConnectionPair,
+ *   type MessageListeners,
+ *   Peer,
+ *   SentNonces,
+ * } from "@btcstream/p2p/peer";
+ * import { InvType } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ * const announced = Promise.withResolvers<number>();
  * const listeners: MessageListeners = {
- *   onInv: (peer, inv) => console.log(`${peer} announced ${inv.inventory.length}`),
+ *   onInv: (_peer, inv) => announced.resolve(inv.inventory.length),
  * };
- * console.log(typeof listeners.onInv); // "function"
+ * const [a, b] = memoryConnectionPair();
+ * const alice = new Peer(a, { network: "regtest" });
+ * const bob = new Peer(b, {
+ *   network: "regtest",
+ *   inbound: true,
+ *   sentNonces: new SentNonces(),
+ *   listeners,
+ * });
+ * await alice.ready;
+ * await alice.queueMessage({
+ *   command: "inv",
+ *   inventory: [{ type: InvType.BLOCK, hash: new Uint8Array(32).fill(1) }],
+ * });
+ * assertEquals(await announced.promise, 1);
+ * alice.disconnect();
+ * await bob.closed;
  * ```
  */
 export interface MessageListeners {

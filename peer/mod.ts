@@ -8,12 +8,14 @@
  * @example
  * ```ts
  * import { memoryConnectionPair, Peer, SentNonces } from "@btcstream/p2p/peer";
+ * import { assert, assertEquals } from "@std/assert";
  * const [a, b] = memoryConnectionPair();
  * const outbound = new Peer(a, { network: "regtest" });
  * const inbound = new Peer(b, { network: "regtest", inbound: true, sentNonces: new SentNonces() });
- * console.log(await outbound.ready, inbound.userAgent); // true "/btcstream:0.1.0/"
+ * assert(await outbound.ready);
+ * assertEquals(inbound.userAgent, "/btcstream:0.1.0/");
  * outbound.disconnect();
- * await inbound.closed;
+ * assertEquals((await inbound.closed).code, "remote-closed");
  * ```
  *
  * @module

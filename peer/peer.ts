@@ -111,19 +111,22 @@ let lastPeerId = 0;
  * @example
  * ```ts
  * import { memoryConnectionPair, Peer, SentNonces } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const [a, b] = memoryConnectionPair();
  * // Two nodes in one process: each has its own nonces, or they would look like one node.
  * const alice = new Peer(a, { network: "regtest", address: "127.0.0.1:18444" });
+ * const pinged = Promise.withResolvers<bigint>();
  * const bob = new Peer(b, {
  *   network: "regtest",
  *   inbound: true,
  *   sentNonces: new SentNonces(),
- *   listeners: { onPing: (_peer, ping) => console.log("ping", ping.nonce) },
+ *   listeners: { onPing: (_peer, ping) => pinged.resolve(ping.nonce) },
  * });
- * console.log(await alice.ready, await bob.ready); // true true
- * await alice.queueMessage({ command: "ping", nonce: 7n }); // "ping" 7n
+ * assertEquals([await alice.ready, await bob.ready], [true, true]);
+ * assertEquals(await alice.queueMessage({ command: "ping", nonce: 7n }), true); // written
+ * assertEquals(await pinged.promise, 7n);
  * alice.disconnect();
- * console.log((await bob.closed).code); // "remote-closed"
+ * assertEquals((await bob.closed).code, "remote-closed");
  * ```
  */
 export class Peer {

@@ -44,12 +44,16 @@ export interface StallDetectorOptions {
  * @example
  * ```ts
  * import { FakeClock, StallDetector } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
- * const stall = new StallDetector({ clock, onStall: (c) => console.log("stalled on", c) });
+ * const stalls: string[] = [];
+ * const stall = new StallDetector({ clock, onStall: (command) => stalls.push(command) });
  * stall.start();
  * stall.sent("getheaders");
- * await clock.tick(75_000); // nothing: getheaders has 90 s
- * await clock.tick(30_000); // "stalled on" "headers"
+ * await clock.tick(75_000);
+ * assertEquals(stalls, []); // getheaders has 90 s
+ * await clock.tick(30_000);
+ * assertEquals(stalls, ["headers"]);
  * stall.stop();
  * ```
  */

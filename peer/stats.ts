@@ -25,10 +25,12 @@ export interface CommandCounter {
  * @example
  * ```ts
  * import { FakeClock, TrafficStats } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const stats = new TrafficStats(new FakeClock(5_000));
  * stats.recordReceived("ping", 32);
- * console.log(stats.bytesReceived, stats.lastReceived, stats.receivedByCommand.get("ping"));
- * // 32 5000 { messages: 1, bytes: 32 }
+ * assertEquals(stats.bytesReceived, 32);
+ * assertEquals(stats.lastReceived, 5_000);
+ * assertEquals(stats.receivedByCommand.get("ping"), { messages: 1, bytes: 32 });
  * ```
  */
 export class TrafficStats {

@@ -7,11 +7,23 @@ import type { CommandCounter, TrafficStats } from "./stats.ts";
  *
  * @example
  * ```ts
- * import type { PeerStatsSnapshot } from "@btcstream/p2p/peer";
+ * import {
+ *   memoryConnectionPair,
+ *   Peer,
+ *   type PeerStatsSnapshot,
+ *   SentNonces,
+ * } from "@btcstream/p2p/peer";
+ * import { assertMatch } from "@std/assert";
  * function summary(s: PeerStatsSnapshot): string {
  *   return `${s.address}: ${s.bytesReceived} B in, ${s.bytesSent} B out`;
  * }
- * console.log(typeof summary); // "function"
+ * const [a, b] = memoryConnectionPair();
+ * const peer = new Peer(a, { network: "regtest", address: "10.0.0.2:18444" });
+ * const remote = new Peer(b, { network: "regtest", inbound: true, sentNonces: new SentNonces() });
+ * await peer.ready;
+ * assertMatch(summary(peer.statsSnapshot()), /^10\.0\.0\.2:18444: [1-9]\d* B in, [1-9]\d* B out$/);
+ * peer.disconnect();
+ * await remote.closed;
  * ```
  */
 export interface PeerStatsSnapshot {

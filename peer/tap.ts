@@ -10,9 +10,12 @@
  * @example
  * ```ts
  * import { tap } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const seen: number[] = [];
- * const out = await Array.fromAsync(ReadableStream.from([1, 2]).pipeThrough(tap((n) => seen.push(n))));
- * console.log(out, seen); // [ 1, 2 ] [ 1, 2 ]
+ * const stream = ReadableStream.from([1, 2]).pipeThrough(tap((n) => seen.push(n)));
+ * const out = await Array.fromAsync(stream);
+ * assertEquals(out, [1, 2]);
+ * assertEquals(seen, [1, 2]);
  * ```
  */
 export function tap<T>(observe: (chunk: T) => void): TransformStream<T, T> {

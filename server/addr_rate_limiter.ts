@@ -10,8 +10,9 @@ import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
  * @example
  * ```ts
  * import { MAX_ADDR_RATE_PER_SECOND } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const perDay = Math.round(MAX_ADDR_RATE_PER_SECOND * 24 * 60 * 60);
- * console.log(perDay); // 8640: addresses a peer may send a day, once its bucket is empty
+ * assertEquals(perDay, 8640); // addresses a peer may send a day, once its bucket is empty
  * ```
  */
 export const MAX_ADDR_RATE_PER_SECOND = 0.1;
@@ -23,10 +24,11 @@ export const MAX_ADDR_RATE_PER_SECOND = 0.1;
  * ```ts
  * import { AddrRateLimiter, MAX_ADDR_PROCESSING_TOKEN_BUCKET } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const limiter = new AddrRateLimiter({ clock });
  * await clock.tick(365 * 24 * 60 * 60 * 1000);
- * console.log(limiter.tokens === MAX_ADDR_PROCESSING_TOKEN_BUCKET); // true
+ * assertEquals(limiter.tokens, MAX_ADDR_PROCESSING_TOKEN_BUCKET); // a year fills it, no more
  * ```
  */
 export const MAX_ADDR_PROCESSING_TOKEN_BUCKET = 1000;
@@ -36,9 +38,11 @@ export const MAX_ADDR_PROCESSING_TOKEN_BUCKET = 1000;
  * @example
  * ```ts
  * import { AddrRateLimiter, GETADDR_TOKEN_CREDIT } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const limiter = new AddrRateLimiter();
  * limiter.credit(GETADDR_TOKEN_CREDIT);
- * console.log(limiter.take(1000), limiter.rateLimited); // 1000 0
+ * assertEquals(limiter.take(1000), 1000);
+ * assertEquals(limiter.rateLimited, 0);
  * ```
  */
 export const GETADDR_TOKEN_CREDIT = 1000;
@@ -50,13 +54,14 @@ export const GETADDR_TOKEN_CREDIT = 1000;
  * ```ts
  * import { AddrRateLimiter, type AddrRateLimiterOptions } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const options: AddrRateLimiterOptions = {
  *   clock: new FakeClock(),
  *   ratePerSecond: 1,
  *   maxTokens: 10,
  *   initialTokens: 5,
  * };
- * console.log(new AddrRateLimiter(options).take(8)); // 5
+ * assertEquals(new AddrRateLimiter(options).take(8), 5);
  * ```
  */
 export interface AddrRateLimiterOptions {
@@ -81,13 +86,15 @@ export interface AddrRateLimiterOptions {
  * ```ts
  * import { AddrRateLimiter, GETADDR_TOKEN_CREDIT } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const limiter = new AddrRateLimiter({ clock });
- * console.log(limiter.take(10)); // 1: the self-announcement
+ * assertEquals(limiter.take(10), 1); // the self-announcement
  * await clock.tick(100_000); // 100 s at 0.1/s
- * console.log(limiter.take(50), limiter.rateLimited); // 10 49
+ * assertEquals(limiter.take(50), 10);
+ * assertEquals(limiter.rateLimited, 49);
  * limiter.credit(GETADDR_TOKEN_CREDIT); // we sent `getaddr`
- * console.log(limiter.take(1000)); // 1000
+ * assertEquals(limiter.take(1000), 1000);
  * ```
  */
 export class AddrRateLimiter {

@@ -10,8 +10,10 @@ import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
  * @example
  * ```ts
  * import { BAN_THRESHOLD, DynamicBanScore } from "@btcstream/p2p/server";
+ * import { assert, assertEquals } from "@std/assert";
  * const score = new DynamicBanScore();
- * console.log(score.increase(BAN_THRESHOLD, 0) > BAN_THRESHOLD); // false: only above bans
+ * assertEquals(score.increase(BAN_THRESHOLD, 0), BAN_THRESHOLD); // at the threshold: not banned
+ * assert(score.increase(1, 0) > BAN_THRESHOLD); // above it: banned
  * ```
  */
 export const BAN_THRESHOLD = 100;
@@ -21,8 +23,9 @@ export const BAN_THRESHOLD = 100;
  * @example
  * ```ts
  * import { DEFAULT_BAN_DURATION_MS } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const bannedUntil = new Date(Date.UTC(2026, 0, 1) + DEFAULT_BAN_DURATION_MS);
- * console.log(bannedUntil.toISOString()); // "2026-01-02T00:00:00.000Z"
+ * assertEquals(bannedUntil.toISOString(), "2026-01-02T00:00:00.000Z");
  * ```
  */
 export const DEFAULT_BAN_DURATION_MS = 24 * 60 * 60 * 1000;
@@ -33,11 +36,12 @@ export const DEFAULT_BAN_DURATION_MS = 24 * 60 * 60 * 1000;
  * ```ts
  * import { BAN_SCORE_HALF_LIFE_MS, DynamicBanScore } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const score = new DynamicBanScore({ clock });
  * score.increase(0, 80);
  * await clock.tick(BAN_SCORE_HALF_LIFE_MS);
- * console.log(score.score); // 40
+ * assertEquals(score.score, 40);
  * ```
  */
 export const BAN_SCORE_HALF_LIFE_MS = 60_000;
@@ -48,11 +52,12 @@ export const BAN_SCORE_HALF_LIFE_MS = 60_000;
  * ```ts
  * import { BAN_SCORE_LIFETIME_MS, DynamicBanScore } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const score = new DynamicBanScore({ clock });
  * score.increase(1, 0xffff_ffff);
  * await clock.tick(BAN_SCORE_LIFETIME_MS + 1000);
- * console.log(score.score); // 1
+ * assertEquals(score.score, 1); // the transient part is forgotten, the persistent part stays
  * ```
  */
 export const BAN_SCORE_LIFETIME_MS = 1_800_000;
@@ -63,9 +68,10 @@ export const BAN_SCORE_LIFETIME_MS = 1_800_000;
  * @example
  * ```ts
  * import { BAN_THRESHOLD, DynamicBanScore, MEMPOOL_BAN_SCORE } from "@btcstream/p2p/server";
+ * import { assert } from "@std/assert";
  * const score = new DynamicBanScore();
  * for (let i = 0; i < 3; i++) score.increase(0, MEMPOOL_BAN_SCORE);
- * console.log(score.increase(0, MEMPOOL_BAN_SCORE) > BAN_THRESHOLD); // true
+ * assert(score.increase(0, MEMPOOL_BAN_SCORE) > BAN_THRESHOLD); // the fourth in a row bans
  * ```
  */
 export const MEMPOOL_BAN_SCORE = 33;
@@ -77,8 +83,11 @@ export const MEMPOOL_BAN_SCORE = 33;
  * ```ts
  * import { GETDATA_BAN_SCORE_PER_MAX_INV } from "@btcstream/p2p/server";
  * import { MAX_INV_PER_MSG } from "@btcstream/p2p/wire";
- * const getDataScore = (n: number) => Math.floor((n * GETDATA_BAN_SCORE_PER_MAX_INV) / MAX_INV_PER_MSG);
- * console.log(getDataScore(500), getDataScore(50_000)); // 0 99
+ * import { assertEquals } from "@std/assert";
+ * const getDataScore = (n: number) =>
+ *   Math.floor((n * GETDATA_BAN_SCORE_PER_MAX_INV) / MAX_INV_PER_MSG);
+ * assertEquals(getDataScore(500), 0);
+ * assertEquals(getDataScore(50_000), 99);
  * ```
  */
 export const GETDATA_BAN_SCORE_PER_MAX_INV = 99;
@@ -88,9 +97,14 @@ export const GETDATA_BAN_SCORE_PER_MAX_INV = 99;
  *
  * @example
  * ```ts
- * import { BAN_THRESHOLD, BLOOM_WITHOUT_SERVICE_BAN_SCORE, DynamicBanScore } from "@btcstream/p2p/server";
+ * import {
+ *   BAN_THRESHOLD,
+ *   BLOOM_WITHOUT_SERVICE_BAN_SCORE,
+ *   DynamicBanScore,
+ * } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const score = new DynamicBanScore();
- * console.log(score.increase(BLOOM_WITHOUT_SERVICE_BAN_SCORE, 0) === BAN_THRESHOLD); // true
+ * assertEquals(score.increase(BLOOM_WITHOUT_SERVICE_BAN_SCORE, 0), BAN_THRESHOLD);
  * ```
  */
 export const BLOOM_WITHOUT_SERVICE_BAN_SCORE = 100;
@@ -100,9 +114,10 @@ export const BLOOM_WITHOUT_SERVICE_BAN_SCORE = 100;
  * @example
  * ```ts
  * import { DynamicBanScore, NOTFOUND_BLOCK_BAN_SCORE } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const score = new DynamicBanScore();
  * const blocksNotFound = 3;
- * console.log(score.increase(NOTFOUND_BLOCK_BAN_SCORE * blocksNotFound, 0)); // 60
+ * assertEquals(score.increase(NOTFOUND_BLOCK_BAN_SCORE * blocksNotFound, 0), 60);
  * ```
  */
 export const NOTFOUND_BLOCK_BAN_SCORE = 20;
@@ -112,9 +127,10 @@ export const NOTFOUND_BLOCK_BAN_SCORE = 20;
  * @example
  * ```ts
  * import { DynamicBanScore, NOTFOUND_TX_BAN_SCORE } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const score = new DynamicBanScore();
  * const txsNotFound = 2;
- * console.log(score.increase(0, NOTFOUND_TX_BAN_SCORE * txsNotFound)); // 20
+ * assertEquals(score.increase(0, NOTFOUND_TX_BAN_SCORE * txsNotFound), 20);
  * ```
  */
 export const NOTFOUND_TX_BAN_SCORE = 10;
@@ -128,12 +144,13 @@ const UINT32_MAX = 0xffff_ffff;
  * ```ts
  * import { DynamicBanScore, type DynamicBanScoreOptions } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const options: DynamicBanScoreOptions = { clock, halfLifeMs: 10_000, lifetimeMs: 60_000 };
  * const score = new DynamicBanScore(options);
  * score.increase(0, 40);
  * await clock.tick(20_000);
- * console.log(score.score); // 10
+ * assertEquals(score.score, 10); // two half-lives
  * ```
  */
 export interface DynamicBanScoreOptions {
@@ -156,13 +173,14 @@ export interface DynamicBanScoreOptions {
  * ```ts
  * import { DynamicBanScore } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock(1_700_000_000_000);
  * const score = new DynamicBanScore({ clock });
- * console.log(score.increase(100, 50)); // 150
+ * assertEquals(score.increase(100, 50), 150);
  * await clock.tick(60_000);
- * console.log(score.score); // 125
+ * assertEquals(score.score, 125);
  * await clock.tick(6 * 60_000);
- * console.log(score.score); // 100
+ * assertEquals(score.score, 100);
  * ```
  */
 export class DynamicBanScore {

@@ -80,14 +80,16 @@ interface Request extends ConnRequest {
  * @example
  * ```ts
  * import { ConnManager, MemoryNetwork } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  *
  * const network = new MemoryNetwork();
  * const listener = network.host("10.0.0.2").listen("10.0.0.2", 8333);
  * const dialer = network.host("10.0.0.1");
+ * const connected: string[] = [];
  * const manager = new ConnManager({
  *   dial: (target, signal) => dialer.dial(target.host, target.port, { signal }),
  *   onConnection: (request, connection) => {
- *     console.log(`connected #${request.id} to ${request.host}`); // connected #1 to 10.0.0.2
+ *     connected.push(`#${request.id} to ${request.host}`);
  *     connection.close();
  *     manager.stop();
  *     listener.close();
@@ -96,6 +98,7 @@ interface Request extends ConnRequest {
  * manager.start();
  * manager.connect({ host: "10.0.0.2", port: 8333 }, { permanent: true });
  * for await (const inbound of listener) inbound.connection.close();
+ * assertEquals(connected, ["#1 to 10.0.0.2"]);
  * ```
  */
 export class ConnManager {

@@ -16,9 +16,10 @@ import {
  *
  * @example
  * ```ts
- * import type { DnsSeed } from "@btcstream/p2p/server";
- * const seed: DnsSeed = { host: "seed.bitcoin.sipa.be", hasFiltering: true };
- * console.log(`x9.${seed.host}`); // "x9.seed.bitcoin.sipa.be"
+ * import { type DnsSeed, DNS_SEEDS } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
+ * const seed: DnsSeed = DNS_SEEDS.mainnet[0];
+ * assertEquals(seed, { host: "seed.bitcoin.sipa.be", hasFiltering: true }); // asked as x9.<host>
  * ```
  */
 export interface DnsSeed {
@@ -40,8 +41,9 @@ export interface DnsSeed {
  * @example
  * ```ts
  * import { DNS_SEEDS } from "@btcstream/p2p/server";
- * console.log(DNS_SEEDS.mainnet[0].host); // "seed.bitcoin.sipa.be"
- * console.log(DNS_SEEDS.regtest.length); // 0
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(DNS_SEEDS.mainnet[0].host, "seed.bitcoin.sipa.be");
+ * assertEquals(DNS_SEEDS.regtest.length, 0);
  * ```
  */
 export const DNS_SEEDS: Readonly<Record<string, readonly DnsSeed[]>> = {
@@ -83,10 +85,16 @@ export const DNS_SEEDS: Readonly<Record<string, readonly DnsSeed[]>> = {
  *
  * @example
  * ```ts
- * import type { SeedResolver } from "@btcstream/p2p/server";
+ * import { type SeedResolver, seedFromDns } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const resolve: SeedResolver = (_hostname, type) =>
  *   Promise.resolve(type === "A" ? ["203.0.113.1"] : []);
- * console.log(await resolve("seed.example", "A")); // [ "203.0.113.1" ]
+ * assertEquals(await resolve("seed.example", "A"), ["203.0.113.1"]);
+ * const [result] = await seedFromDns("mainnet", {
+ *   resolve,
+ *   seeds: [{ host: "seed.example", hasFiltering: false }],
+ * });
+ * assertEquals(result.addresses.length, 1);
  * ```
  */
 export type SeedResolver = (hostname: string, recordType: "A" | "AAAA") => Promise<string[]>;
@@ -117,9 +125,13 @@ export interface SeedFromDnsOptions {
  *
  * @example
  * ```ts
- * import type { SeedResult } from "@btcstream/p2p/server";
- * const result: SeedResult = { seed: "seed.example", addresses: [] };
- * console.log(result.error === undefined); // true
+ * import { type SeedResult, seedFromDns } from "@btcstream/p2p/server";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
+ * const results: SeedResult[] = await seedFromDns("testnet4", {
+ *   resolve: () => Promise.reject(new Error("SERVFAIL")),
+ * });
+ * assertEquals(results.map((r) => r.addresses.length), [0, 0]);
+ * assertInstanceOf(results[0].error, AggregateError); // both lookups (A and AAAA) failed
  * ```
  */
 export interface SeedResult {
@@ -150,14 +162,23 @@ const SECONDS_IN_4_DAYS = 4 * 24 * 60 * 60;
  * @example
  * ```ts
  * import { seedFromDns } from "@btcstream/p2p/server";
+ * import { assert, assertEquals } from "@std/assert";
+ * const asked: string[] = [];
  * const results = await seedFromDns("testnet4", {
  *   // A fake resolver: no DNS traffic.
- *   resolve: (host, type) => Promise.resolve(type === "A" ? [`203.0.113.${host.length}`] : []),
+ *   resolve: (host, type) => {
+ *     asked.push(`${type} ${host}`);
+ *     return Promise.resolve(type === "A" ? ["203.0.113.7"] : []);
+ *   },
  *   requiredServices: 9n, // NODE_NETWORK | NODE_WITNESS: asks x9.<seed>
  * });
- * for (const { seed, addresses } of results) console.log(seed, addresses[0].port);
- * // "seed.testnet4.bitcoin.sprovoost.nl" 48333
- * // "seed.testnet4.wiz.biz" 48333
+ * assertEquals(results.map((r) => r.seed), [
+ *   "seed.testnet4.bitcoin.sprovoost.nl",
+ *   "seed.testnet4.wiz.biz",
+ * ]);
+ * assertEquals(results.map((r) => r.addresses[0].port), [48333, 48333]);
+ * assertEquals(results[0].addresses[0].services, 9n);
+ * assert(asked.includes("A x9.seed.testnet4.wiz.biz"));
  * ```
  */
 export async function seedFromDns(

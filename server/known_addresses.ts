@@ -11,11 +11,12 @@ import type { NetAddressV2 } from "../wire/net_address_v2.ts";
  * ```ts
  * import { KnownAddresses, MAX_KNOWN_ADDRESSES } from "@btcstream/p2p/server";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const known = new KnownAddresses();
  * for (let i = 0; i < 6000; i++) {
  *   known.add(netAddressV2FromString(`10.0.${i >> 8}.${i & 255}`, 8333));
  * }
- * console.log(known.size === MAX_KNOWN_ADDRESSES); // true
+ * assertEquals(known.size, MAX_KNOWN_ADDRESSES);
  * ```
  */
 export const MAX_KNOWN_ADDRESSES = 5000;
@@ -30,11 +31,14 @@ export const MAX_KNOWN_ADDRESSES = 5000;
  * ```ts
  * import { KnownAddresses } from "@btcstream/p2p/server";
  * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const known = new KnownAddresses();
  * const a = netAddressV2FromString("203.0.113.7", 8333);
  * const b = netAddressV2FromString("2001:db8::1", 8333);
  * known.add(a);
- * console.log(known.has(a), known.filter([a, b]).length, known.size); // true 1 1
+ * assert(known.has(a));
+ * assertEquals(known.filter([a, b]), [b]); // what the peer does not know yet
+ * assertEquals(known.size, 1);
  * ```
  */
 export class KnownAddresses {
@@ -100,10 +104,12 @@ export class KnownAddresses {
    * ```ts
    * import { KnownAddresses } from "@btcstream/p2p/server";
    * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+   * import { assert, assertFalse } from "@std/assert";
    * const known = new KnownAddresses();
    * const ours = netAddressV2FromString("203.0.113.5", 8333);
    * known.add(ours);
-   * console.log(known.delete(ours), known.has(ours)); // true false
+   * assert(known.delete(ours));
+   * assertFalse(known.has(ours));
    * ```
    */
   delete(na: NetAddressV2): boolean {

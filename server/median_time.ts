@@ -11,9 +11,10 @@ import { type Clock, SYSTEM_CLOCK } from "../peer/clock.ts";
  * @example
  * ```ts
  * import { MAX_MEDIAN_TIME_SAMPLES, MedianTimeSource } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const times = new MedianTimeSource();
  * for (let i = 0; i < 300; i++) times.addTimeSample(`peer${i}`, Date.now() / 1000);
- * console.log(times.sampleCount === MAX_MEDIAN_TIME_SAMPLES); // true
+ * assertEquals(times.sampleCount, MAX_MEDIAN_TIME_SAMPLES);
  * ```
  */
 export const MAX_MEDIAN_TIME_SAMPLES = 200;
@@ -25,11 +26,12 @@ export const MAX_MEDIAN_TIME_SAMPLES = 200;
  * ```ts
  * import { MAX_TIME_OFFSET_MS, MedianTimeSource } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock(1_700_000_000_000);
  * const times = new MedianTimeSource({ clock });
  * const farAhead = 1_700_000_000 + MAX_TIME_OFFSET_MS / 1000;
  * for (let i = 0; i < 5; i++) times.addTimeSample(`peer${i}`, farAhead);
- * console.log(times.offsetSeconds); // 0
+ * assertEquals(times.offsetSeconds, 0); // too far to trust
  * ```
  */
 export const MAX_TIME_OFFSET_MS = 70 * 60 * 1000;
@@ -44,12 +46,13 @@ const MAX_OFFSET_SECONDS = MAX_TIME_OFFSET_MS / 1000;
  * ```ts
  * import { MedianTimeSource, type MedianTimeSourceOptions } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const options: MedianTimeSourceOptions = {
  *   clock: new FakeClock(),
  *   maxSamples: 11,
  *   logCategory: ["myapp", "time"],
  * };
- * console.log(new MedianTimeSource(options).offsetSeconds); // 0
+ * assertEquals(new MedianTimeSource(options).offsetSeconds, 0);
  * ```
  */
 export interface MedianTimeSourceOptions {
@@ -72,14 +75,16 @@ export interface MedianTimeSourceOptions {
  * ```ts
  * import { MedianTimeSource } from "@btcstream/p2p/server";
  * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock(1_700_000_000_000);
  * const times = new MedianTimeSource({ clock });
  * const nowSeconds = 1_700_000_000;
  * for (const [i, offset] of [10, 20, 30, 40, 50].entries()) {
  *   times.addTimeSample(`peer${i}`, nowSeconds + offset);
  * }
- * console.log(times.sampleCount, times.offsetSeconds); // 5 30
- * console.log(times.adjustedTime() - clock.now()); // 30000
+ * assertEquals(times.sampleCount, 5);
+ * assertEquals(times.offsetSeconds, 30);
+ * assertEquals(times.adjustedTime() - clock.now(), 30_000);
  * ```
  */
 export class MedianTimeSource {

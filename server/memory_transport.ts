@@ -32,14 +32,15 @@ interface Link {
  * @example
  * ```ts
  * import { MemoryNetwork } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const network = new MemoryNetwork();
  * const listener = network.host("10.0.0.1").listen("10.0.0.1", 0);
- * console.log(listener.port); // 20000
+ * assertEquals(listener.port, 20000); // port 0: the host's next free port
  * const dialed = await network.host("10.0.0.2").dial("10.0.0.1", listener.port);
  * for await (const { connection, remoteHost } of listener) {
- *   console.log(remoteHost); // "10.0.0.2"
+ *   assertEquals(remoteHost, "10.0.0.2");
  *   await dialed.writable.getWriter().write(new Uint8Array([1, 2]));
- *   console.log((await connection.readable.getReader().read()).value); // Uint8Array(2) [ 1, 2 ]
+ *   assertEquals((await connection.readable.getReader().read()).value, new Uint8Array([1, 2]));
  *   connection.close();
  *   break;
  * }
@@ -74,11 +75,13 @@ export class MemoryNetwork {
    * @example
    * ```ts
    * import { MemoryNetwork } from "@btcstream/p2p/server";
+   * import { assertEquals } from "@std/assert";
    * const network = new MemoryNetwork();
    * const listener = network.host("::1").listen("::", 8333);
    * const dialed = await network.host("2001:db8::7").dial("::1", 8333);
    * for await (const inbound of listener) {
-   *   console.log(inbound.remoteHost, inbound.remotePort); // "2001:db8::7" 49152
+   *   assertEquals(inbound.remoteHost, "2001:db8::7");
+   *   assertEquals(inbound.remotePort, 49152);
    *   break;
    * }
    * dialed.close();
@@ -104,11 +107,15 @@ export class MemoryNetwork {
    * @example
    * ```ts
    * import { MemoryNetwork } from "@btcstream/p2p/server";
+   * import { assertRejects } from "@std/assert";
    * const network = new MemoryNetwork();
    * const listener = network.host("10.0.0.1").listen("10.0.0.1", 8333);
    * network.setReachable("10.0.0.1", false);
-   * await network.host("10.0.0.2").dial("10.0.0.1", 8333).catch((e) => console.log(e.message));
-   * // "Cannot connect to 10.0.0.1:8333: host unreachable"
+   * await assertRejects(
+   *   () => network.host("10.0.0.2").dial("10.0.0.1", 8333),
+   *   Error,
+   *   "Cannot connect to 10.0.0.1:8333: host unreachable",
+   * );
    * listener.close();
    * ```
    */

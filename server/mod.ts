@@ -8,16 +8,19 @@
  * @example
  * ```ts
  * import { MemoryNetwork, Server } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  *
  * const net = new MemoryNetwork();
  * const seed = new Server({
  *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
  * });
  * await seed.start();
- * const node = new Server({ network: "regtest", transport: net.host("10.0.0.2"), addPeers: ["10.0.0.1"] });
+ * const node = new Server({
+ *   network: "regtest", transport: net.host("10.0.0.2"), addPeers: ["10.0.0.1"],
+ * });
  * await node.start();
  * await node.nextPeer();
- * console.log(node.peerInfo()[0].addr); // "10.0.0.1:18444"
+ * assertEquals(node.peerInfo().map((p) => p.addr), ["10.0.0.1:18444"]);
  * await node.stop();
  * await seed.stop();
  * ```

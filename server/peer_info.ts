@@ -12,9 +12,22 @@ import { BIP155Network, type NetAddressV2, serviceFlagsToString } from "../wire/
  *
  * @example
  * ```ts
- * import type { PeerInfo } from "@btcstream/p2p/server";
+ * import { MemoryNetwork, type PeerInfo, Server } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const show = (p: PeerInfo) => `${p.addr} ${p.subver} ${p.pingtime ?? "-"} s`;
- * console.log(typeof show); // "function"
+ * const net = new MemoryNetwork();
+ * const a = new Server({
+ *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+ * });
+ * const b = new Server({
+ *   network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"],
+ * });
+ * await a.start();
+ * await b.start();
+ * await b.nextPeer();
+ * assertEquals(b.peerInfo().map(show), ["10.0.0.1:18444 /btcstream:0.1.0/ - s"]); // no pong yet
+ * await b.stop();
+ * await a.stop();
  * ```
  */
 export interface PeerInfo {

@@ -56,17 +56,20 @@ import { tcpTransport, type Transport, type TransportListener } from "./transpor
  * @example
  * ```ts
  * import { MemoryNetwork, Server } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  *
  * // Two nodes on an in-memory network: b dials a and they gossip.
  * const net = new MemoryNetwork();
  * const a = new Server({
  *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
  * });
- * const b = new Server({ network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"] });
+ * const b = new Server({
+ *   network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"],
+ * });
  * await a.start();
  * await b.start();
  * const peer = await b.nextPeer();
- * console.log(peer.userAgent); // "/btcstream:0.1.0/"
+ * assertEquals(peer.userAgent, "/btcstream:0.1.0/");
  * await b.stop();
  * await a.stop();
  * ```

@@ -12,9 +12,12 @@ import { parseIp } from "../wire/mod.ts";
  *
  * @example
  * ```ts
- * import type { Socks5ProxyOptions } from "@btcstream/p2p/server";
+ * import { type Socks5ProxyOptions, tcpTransport } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
+ * // Tor's SOCKS port, with a circuit of its own for every connection (btcd's --torisolation).
  * const tor: Socks5ProxyOptions = { host: "127.0.0.1", port: 9050, isolate: true };
- * console.log(tor.port); // 9050
+ * const transport = tcpTransport({ proxy: tor }); // dials go through Tor; listening stays direct
+ * assertEquals(typeof transport.dial, "function");
  * ```
  */
 export interface Socks5ProxyOptions {
@@ -48,7 +51,8 @@ export interface Socks5ConnectOptions {
  * @example
  * ```ts
  * import { Socks5ReplyCode } from "@btcstream/p2p/server";
- * console.log(Socks5ReplyCode.HOST_UNREACHABLE); // 4
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(Socks5ReplyCode.HOST_UNREACHABLE, 4);
  * ```
  */
 export const Socks5ReplyCode = {
@@ -114,8 +118,10 @@ export type Socks5ErrorCode =
  * @example
  * ```ts
  * import { Socks5Error } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const error = new Socks5Error(4);
- * console.log(error.code, error.message); // 4 "SOCKS5 proxy refused: host unreachable (4)"
+ * assertEquals(error.code, 4);
+ * assertEquals(error.message, "SOCKS5 proxy refused: host unreachable (4)");
  * ```
  */
 export class Socks5Error extends Error {
@@ -176,6 +182,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import { socks5Connect } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * // A scripted proxy: "no authentication", then "succeeded", then the remote's first bytes.
  * const incoming = Uint8Array.of(5, 0, 5, 0, 0, 1, 127, 0, 0, 1, 0x20, 0x8d, 0xf9, 0xbe);
  * let offset = 0;
@@ -189,7 +196,7 @@ const encoder = new TextEncoder();
  *   write: (p: Uint8Array): Promise<number> => Promise.resolve(p.length),
  * };
  * await socks5Connect(conn, { host: "seed.bitcoin.sipa.be", port: 8333 });
- * console.log(incoming.length - offset); // 2
+ * assertEquals(incoming.subarray(offset), Uint8Array.of(0xf9, 0xbe)); // left for the peer to read
  * ```
  */
 export async function socks5Connect(

@@ -22,13 +22,15 @@ export interface DialOptions {
  *
  * @example
  * ```ts
- * import { MemoryNetwork, type InboundConnection } from "@btcstream/p2p/server";
+ * import { type InboundConnection, MemoryNetwork } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const network = new MemoryNetwork();
  * const listener = network.host("10.0.0.1").listen("10.0.0.1", 8333);
  * const dialed = await network.host("10.0.0.2").dial("10.0.0.1", 8333);
  * for await (const inbound of listener) {
  *   const { remoteHost, remotePort }: InboundConnection = inbound;
- *   console.log(remoteHost, remotePort); // "10.0.0.2" 49152
+ *   assertEquals(remoteHost, "10.0.0.2");
+ *   assertEquals(remotePort, 49152);
  *   inbound.connection.close();
  *   break;
  * }
@@ -51,10 +53,11 @@ export interface InboundConnection {
  * @example
  * ```ts
  * import { tcpTransport } from "@btcstream/p2p/server";
+ * import { assert, assertEquals } from "@std/assert";
  * const listener = tcpTransport().listen("127.0.0.1", 0);
- * console.log(listener.port > 0); // true
+ * assert(listener.port > 0); // the port the OS chose
  * listener.close();
- * for await (const _ of listener) console.log("never");
+ * assertEquals(await Array.fromAsync(listener), []); // closing ends the iteration
  * ```
  */
 export interface TransportListener extends AsyncIterable<InboundConnection> {
@@ -72,9 +75,13 @@ export interface TransportListener extends AsyncIterable<InboundConnection> {
  * @example
  * ```ts
  * import { MemoryNetwork, type Transport } from "@btcstream/p2p/server";
+ * import { assertRejects } from "@std/assert";
  * const transport: Transport = new MemoryNetwork().host("10.0.0.1");
- * await transport.dial("10.0.0.9", 8333).catch((e) => console.log(e.message));
- * // "Cannot connect to 10.0.0.9:8333: connection refused"
+ * await assertRejects(
+ *   () => transport.dial("10.0.0.9", 8333),
+ *   Error,
+ *   "Cannot connect to 10.0.0.9:8333: connection refused",
+ * );
  * ```
  */
 export interface Transport {
@@ -125,11 +132,12 @@ const log = getLogger(["btcstream", "server", "transport"]);
  * @example
  * ```ts
  * import { tcpTransport } from "@btcstream/p2p/server";
+ * import { assertEquals } from "@std/assert";
  * const transport = tcpTransport({ connectTimeoutMs: 5_000 });
  * const listener = transport.listen("127.0.0.1", 0);
  * const dialed = await transport.dial("127.0.0.1", listener.port);
  * for await (const inbound of listener) {
- *   console.log(inbound.remoteHost); // "127.0.0.1"
+ *   assertEquals(inbound.remoteHost, "127.0.0.1");
  *   inbound.connection.close();
  *   break;
  * }

@@ -27,6 +27,7 @@ import {
  * @example
  * ```ts
  * import { type Block, checkMerkleRoot, decodeBlock, encodeBlock } from "@btcstream/p2p/wire";
+ * import { assertEquals, assertFalse } from "@std/assert";
  * const coinbase = {
  *   version: 1,
  *   inputs: [{
@@ -50,7 +51,8 @@ import {
  *   transactions: [coinbase],
  * };
  * const decoded = decodeBlock(encodeBlock(block));
- * console.log(decoded.transactions.length, checkMerkleRoot(decoded)); // 1 false
+ * assertEquals(decoded.transactions.length, 1);
+ * assertFalse(checkMerkleRoot(decoded)); // the header's merkle root is all zeros
  * ```
  */
 export interface Block {
@@ -144,8 +146,9 @@ export function writeBlock(w: ByteWriter, block: Block, witness: boolean, comman
  * @example
  * ```ts
  * import { decodeBlock } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const bytes = new Uint8Array(81); // a header and a zero transaction count
- * console.log(decodeBlock(bytes).transactions.length); // 0
+ * assertEquals(decodeBlock(bytes).transactions.length, 0);
  * ```
  */
 export function decodeBlock(bytes: Uint8Array, options: TxEncodingOptions = {}): Block {
@@ -167,6 +170,7 @@ export function decodeBlock(bytes: Uint8Array, options: TxEncodingOptions = {}):
  * @example
  * ```ts
  * import { encodeBlock } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const header = {
  *   version: 1,
  *   prevBlock: new Uint8Array(32),
@@ -175,7 +179,7 @@ export function decodeBlock(bytes: Uint8Array, options: TxEncodingOptions = {}):
  *   bits: 0,
  *   nonce: 0,
  * };
- * console.log(encodeBlock({ header, transactions: [] }).length); // 81
+ * assertEquals(encodeBlock({ header, transactions: [] }).length, 81); // 80 + a zero count
  * ```
  */
 export function encodeBlock(block: Block, options: TxEncodingOptions = {}): Uint8Array {
@@ -197,8 +201,9 @@ export function encodeBlock(block: Block, options: TxEncodingOptions = {}): Uint
  * @example
  * ```ts
  * import { merkleRoot } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const leaf = new Uint8Array(32).fill(9);
- * console.log(merkleRoot([leaf]).join() === leaf.join()); // true
+ * assertEquals(merkleRoot([leaf]), leaf); // one transaction: its txid is the root
  * ```
  */
 export function merkleRoot(hashes: readonly Uint8Array[]): Uint8Array {
@@ -234,6 +239,7 @@ export function merkleRoot(hashes: readonly Uint8Array[]): Uint8Array {
  * @example
  * ```ts
  * import { checkMerkleRoot, merkleRoot, txid } from "@btcstream/p2p/wire";
+ * import { assert } from "@std/assert";
  * const tx = { version: 1, inputs: [], outputs: [], lockTime: 0 };
  * const header = {
  *   version: 1,
@@ -243,7 +249,7 @@ export function merkleRoot(hashes: readonly Uint8Array[]): Uint8Array {
  *   bits: 0,
  *   nonce: 0,
  * };
- * console.log(checkMerkleRoot({ header, transactions: [tx] })); // true
+ * assert(checkMerkleRoot({ header, transactions: [tx] }));
  * ```
  */
 export function checkMerkleRoot(block: Block): boolean {

@@ -17,16 +17,21 @@ import { hashToHex } from "./hash.ts";
  *
  * @example
  * ```ts
- * import { blockHash, type BlockHeader, hashToHex } from "@btcstream/p2p/wire";
+ * import { blockHash, type BlockHeader, hashToHex, hexToHash } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ * // Bitcoin's genesis block.
  * const header: BlockHeader = {
  *   version: 1,
  *   prevBlock: new Uint8Array(32),
- *   merkleRoot: new Uint8Array(32),
+ *   merkleRoot: hexToHash("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"),
  *   timestamp: 1231006505,
  *   bits: 0x1d00ffff,
  *   nonce: 2083236893,
  * };
- * console.log(hashToHex(blockHash(header)).length); // 64
+ * assertEquals(
+ *   hashToHex(blockHash(header)),
+ *   "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
+ * );
  * ```
  */
 export interface BlockHeader {
@@ -192,6 +197,7 @@ function checkU32(command: string, field: string, value: number): void {
  * @example
  * ```ts
  * import { decodeBlockHeader, encodeBlockHeader } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const bytes = encodeBlockHeader({
  *   version: 4,
  *   prevBlock: new Uint8Array(32),
@@ -200,7 +206,8 @@ function checkU32(command: string, field: string, value: number): void {
  *   bits: 0x17034219,
  *   nonce: 1,
  * });
- * console.log(bytes.length, decodeBlockHeader(bytes).timestamp); // 80 1700000000
+ * assertEquals(bytes.length, 80);
+ * assertEquals(decodeBlockHeader(bytes).timestamp, 1700000000);
  * ```
  */
 export function encodeBlockHeader(header: BlockHeader): Uint8Array {
@@ -219,8 +226,10 @@ export function encodeBlockHeader(header: BlockHeader): Uint8Array {
  * @example
  * ```ts
  * import { decodeBlockHeader } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const header = decodeBlockHeader(new Uint8Array(80).fill(1));
- * console.log(header.version, header.nonce); // 16843009 16843009
+ * assertEquals(header.version, 0x01010101); // little-endian fields
+ * assertEquals(header.nonce, 0x01010101);
  * ```
  */
 export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
@@ -254,8 +263,12 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
  * @example
  * ```ts
  * import { blockHash, decodeBlockHeader, hashToHex } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const header = decodeBlockHeader(new Uint8Array(80));
- * console.log(hashToHex(blockHash(header)).length); // 64
+ * assertEquals(
+ *   hashToHex(blockHash(header)),
+ *   "14508459b221041eab257d2baaa7459775ba748246c8403609eb708f0e57e74b",
+ * );
  * ```
  */
 export function blockHash(header: BlockHeader): Uint8Array {

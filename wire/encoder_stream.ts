@@ -11,9 +11,10 @@ import type { Message } from "./message.ts";
  * @example
  * ```ts
  * import { MessageEncoderStream } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const frames = ReadableStream.from([{ command: "verack" } as const])
  *   .pipeThrough(new MessageEncoderStream({ network: "regtest" }));
- * for await (const frame of frames) console.log(frame.length); // 24
+ * assertEquals((await Array.fromAsync(frames)).map((frame) => frame.length), [24]);
  * ```
  */
 export class MessageEncoderStream extends TransformStream<Message, Uint8Array> {

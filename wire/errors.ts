@@ -36,11 +36,9 @@ export type MessageErrorCode =
  * @example
  * ```ts
  * import { decodeMessage, MessageError } from "@btcstream/p2p/wire";
- * try {
- *   decodeMessage(new Uint8Array(24));
- * } catch (error) {
- *   if (error instanceof MessageError) console.log(error.code); // "bad-magic"
- * }
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * const error = assertThrows(() => decodeMessage(new Uint8Array(24)), MessageError);
+ * assertEquals(error.code, "bad-magic");
  * ```
  */
 export class MessageError extends Error {

@@ -146,8 +146,9 @@ function readCommand(view: DataView, bytes: Uint8Array, at: number): string | un
  * @example
  * ```ts
  * import { bytesToHex, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const frame = encodeMessage({ command: "verack" });
- * console.log(bytesToHex(frame)); // "f9beb4d976657261636b000000000000000000005df6e0e2"
+ * assertEquals(bytesToHex(frame), "f9beb4d976657261636b000000000000000000005df6e0e2");
  * ```
  */
 export function encodeMessage(message: Message, options: WireOptions = {}): Uint8Array {
@@ -180,8 +181,9 @@ export function encodeMessageResolved(message: Message, opts: ResolvedWireOption
  * @example
  * ```ts
  * import { decodeMessage, hexToBytes } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const frame = hexToBytes("f9beb4d970696e6700000000000000000800000008533f6b0100000000000000");
- * console.log(decodeMessage(frame)); // { command: "ping", nonce: 1n }
+ * assertEquals(decodeMessage(frame), { command: "ping", nonce: 1n });
  * ```
  */
 export function decodeMessage(frame: Uint8Array, options: WireOptions = {}): Message {
@@ -272,7 +274,9 @@ export function verifyChecksum(
  * @example
  * ```ts
  * import { encodePayload } from "@btcstream/p2p/wire";
- * console.log(encodePayload({ command: "ping", nonce: 1n }).length); // 8
+ * import { assertEquals } from "@std/assert";
+ * const payload = encodePayload({ command: "ping", nonce: 1n });
+ * assertEquals(payload, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0)); // the nonce, little-endian
  * ```
  */
 export function encodePayload(message: Message, options: WireOptions = {}): Uint8Array {
@@ -292,7 +296,8 @@ export function encodePayload(message: Message, options: WireOptions = {}): Uint
  * @example
  * ```ts
  * import { decodePayload } from "@btcstream/p2p/wire";
- * console.log(decodePayload("pong", new Uint8Array(8))); // { command: "pong", nonce: 0n }
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(decodePayload("pong", new Uint8Array(8)), { command: "pong", nonce: 0n });
  * ```
  */
 export function decodePayload(

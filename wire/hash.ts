@@ -18,8 +18,12 @@ import {
  *
  * @example
  * ```ts
- * import { sha256 } from "@btcstream/p2p/wire";
- * console.log(sha256(new Uint8Array()).length); // 32
+ * import { bytesToHex, sha256 } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(
+ *   bytesToHex(sha256(new Uint8Array())),
+ *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+ * );
  * ```
  */
 export function sha256(data: Uint8Array): Uint8Array {
@@ -37,7 +41,11 @@ export function sha256(data: Uint8Array): Uint8Array {
  * @example
  * ```ts
  * import { doubleSha256, hashToHex } from "@btcstream/p2p/wire";
- * console.log(hashToHex(doubleSha256(new Uint8Array())).slice(0, 8)); // "56944c5d"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(
+ *   hashToHex(doubleSha256(new Uint8Array())),
+ *   "56944c5d3f98413ef45cf54545538103cc9f298e0575820ad3591376e2e0f65d",
+ * );
  * ```
  */
 export function doubleSha256(data: Uint8Array): Uint8Array {
@@ -70,8 +78,9 @@ export function checksum(data: Uint8Array, start: number, end: number): number {
  * @example
  * ```ts
  * import { doubleSha256, doubleSha256Parts } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a = new Uint8Array([1, 2]), b = new Uint8Array([3]);
- * console.log(doubleSha256Parts([a, b]).join() === doubleSha256(new Uint8Array([1, 2, 3])).join()); // true
+ * assertEquals(doubleSha256Parts([a, b]), doubleSha256(new Uint8Array([1, 2, 3])));
  * ```
  */
 export function doubleSha256Parts(parts: readonly Uint8Array[]): Uint8Array {
@@ -91,7 +100,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * @example
  * ```ts
  * import { hashToHex } from "@btcstream/p2p/wire";
- * console.log(hashToHex(new Uint8Array([1, 2]))); // "0201"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hashToHex(new Uint8Array([1, 2])), "0201");
  * ```
  */
 export function hashToHex(hash: Uint8Array): string {
@@ -110,8 +120,10 @@ export function hashToHex(hash: Uint8Array): string {
  * @example
  * ```ts
  * import { hashToHex, hexToHash } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const id = "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08";
- * console.log(hashToHex(hexToHash(id)) === id); // true
+ * assertEquals(hexToHash(id)[0], 0x08); // wire order: the displayed hex reversed
+ * assertEquals(hashToHex(hexToHash(id)), id);
  * ```
  */
 export function hexToHash(hex: string): Uint8Array {
@@ -129,7 +141,8 @@ export function hexToHash(hex: string): Uint8Array {
  * @example
  * ```ts
  * import { hexToBytes } from "@btcstream/p2p/wire";
- * console.log(hexToBytes("f9beb4d9")); // Uint8Array(4) [ 249, 190, 180, 217 ]
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hexToBytes("f9beb4d9"), new Uint8Array([249, 190, 180, 217]));
  * ```
  */
 export function hexToBytes(hex: string): Uint8Array {
@@ -150,7 +163,8 @@ export function hexToBytes(hex: string): Uint8Array {
  * @example
  * ```ts
  * import { bytesToHex } from "@btcstream/p2p/wire";
- * console.log(bytesToHex(new Uint8Array([0xf9, 0xbe]))); // "f9be"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(bytesToHex(new Uint8Array([0xf9, 0xbe])), "f9be");
  * ```
  */
 export function bytesToHex(bytes: Uint8Array): string {

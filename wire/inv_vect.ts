@@ -10,10 +10,15 @@
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type InvVect } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const entry: InvVect = { type: InvType.WITNESS_TX, hash: new Uint8Array(32).fill(1) };
  * const inv = decodeMessage(encodeMessage({ command: "inv", inventory: [entry] }));
- * if (inv.command === "inv") console.log(JSON.stringify(inv.inventory[0]));
- * // {"type":1073741825,"hash":"0101010101010101010101010101010101010101010101010101010101010101"}
+ * assert(inv.command === "inv");
+ * assertEquals(inv.inventory[0].type, InvType.WITNESS_TX);
+ * assertEquals(inv.inventory[0].hash, entry.hash);
+ * // As JSON, the hash is hex in display order.
+ * const json = `{"type":1073741825,"hash":"${"01".repeat(32)}"}`;
+ * assertEquals(JSON.stringify(inv.inventory[0]), json);
  * ```
  */
 export interface InvVect {

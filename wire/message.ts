@@ -44,10 +44,12 @@ import { wtxidRelayCodec, type WtxidRelayMessage } from "./msg_wtxidrelay.ts";
  * @example
  * ```ts
  * import type { Message } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * function describe(m: Message): string {
  *   return m.command === "ping" ? `ping ${m.nonce}` : m.command;
  * }
- * console.log(describe({ command: "ping", nonce: 1n })); // "ping 1"
+ * assertEquals(describe({ command: "ping", nonce: 1n }), "ping 1");
+ * assertEquals(describe({ command: "verack" }), "verack");
  * ```
  */
 export type Message =

@@ -13,14 +13,17 @@
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type Message } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  *
  * const inv: Message = {
  *   command: "inv",
  *   inventory: [{ type: InvType.TX, hash: new Uint8Array(32) }],
  * };
  * const frame = encodeMessage(inv);
+ * assertEquals(frame.length, 61); // a 24-byte header, a count and one 36-byte entry
  * const back = decodeMessage(frame);
- * console.log(back.command, frame.length); // "inv" 61
+ * assert(back.command === "inv");
+ * assertEquals(back.inventory[0].type, InvType.TX);
  * ```
  *
  * @module

@@ -21,13 +21,15 @@ import {
  *   encodeMessage,
  *   netAddressFromHost,
  * } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const seen = { services: 9n, timestamp: 1_700_000_000 };
  * const addr: AddrMessage = {
  *   command: "addr",
  *   addresses: [netAddressFromHost("203.0.113.7", 8333, seen)],
  * };
  * const decoded = decodeMessage(encodeMessage(addr));
- * if (decoded.command === "addr") console.log(decoded.addresses[0].timestamp); // 1700000000
+ * assert(decoded.command === "addr");
+ * assertEquals(decoded.addresses[0].timestamp, 1700000000);
  * ```
  */
 export interface AddrMessage {

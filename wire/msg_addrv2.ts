@@ -17,22 +17,22 @@ import { MAX_ADDR_PER_MSG, MAX_ADDR_V2_SIZE } from "./protocol.ts";
  * ```ts
  * import {
  *   type AddrV2Message,
+ *   BIP155Network,
  *   decodeMessage,
  *   encodeMessage,
  *   netAddressV2FromString,
+ *   netAddressV2ToString,
  * } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
+ * const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
  * const addrv2: AddrV2Message = {
  *   command: "addrv2",
- *   addresses: [
- *     netAddressV2FromString(
- *       "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion",
- *       8333,
- *       { services: 9n, timestamp: 1_700_000_000 },
- *     ),
- *   ],
+ *   addresses: [netAddressV2FromString(onion, 8333, { services: 9n, timestamp: 1_700_000_000 })],
  * };
  * const decoded = decodeMessage(encodeMessage(addrv2));
- * if (decoded.command === "addrv2") console.log(decoded.addresses[0].networkId); // 4
+ * assert(decoded.command === "addrv2");
+ * assertEquals(decoded.addresses[0].networkId, BIP155Network.TORV3);
+ * assertEquals(netAddressV2ToString(decoded.addresses[0]), onion);
  * ```
  */
 export interface AddrV2Message {

@@ -11,13 +11,15 @@ import { MAX_PROTOCOL_MESSAGE_LENGTH } from "./protocol.ts";
  * @example
  * ```ts
  * import { type AlertMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const alert: AlertMessage = {
  *   command: "alert",
  *   payload: new Uint8Array([1, 2, 3]),
  *   signature: new Uint8Array([4, 5]),
  * };
  * const decoded = decodeMessage(encodeMessage(alert));
- * if (decoded.command === "alert") console.log(decoded.signature); // Uint8Array(2) [ 4, 5 ]
+ * assert(decoded.command === "alert");
+ * assertEquals(decoded.signature, new Uint8Array([4, 5]));
  * ```
  */
 export interface AlertMessage {

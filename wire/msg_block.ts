@@ -14,6 +14,7 @@ import { MAX_BLOCK_PAYLOAD } from "./protocol.ts";
  * @example
  * ```ts
  * import { type BlockMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const coinbase = {
  *   version: 1,
  *   inputs: [{
@@ -38,7 +39,8 @@ import { MAX_BLOCK_PAYLOAD } from "./protocol.ts";
  *   transactions: [coinbase],
  * };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "block") console.log(decoded.transactions[0].version); // 1
+ * assert(decoded.command === "block");
+ * assertEquals(decoded.transactions[0].outputs[0].value, 50n);
  * ```
  */
 export interface BlockMessage extends Block {

@@ -12,6 +12,7 @@ import { MIN_TX_SIZE, type Tx } from "./tx.ts";
  * @example
  * ```ts
  * import { type BlockTxnMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const tx = {
  *   version: 2,
  *   inputs: [{
@@ -29,7 +30,9 @@ import { MIN_TX_SIZE, type Tx } from "./tx.ts";
  *   transactions: [tx],
  * };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "blocktxn") console.log(decoded.transactions[0].outputs[0].value); // 5000n
+ * assert(decoded.command === "blocktxn");
+ * assertEquals(decoded.transactions[0].outputs[0].value, 5000n);
+ * assertEquals(decoded.transactions[0].inputs[0].witness.length, 1);
  * ```
  */
 export interface BlockTxnMessage {

@@ -9,7 +9,8 @@ import { MAX_CF_CHECKPTS_PER_MSG } from "./protocol.ts";
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage, type CFCheckptMessage } from "@btcstream/p2p/wire";
+ * import { type CFCheckptMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const cfcheckpt: CFCheckptMessage = {
  *   command: "cfcheckpt",
  *   filterType: 0,
@@ -17,7 +18,8 @@ import { MAX_CF_CHECKPTS_PER_MSG } from "./protocol.ts";
  *   filterHeaders: [new Uint8Array(32).fill(9)],
  * };
  * const decoded = decodeMessage(encodeMessage(cfcheckpt));
- * if (decoded.command === "cfcheckpt") console.log(decoded.filterHeaders.length); // 1
+ * assert(decoded.command === "cfcheckpt");
+ * assertEquals(decoded.filterHeaders, [new Uint8Array(32).fill(9)]);
  * ```
  */
 export interface CFCheckptMessage {

@@ -10,7 +10,8 @@ import { MAX_CF_HEADERS_PER_MSG } from "./protocol.ts";
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage, type CFHeadersMessage } from "@btcstream/p2p/wire";
+ * import { type CFHeadersMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const cfheaders: CFHeadersMessage = {
  *   command: "cfheaders",
  *   filterType: 0,
@@ -19,7 +20,8 @@ import { MAX_CF_HEADERS_PER_MSG } from "./protocol.ts";
  *   filterHashes: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)],
  * };
  * const decoded = decodeMessage(encodeMessage(cfheaders));
- * if (decoded.command === "cfheaders") console.log(decoded.filterHashes.length); // 2
+ * assert(decoded.command === "cfheaders");
+ * assertEquals(decoded.filterHashes.length, 2);
  * ```
  */
 export interface CFHeadersMessage {

@@ -8,7 +8,8 @@ import { MAX_CFILTER_DATA_SIZE } from "./protocol.ts";
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage, type CFilterMessage } from "@btcstream/p2p/wire";
+ * import { type CFilterMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const cfilter: CFilterMessage = {
  *   command: "cfilter",
  *   filterType: 0,
@@ -16,7 +17,8 @@ import { MAX_CFILTER_DATA_SIZE } from "./protocol.ts";
  *   filter: new Uint8Array([0]), // an empty BIP 158 filter: N = 0
  * };
  * const decoded = decodeMessage(encodeMessage(cfilter));
- * if (decoded.command === "cfilter") console.log(decoded.filter.length); // 1
+ * assert(decoded.command === "cfilter");
+ * assertEquals(decoded.filter, new Uint8Array([0]));
  * ```
  */
 export interface CFilterMessage {

@@ -20,6 +20,7 @@ export interface PrefilledTx {
  * @example
  * ```ts
  * import { type CmpctBlockMessage, decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const coinbase = {
  *   version: 1,
  *   inputs: [{
@@ -42,11 +43,13 @@ export interface PrefilledTx {
  *     nonce: 0,
  *   },
  *   nonce: 42n,
- *   shortIds: [0x0102030405, 7],
+ *   shortIds: [0x0102030405, 7], // 6-byte short ids, as numbers
  *   prefilledTransactions: [{ index: 0, tx: coinbase }],
  * };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "cmpctblock") console.log(decoded.shortIds); // [ 4328719365, 7 ]
+ * assert(decoded.command === "cmpctblock");
+ * assertEquals(decoded.shortIds, [0x0102030405, 7]);
+ * assertEquals(decoded.prefilledTransactions[0].index, 0);
  * ```
  */
 export interface CmpctBlockMessage {

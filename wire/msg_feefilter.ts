@@ -9,8 +9,9 @@ import { FEE_FILTER_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type FeeFilterMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const feefilter: FeeFilterMessage = { command: "feefilter", feeRate: 1000n };
- * console.log(decodeMessage(encodeMessage(feefilter))); // { command: "feefilter", feeRate: 1000n }
+ * assertEquals(decodeMessage(encodeMessage(feefilter)), { command: "feefilter", feeRate: 1000n });
  * ```
  */
 export interface FeeFilterMessage {

@@ -10,9 +10,11 @@ import { BIP0037_VERSION, MAX_FILTER_ADD_DATA_SIZE } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type FilterAddMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const filteradd: FilterAddMessage = { command: "filteradd", data: new Uint8Array(33) };
  * const decoded = decodeMessage(encodeMessage(filteradd));
- * if (decoded.command === "filteradd") console.log(decoded.data.length); // 33
+ * assert(decoded.command === "filteradd");
+ * assertEquals(decoded.data.length, 33);
  * ```
  */
 export interface FilterAddMessage {

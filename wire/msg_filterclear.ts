@@ -9,8 +9,9 @@ import { BIP0037_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type FilterClearMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: FilterClearMessage = { command: "filterclear" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "filterclear" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "filterclear" });
  * ```
  */
 export interface FilterClearMessage {

@@ -14,6 +14,7 @@ import {
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type FilterLoadMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const filterload: FilterLoadMessage = {
  *   command: "filterload",
  *   filter: new Uint8Array([0xb5, 0x0f]),
@@ -21,8 +22,7 @@ import {
  *   tweak: 0,
  *   flags: 1, // BLOOM_UPDATE_ALL
  * };
- * const decoded = decodeMessage(encodeMessage(filterload));
- * if (decoded.command === "filterload") console.log(decoded.hashFuncs); // 11
+ * assertEquals(decodeMessage(encodeMessage(filterload)), filterload);
  * ```
  */
 export interface FilterLoadMessage {

@@ -7,8 +7,9 @@ import type { MessageCodec } from "./_codec.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetAddrMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: GetAddrMessage = { command: "getaddr" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "getaddr" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "getaddr" });
  * ```
  */
 export interface GetAddrMessage {

@@ -9,6 +9,7 @@ import { locatorCodec } from "./_locator.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetBlocksMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const getblocks: GetBlocksMessage = {
  *   command: "getblocks",
  *   protocolVersion: 70016,
@@ -16,7 +17,8 @@ import { locatorCodec } from "./_locator.ts";
  *   hashStop: new Uint8Array(32),
  * };
  * const decoded = decodeMessage(encodeMessage(getblocks));
- * if (decoded.command === "getblocks") console.log(decoded.locator.length); // 1
+ * assert(decoded.command === "getblocks");
+ * assertEquals(decoded.locator, [new Uint8Array(32).fill(7)]);
  * ```
  */
 export interface GetBlocksMessage {

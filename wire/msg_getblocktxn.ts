@@ -10,13 +10,15 @@ import { checkHash } from "./_fields.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetBlockTxnMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const message: GetBlockTxnMessage = {
  *   command: "getblocktxn",
  *   blockHash: new Uint8Array(32).fill(5),
  *   indexes: [1, 2, 10],
  * };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "getblocktxn") console.log(decoded.indexes); // [ 1, 2, 10 ]
+ * assert(decoded.command === "getblocktxn");
+ * assertEquals(decoded.indexes, [1, 2, 10]); // sent differentially encoded, as BIP 152 says
  * ```
  */
 export interface GetBlockTxnMessage {

@@ -9,13 +9,13 @@ import { checkHash, checkUint } from "./_fields.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetCFCheckptMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const request: GetCFCheckptMessage = {
  *   command: "getcfcheckpt",
  *   filterType: 0,
  *   stopHash: new Uint8Array(32),
  * };
- * const decoded = decodeMessage(encodeMessage(request));
- * if (decoded.command === "getcfcheckpt") console.log(decoded.stopHash.length); // 32
+ * assertEquals(decodeMessage(encodeMessage(request)), request);
  * ```
  */
 export interface GetCFCheckptMessage {

@@ -9,14 +9,14 @@ import { cfRangeCodec } from "./_cf_range.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetCFHeadersMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const request: GetCFHeadersMessage = {
  *   command: "getcfheaders",
  *   filterType: 0,
  *   startHeight: 1,
  *   stopHash: new Uint8Array(32),
  * };
- * const decoded = decodeMessage(encodeMessage(request));
- * if (decoded.command === "getcfheaders") console.log(decoded.filterType); // 0
+ * assertEquals(decodeMessage(encodeMessage(request)), request);
  * ```
  */
 export interface GetCFHeadersMessage {

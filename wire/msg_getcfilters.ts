@@ -10,14 +10,14 @@ import { cfRangeCodec } from "./_cf_range.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetCFiltersMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const request: GetCFiltersMessage = {
  *   command: "getcfilters",
  *   filterType: 0, // BIP 158 basic filter
  *   startHeight: 800_000,
  *   stopHash: new Uint8Array(32),
  * };
- * const decoded = decodeMessage(encodeMessage(request));
- * if (decoded.command === "getcfilters") console.log(decoded.startHeight); // 800000
+ * assertEquals(decodeMessage(encodeMessage(request)), request);
  * ```
  */
 export interface GetCFiltersMessage {

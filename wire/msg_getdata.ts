@@ -12,13 +12,15 @@ import type { InvVect } from "./inv_vect.ts";
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage, InvType, type GetDataMessage } from "@btcstream/p2p/wire";
+ * import { decodeMessage, encodeMessage, type GetDataMessage, InvType } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const getdata: GetDataMessage = {
  *   command: "getdata",
  *   inventory: [{ type: InvType.WITNESS_BLOCK, hash: new Uint8Array(32) }],
  * };
  * const decoded = decodeMessage(encodeMessage(getdata));
- * if (decoded.command === "getdata") console.log(decoded.inventory[0].type); // 1073741826
+ * assert(decoded.command === "getdata");
+ * assertEquals(decoded.inventory[0].type, InvType.WITNESS_BLOCK); // 0x40000002
  * ```
  */
 export interface GetDataMessage {

@@ -9,6 +9,7 @@ import { locatorCodec } from "./_locator.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type GetHeadersMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const getheaders: GetHeadersMessage = {
  *   command: "getheaders",
  *   protocolVersion: 70016,
@@ -16,7 +17,9 @@ import { locatorCodec } from "./_locator.ts";
  *   hashStop: new Uint8Array(32),
  * };
  * const decoded = decodeMessage(encodeMessage(getheaders));
- * if (decoded.command === "getheaders") console.log(decoded.protocolVersion); // 70016
+ * assert(decoded.command === "getheaders");
+ * assertEquals(decoded.protocolVersion, 70016);
+ * assertEquals(decoded.locator.length, 1);
  * ```
  */
 export interface GetHeadersMessage {

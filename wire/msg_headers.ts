@@ -16,6 +16,7 @@ import { MAX_BLOCK_HEADERS_PER_MSG } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type HeadersMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const header = {
  *   version: 4,
  *   prevBlock: new Uint8Array(32),
@@ -26,7 +27,8 @@ import { MAX_BLOCK_HEADERS_PER_MSG } from "./protocol.ts";
  * };
  * const message: HeadersMessage = { command: "headers", headers: [header] };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "headers") console.log(decoded.headers[0].nonce); // 7
+ * assert(decoded.command === "headers");
+ * assertEquals(decoded.headers[0].nonce, 7);
  * ```
  */
 export interface HeadersMessage {

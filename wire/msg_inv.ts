@@ -12,12 +12,15 @@ import type { InvVect } from "./inv_vect.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, InvType, type InvMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const inv: InvMessage = {
  *   command: "inv",
  *   inventory: [{ type: InvType.BLOCK, hash: new Uint8Array(32) }],
  * };
  * const decoded = decodeMessage(encodeMessage(inv));
- * if (decoded.command === "inv") console.log(decoded.inventory.length); // 1
+ * assert(decoded.command === "inv");
+ * assertEquals(decoded.inventory.length, 1);
+ * assertEquals(decoded.inventory[0].type, InvType.BLOCK);
  * ```
  */
 export interface InvMessage {

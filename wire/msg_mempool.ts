@@ -9,8 +9,9 @@ import { BIP0035_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type MemPoolMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: MemPoolMessage = { command: "mempool" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "mempool" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "mempool" });
  * ```
  */
 export interface MemPoolMessage {

@@ -12,6 +12,7 @@ import { BIP0037_VERSION, MAX_BLOCK_PAYLOAD } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type MerkleBlockMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const message: MerkleBlockMessage = {
  *   command: "merkleblock",
  *   header: {
@@ -27,7 +28,8 @@ import { BIP0037_VERSION, MAX_BLOCK_PAYLOAD } from "./protocol.ts";
  *   flags: new Uint8Array([1]),
  * };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "merkleblock") console.log(decoded.hashes.length); // 1
+ * assert(decoded.command === "merkleblock");
+ * assertEquals(decoded.hashes, [new Uint8Array(32).fill(3)]);
  * ```
  */
 export interface MerkleBlockMessage {

@@ -11,13 +11,20 @@ import type { InvVect } from "./inv_vect.ts";
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage, InvType, type NotFoundMessage } from "@btcstream/p2p/wire";
+ * import {
+ *   decodeMessage,
+ *   encodeMessage,
+ *   InvType,
+ *   type NotFoundMessage,
+ * } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const notfound: NotFoundMessage = {
  *   command: "notfound",
  *   inventory: [{ type: InvType.TX, hash: new Uint8Array(32) }],
  * };
  * const decoded = decodeMessage(encodeMessage(notfound));
- * if (decoded.command === "notfound") console.log(decoded.inventory.length); // 1
+ * assert(decoded.command === "notfound");
+ * assertEquals(decoded.inventory.length, 1);
  * ```
  */
 export interface NotFoundMessage {

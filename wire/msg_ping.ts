@@ -9,8 +9,9 @@ import { BIP0031_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type PingMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const ping: PingMessage = { command: "ping", nonce: 42n };
- * console.log(decodeMessage(encodeMessage(ping))); // { command: "ping", nonce: 42n }
+ * assertEquals(decodeMessage(encodeMessage(ping)), { command: "ping", nonce: 42n });
  * ```
  */
 export interface PingMessage {

@@ -9,8 +9,9 @@ import { BIP0031_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const frame = encodeMessage({ command: "pong", nonce: 7n });
- * console.log(decodeMessage(frame)); // { command: "pong", nonce: 7n }
+ * assertEquals(decodeMessage(frame), { command: "pong", nonce: 7n });
  * ```
  */
 export interface PongMessage {

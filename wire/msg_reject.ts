@@ -15,6 +15,7 @@ import { COMMAND_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH, REJECT_VERSION } from "./pro
  *   RejectCode,
  *   type RejectMessage,
  * } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const reject: RejectMessage = {
  *   command: "reject",
  *   message: "tx",
@@ -22,8 +23,7 @@ import { COMMAND_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH, REJECT_VERSION } from "./pro
  *   reason: "mempool min fee not met",
  *   hash: new Uint8Array(32),
  * };
- * const decoded = decodeMessage(encodeMessage(reject));
- * if (decoded.command === "reject") console.log(decoded.code); // 66
+ * assertEquals(decodeMessage(encodeMessage(reject)), reject);
  * ```
  */
 export interface RejectMessage {

@@ -9,8 +9,9 @@ import type { MessageCodec } from "./_codec.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type SendAddrV2Message } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: SendAddrV2Message = { command: "sendaddrv2" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "sendaddrv2" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "sendaddrv2" });
  * ```
  */
 export interface SendAddrV2Message {

@@ -13,9 +13,9 @@ import { checkUint64 } from "./_net_address_io.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type SendCmpctMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const sendcmpct: SendCmpctMessage = { command: "sendcmpct", announce: false, version: 2n };
- * const decoded = decodeMessage(encodeMessage(sendcmpct));
- * if (decoded.command === "sendcmpct") console.log(decoded.version); // 2n
+ * assertEquals(decodeMessage(encodeMessage(sendcmpct)), sendcmpct);
  * ```
  */
 export interface SendCmpctMessage {

@@ -10,8 +10,9 @@ import { SEND_HEADERS_VERSION } from "./protocol.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type SendHeadersMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: SendHeadersMessage = { command: "sendheaders" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "sendheaders" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "sendheaders" });
  * ```
  */
 export interface SendHeadersMessage {

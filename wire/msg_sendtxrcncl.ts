@@ -10,9 +10,9 @@ import { checkUint64 } from "./_net_address_io.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type SendTxRcnclMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const m: SendTxRcnclMessage = { command: "sendtxrcncl", version: 1, salt: 0x0123456789abcdefn };
- * const decoded = decodeMessage(encodeMessage(m));
- * if (decoded.command === "sendtxrcncl") console.log(decoded.salt === m.salt); // true
+ * assertEquals(decodeMessage(encodeMessage(m)), m);
  * ```
  */
 export interface SendTxRcnclMessage {

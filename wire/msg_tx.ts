@@ -10,6 +10,7 @@ import { readTx, type Tx, writeTx } from "./tx.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type TxMessage } from "@btcstream/p2p/wire";
+ * import { assert, assertEquals } from "@std/assert";
  * const tx = {
  *   version: 1,
  *   inputs: [{
@@ -23,7 +24,8 @@ import { readTx, type Tx, writeTx } from "./tx.ts";
  * };
  * const message: TxMessage = { command: "tx", tx };
  * const decoded = decodeMessage(encodeMessage(message));
- * if (decoded.command === "tx") console.log(decoded.tx.outputs[0].value); // 50n
+ * assert(decoded.command === "tx");
+ * assertEquals(decoded.tx.outputs[0].value, 50n);
  * ```
  */
 export interface TxMessage {

@@ -8,8 +8,9 @@ import type { MessageCodec } from "./_codec.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type VerAckMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: VerAckMessage = { command: "verack" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "verack" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "verack" });
  * ```
  */
 export interface VerAckMessage {

@@ -16,6 +16,7 @@ import { BIP0037_VERSION, MAX_USER_AGENT_LEN } from "./protocol.ts";
  *   netAddressFromHost,
  *   type VersionMessage,
  * } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const version: VersionMessage = {
  *   command: "version",
  *   protocolVersion: 70016,
@@ -28,8 +29,7 @@ import { BIP0037_VERSION, MAX_USER_AGENT_LEN } from "./protocol.ts";
  *   startHeight: 850_000,
  *   relay: true,
  * };
- * const decoded = decodeMessage(encodeMessage(version));
- * if (decoded.command === "version") console.log(decoded.userAgent); // "/btcstream:0.1.0/"
+ * assertEquals(decodeMessage(encodeMessage(version)), version);
  * ```
  */
 export interface VersionMessage {
@@ -166,9 +166,11 @@ const FORBIDDEN_UA_CHARS = /[/:()]/;
  * @example
  * ```ts
  * import { formatUserAgent } from "@btcstream/p2p/wire";
- * console.log(formatUserAgent([
- *   { name: "btcstream", version: "0.1.0", comments: ["deno", "linux"] },
- * ])); // "/btcstream:0.1.0(deno; linux)/"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(
+ *   formatUserAgent([{ name: "btcstream", version: "0.1.0", comments: ["deno", "linux"] }]),
+ *   "/btcstream:0.1.0(deno; linux)/",
+ * );
  * ```
  */
 export function formatUserAgent(parts: readonly UserAgentPart[]): string {

@@ -10,8 +10,9 @@ import type { MessageCodec } from "./_codec.ts";
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage, type WtxidRelayMessage } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const message: WtxidRelayMessage = { command: "wtxidrelay" };
- * console.log(decodeMessage(encodeMessage(message))); // { command: "wtxidrelay" }
+ * assertEquals(decodeMessage(encodeMessage(message)), { command: "wtxidrelay" });
  * ```
  */
 export interface WtxidRelayMessage {

@@ -18,8 +18,9 @@ import {
  * @example
  * ```ts
  * import { ipToString, type NetAddress, parseIp } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a: NetAddress = { services: 1n, ip: parseIp("203.0.113.7"), port: 8333 };
- * console.log(ipToString(a.ip)); // "203.0.113.7"
+ * assertEquals(ipToString(a.ip), "203.0.113.7");
  * ```
  */
 export interface NetAddress {
@@ -54,7 +55,9 @@ export interface NetAddressOptions {
  * @example
  * ```ts
  * import { ipToString, parseIp } from "@btcstream/p2p/wire";
- * console.log(ipToString(parseIp("2001:0db8:0:0:0:0:0:1"))); // "2001:db8::1"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(ipToString(parseIp("2001:0db8:0:0:0:0:0:1")), "2001:db8::1");
+ * assertEquals(ipToString(parseIp("::ffff:1.2.3.4")), "1.2.3.4");
  * ```
  */
 export function ipToString(ip: Uint8Array): string {
@@ -74,7 +77,10 @@ export function ipToString(ip: Uint8Array): string {
  * @example
  * ```ts
  * import { parseIp } from "@btcstream/p2p/wire";
- * console.log(parseIp("1.2.3.4").subarray(10)); // Uint8Array(6) [ 255, 255, 1, 2, 3, 4 ]
+ * import { assertEquals } from "@std/assert";
+ * // IPv4 as an IPv4-mapped IPv6 address (::ffff:1.2.3.4), as the wire carries it.
+ * const mapped = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4);
+ * assertEquals(parseIp("1.2.3.4"), mapped);
  * ```
  */
 export function parseIp(text: string): Uint8Array {
@@ -105,8 +111,10 @@ export function parseIp(text: string): Uint8Array {
  * @example
  * ```ts
  * import { netAddressFromHost, ServiceFlag } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a = netAddressFromHost("::1", 8333, { services: ServiceFlag.NETWORK });
- * console.log(a.port, a.services); // 8333 1n
+ * assertEquals(a.port, 8333);
+ * assertEquals(a.services, 1n);
  * ```
  */
 export function netAddressFromHost(

@@ -23,7 +23,8 @@ import type { NetAddress } from "./net_address.ts";
  * @example
  * ```ts
  * import { BIP155Network } from "@btcstream/p2p/wire";
- * console.log(BIP155Network.TORV3); // 4
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(BIP155Network.TORV3, 4);
  * ```
  */
 export const BIP155Network = {
@@ -47,7 +48,8 @@ export const BIP155Network = {
  * @example
  * ```ts
  * import { BIP155_ADDRESS_SIZES, BIP155Network } from "@btcstream/p2p/wire";
- * console.log(BIP155_ADDRESS_SIZES[BIP155Network.I2P]); // 32
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(BIP155_ADDRESS_SIZES[BIP155Network.I2P], 32);
  * ```
  */
 export const BIP155_ADDRESS_SIZES: Readonly<Record<number, number>> = {
@@ -64,9 +66,15 @@ export const BIP155_ADDRESS_SIZES: Readonly<Record<number, number>> = {
  *
  * @example
  * ```ts
- * import { netAddressV2FromString, netAddressV2ToString } from "@btcstream/p2p/wire";
+ * import {
+ *   BIP155Network,
+ *   netAddressV2FromString,
+ *   netAddressV2ToString,
+ * } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a = netAddressV2FromString("203.0.113.7", 8333);
- * console.log(a.networkId, netAddressV2ToString(a)); // 1 "203.0.113.7"
+ * assertEquals(a.networkId, BIP155Network.IPV4);
+ * assertEquals(netAddressV2ToString(a), "203.0.113.7");
  * ```
  */
 export interface NetAddressV2 {
@@ -116,6 +124,7 @@ function torV3Checksum(pubkey: Uint8Array): Uint8Array {
  * @example
  * ```ts
  * import { BIP155Network, netAddressV2ToString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a = {
  *   timestamp: 0,
  *   services: 0n,
@@ -123,7 +132,7 @@ function torV3Checksum(pubkey: Uint8Array): Uint8Array {
  *   address: new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
  *   port: 8333,
  * };
- * console.log(netAddressV2ToString(a)); // "2001:db8::1"
+ * assertEquals(netAddressV2ToString(a), "2001:db8::1");
  * ```
  */
 export function netAddressV2ToString(address: NetAddressV2): string {
@@ -175,12 +184,14 @@ export function netAddressV2ToString(address: NetAddressV2): string {
  *
  * @example
  * ```ts
- * import { netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { BIP155Network, netAddressV2FromString } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const a = netAddressV2FromString(
  *   "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion",
  *   8333,
  * );
- * console.log(a.networkId, a.address.length); // 4 32
+ * assertEquals(a.networkId, BIP155Network.TORV3);
+ * assertEquals(a.address.length, 32); // the service's public key
  * ```
  */
 export function netAddressV2FromString(
@@ -250,8 +261,10 @@ function parseHost(host: string): [number, Uint8Array] {
  * @example
  * ```ts
  * import { ipToString, netAddressV2FromString, netAddressV2ToLegacy } from "@btcstream/p2p/wire";
+ * import { assertEquals, assertExists } from "@std/assert";
  * const legacy = netAddressV2ToLegacy(netAddressV2FromString("1.2.3.4", 8333));
- * console.log(legacy && ipToString(legacy.ip)); // "1.2.3.4"
+ * assertExists(legacy);
+ * assertEquals(ipToString(legacy.ip), "1.2.3.4");
  * ```
  */
 export function netAddressV2ToLegacy(address: NetAddressV2): NetAddress | undefined {
@@ -279,8 +292,9 @@ export function netAddressV2ToLegacy(address: NetAddressV2): NetAddress | undefi
  * @example
  * ```ts
  * import { netAddressFromHost, netAddressToV2 } from "@btcstream/p2p/wire";
- * console.log(netAddressToV2(netAddressFromHost("1.2.3.4", 8333)).address);
- * // Uint8Array(4) [ 1, 2, 3, 4 ]
+ * import { assertEquals } from "@std/assert";
+ * const v2 = netAddressToV2(netAddressFromHost("1.2.3.4", 8333));
+ * assertEquals(v2.address, Uint8Array.of(1, 2, 3, 4)); // 4 bytes: BIP 155 IPv4
  * ```
  */
 export function netAddressToV2(address: NetAddress): NetAddressV2 {

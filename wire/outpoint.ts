@@ -5,12 +5,12 @@
  *
  * @example
  * ```ts
- * import { hexToHash, type OutPoint } from "@btcstream/p2p/wire";
- * const spent: OutPoint = {
- *   hash: hexToHash("bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08"),
- *   index: 0,
- * };
- * console.log(spent.hash.length, spent.index); // 32 0
+ * import { hashToHex, hexToHash, type OutPoint } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ * const txid = "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08";
+ * const spent: OutPoint = { hash: hexToHash(txid), index: 0 };
+ * assertEquals(hashToHex(spent.hash), txid);
+ * assertEquals(spent.index, 0);
  * ```
  */
 export interface OutPoint {

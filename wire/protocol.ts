@@ -79,8 +79,10 @@ export const MAX_ADDR_V2_SIZE = 512;
  * @example
  * ```ts
  * import { ServiceFlag } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const services = ServiceFlag.NETWORK | ServiceFlag.WITNESS;
- * console.log((services & ServiceFlag.WITNESS) !== 0n); // true
+ * assertEquals(services, 9n);
+ * assertEquals(services & ServiceFlag.WITNESS, ServiceFlag.WITNESS);
  * ```
  */
 export const ServiceFlag = {
@@ -115,7 +117,8 @@ export const ServiceFlag = {
  * @example
  * ```ts
  * import { serviceFlagsToString } from "@btcstream/p2p/wire";
- * console.log(serviceFlagsToString(1033n)); // "NETWORK|WITNESS|NETWORK_LIMITED"
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(serviceFlagsToString(1033n), "NETWORK|WITNESS|NETWORK_LIMITED");
  * ```
  */
 export function serviceFlagsToString(services: bigint): string {
@@ -147,7 +150,8 @@ export interface Network {
  * @example
  * ```ts
  * import { NETWORKS } from "@btcstream/p2p/wire";
- * console.log(NETWORKS.mainnet.defaultPort); // 8333
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(NETWORKS.mainnet.defaultPort, 8333);
  * ```
  */
 export const NETWORKS: {
@@ -176,7 +180,8 @@ export type NetworkName = keyof typeof NETWORKS;
  * @example
  * ```ts
  * import { InvType } from "@btcstream/p2p/wire";
- * console.log(InvType.WITNESS_BLOCK === (InvType.BLOCK | InvType.WITNESS_FLAG)); // true
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(InvType.WITNESS_BLOCK, InvType.BLOCK | InvType.WITNESS_FLAG);
  * ```
  */
 export const InvType = {
@@ -201,7 +206,8 @@ export const InvType = {
  * @example
  * ```ts
  * import { RejectCode } from "@btcstream/p2p/wire";
- * console.log(RejectCode.OBSOLETE); // 17
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(RejectCode.OBSOLETE, 0x11);
  * ```
  */
 export const RejectCode = {

@@ -36,13 +36,15 @@ export {
  * @example
  * ```ts
  * import type { TxIn } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ * // A coinbase input: it spends nothing (a zero hash, index 0xffffffff).
  * const input: TxIn = {
  *   previousOutput: { hash: new Uint8Array(32), index: 0xffffffff },
  *   signatureScript: new Uint8Array([0x51]),
  *   sequence: 0xffffffff,
  *   witness: [],
  * };
- * console.log(input.witness.length); // 0
+ * assertEquals(input.witness.length, 0);
  * ```
  */
 export interface TxIn {
@@ -62,8 +64,9 @@ export interface TxIn {
  * @example
  * ```ts
  * import type { TxOut } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const output: TxOut = { value: 50_0000_0000n, pkScript: new Uint8Array([0x51]) };
- * console.log(output.value); // 5000000000n
+ * assertEquals(output.value, 5_000_000_000n); // 50 BTC in satoshis
  * ```
  */
 export interface TxOut {
@@ -82,7 +85,8 @@ export interface TxOut {
  *
  * @example
  * ```ts
- * import { encodeTx, hashToHex, type Tx, txid } from "@btcstream/p2p/wire";
+ * import { encodeTx, type Tx, txid, wtxid } from "@btcstream/p2p/wire";
+ * import { assertEquals, assertNotEquals } from "@std/assert";
  * const tx: Tx = {
  *   version: 2,
  *   inputs: [{
@@ -94,7 +98,8 @@ export interface TxOut {
  *   outputs: [{ value: 1000n, pkScript: new Uint8Array([0x51]) }],
  *   lockTime: 0,
  * };
- * console.log(encodeTx(tx).length, hashToHex(txid(tx)).length); // 129 64
+ * assertEquals(encodeTx(tx).length, 129); // BIP 144: marker, flag and witness included
+ * assertNotEquals(wtxid(tx), txid(tx)); // the witness changes the wtxid only
  * ```
  */
 export interface Tx {
@@ -157,8 +162,9 @@ export function readLazyTx(r: ByteReader, witness: boolean): Tx {
  * @example
  * ```ts
  * import { decodeTx, encodeTx } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const bytes = encodeTx({ version: 1, inputs: [], outputs: [], lockTime: 0 }, { witness: false });
- * console.log(decodeTx(bytes, { witness: false }).version); // 1
+ * assertEquals(decodeTx(bytes, { witness: false }).version, 1);
  * ```
  */
 export function decodeTx(bytes: Uint8Array, options: TxEncodingOptions = {}): Tx {
@@ -180,7 +186,8 @@ export function decodeTx(bytes: Uint8Array, options: TxEncodingOptions = {}): Tx
  * @example
  * ```ts
  * import { hasWitness } from "@btcstream/p2p/wire";
- * console.log(hasWitness({ version: 1, inputs: [], outputs: [], lockTime: 0 })); // false
+ * import { assertFalse } from "@std/assert";
+ * assertFalse(hasWitness({ version: 1, inputs: [], outputs: [], lockTime: 0 }));
  * ```
  */
 export function hasWitness(tx: Tx): boolean {
@@ -232,8 +239,9 @@ export function writeTx(w: ByteWriter, tx: Tx, witness: boolean, command: string
  * @example
  * ```ts
  * import { bytesToHex, encodeTx } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const tx = { version: 1, inputs: [], outputs: [], lockTime: 0 };
- * console.log(bytesToHex(encodeTx(tx))); // "01000000000000000000"
+ * assertEquals(bytesToHex(encodeTx(tx)), "01000000000000000000");
  * ```
  */
 export function encodeTx(tx: Tx, options: TxEncodingOptions = {}): Uint8Array {
@@ -268,7 +276,8 @@ function varIntSize(n: number): number {
  * @example
  * ```ts
  * import { serializeSize } from "@btcstream/p2p/wire";
- * console.log(serializeSize({ version: 1, inputs: [], outputs: [], lockTime: 0 })); // 10
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(serializeSize({ version: 1, inputs: [], outputs: [], lockTime: 0 }), 10);
  * ```
  */
 export function serializeSize(tx: Tx, options: TxEncodingOptions = {}): number {
@@ -304,7 +313,9 @@ export function serializeSize(tx: Tx, options: TxEncodingOptions = {}): number {
  * @example
  * ```ts
  * import { txWeight } from "@btcstream/p2p/wire";
- * console.log(txWeight({ version: 1, inputs: [], outputs: [], lockTime: 0 })); // 40
+ * import { assertEquals } from "@std/assert";
+ * const tx = { version: 1, inputs: [], outputs: [], lockTime: 0 };
+ * assertEquals(txWeight(tx), 40); // 4 × 10 bytes: no witness to discount
  * ```
  */
 export function txWeight(tx: Tx): number {
@@ -321,7 +332,11 @@ export function txWeight(tx: Tx): number {
  * @example
  * ```ts
  * import { hashToHex, txid } from "@btcstream/p2p/wire";
- * console.log(hashToHex(txid({ version: 1, inputs: [], outputs: [], lockTime: 0 })).length); // 64
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(
+ *   hashToHex(txid({ version: 1, inputs: [], outputs: [], lockTime: 0 })),
+ *   "d21633ba23f70118185227be58a63527675641ad37967e2aa461559f577aec43",
+ * );
  * ```
  */
 export function txid(tx: Tx): Uint8Array {
@@ -361,8 +376,9 @@ export function txid(tx: Tx): Uint8Array {
  * @example
  * ```ts
  * import { txid, wtxid } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
  * const tx = { version: 1, inputs: [], outputs: [], lockTime: 0 };
- * console.log(wtxid(tx).join() === txid(tx).join()); // true
+ * assertEquals(wtxid(tx), txid(tx)); // no witness: the same hash
  * ```
  */
 export function wtxid(tx: Tx): Uint8Array {

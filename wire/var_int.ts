@@ -13,7 +13,9 @@ import { ByteWriter } from "./_writer.ts";
  * @example
  * ```ts
  * import { varIntSize } from "@btcstream/p2p/wire";
- * console.log(varIntSize(252), varIntSize(253)); // 1 3
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(varIntSize(252), 1);
+ * assertEquals(varIntSize(253), 3);
  * ```
  */
 export function varIntSize(value: number | bigint): number {
@@ -35,7 +37,8 @@ export function varIntSize(value: number | bigint): number {
  * @example
  * ```ts
  * import { encodeVarInt } from "@btcstream/p2p/wire";
- * console.log(encodeVarInt(0xfd)); // Uint8Array(3) [ 253, 253, 0 ]
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(encodeVarInt(0xfd), Uint8Array.of(0xfd, 0xfd, 0x00));
  * ```
  */
 export function encodeVarInt(value: number | bigint): Uint8Array {
@@ -54,7 +57,8 @@ export function encodeVarInt(value: number | bigint): Uint8Array {
  * @example
  * ```ts
  * import { decodeVarInt } from "@btcstream/p2p/wire";
- * console.log(decodeVarInt(new Uint8Array([0xfd, 0x00, 0x01]))); // { value: 256n, size: 3 }
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(decodeVarInt(Uint8Array.of(0xfd, 0x00, 0x01)), { value: 256n, size: 3 });
  * ```
  */
 export function decodeVarInt(bytes: Uint8Array): { value: bigint; size: number } {
