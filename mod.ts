@@ -1,10 +1,16 @@
 /**
  * btcstream: Bitcoin's peer-to-peer layer for Deno, on web streams.
  *
- * This root module re-exports the entry points: the wire codec (`@btcstream/p2p/wire`: every
- * P2P message as typed data, framing, the decoder and encoder streams), the peer
- * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers) and the
- * address manager (`@btcstream/p2p/addrmgr`: the address book). The server will join them.
+ * This root module re-exports every entry point; each can also be imported on its own:
+ *
+ * - `@btcstream/p2p/wire`: every P2P message as typed data, v1 framing, the decoder and
+ *   encoder streams;
+ * - `@btcstream/p2p/peer`: one connection: its handshake, listeners, send queue with
+ *   backpressure both ways, pings, stall detection and statistics;
+ * - `@btcstream/p2p/addrmgr`: the address book (new and tried buckets, selection,
+ *   persistence);
+ * - `@btcstream/p2p/server`: a node: listening, outbound connections, address gossip,
+ *   misbehaviour, inbound eviction and the median time offset.
  *
  * @example
  * ```ts

@@ -283,6 +283,11 @@ export class Server {
     this.#log.info("Stopped");
   }
 
+  /** Stops the server: `await using server = new Server(...)` stops it when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
   #track(task: Promise<unknown>): void {
     const tracked = task.catch((error) => {
       this.#log.error("Unexpected failure: {error}", { error: String(error) });
