@@ -1,8 +1,7 @@
 // IP ranges in CIDR notation, for whitelists and bans (btcd's `--whitelist`, Bitcoin Core's
 // `-whitelist` and `setban`), and a set of them that answers "is this peer in one of them?"
-// on the accept path without scanning the list: ranges are filed by prefix length, so a
-// lookup is one hash probe per prefix length in use (longest first), whatever the number of
-// ranges.
+// on the accept path without scanning the list: ranges are kept sorted, so a lookup is a
+// binary search, whatever the number of ranges.
 import { ipToString } from "../wire/mod.ts";
 import { type IpFamily, ipv4ToText, readIp } from "./_ip_literal.ts";
 
@@ -189,84 +188,106 @@ function toCidr(subnet: string | Subnet): Cidr {
   return parseCidr(typeof subnet === "string" ? subnet : String(subnet));
 }
 
-/** The bucket key of an IPv4 address under a prefix length: its first `length` bits. */
-function v4Key(address: number, length: number): number {
-  // As an int32, so that the key stays an unboxed integer.
-  return length === 0 ? 0 : (address >>> (32 - length)) | 0;
+/** A member of a {@linkcode Family}, with the most specific member that holds it. */
+interface Entry {
+  readonly cidr: Cidr;
+  parent: Entry | undefined;
 }
 
-/** The bucket key of IPv6 words under a prefix length: a hash of the masked words. */
-function v6Key(words: Uint32Array, length: number): number {
-  let h = length;
-  for (let i = 0; i < 4; i++) {
-    h = Math.imul(h ^ (words[i] & wordMask(length - 32 * i)), 0x9e3779b1);
-    h ^= h >>> 15;
-  }
-  // Small enough to stay an unboxed integer as a map key.
-  return h & 0x3fffffff;
-}
-
-/** The ranges of one family, filed by prefix length. */
+/**
+ * The ranges of one family, sorted by first address (then shorter prefix first). Two CIDR
+ * ranges are either nested or disjoint, so the ranges holding an address are the last range
+ * starting at or before it and that range's ancestors: a binary search, then a walk up the
+ * `parent` links (as deep as the ranges nest, at most the address's bits). The search reads
+ * first addresses and prefix lengths from flat arrays beside the entries, not through each
+ * entry's objects: with 10,000 ranges that is several times faster.
+ */
 class Family {
-  /** Per prefix length: bucket key → the ranges with that key (one, unless keys collide). */
-  readonly #buckets: (Map<number, Cidr[]> | undefined)[];
-  /** Prefix lengths in use, longest first. */
+  /** Words per address: 1 (IPv4) or 4 (IPv6). */
+  readonly #width: number;
+  #entries: Entry[] = [];
+  /** Each entry's first address, `#width` words per entry. */
+  #starts: number[] = [];
   #lengths: number[] = [];
-  readonly #key: (words: Uint32Array, length: number) => number;
 
-  constructor(bits: number, key: (words: Uint32Array, length: number) => number) {
-    this.#buckets = new Array(bits + 1).fill(undefined);
-    this.#key = key;
+  constructor(width: number) {
+    this.#width = width;
+  }
+
+  /** The index of the last entry starting at or before `words` (then the longest), or -1. */
+  #lastAtOrBefore(words: Uint32Array, prefixLength: number): number {
+    const width = this.#width;
+    const starts = this.#starts;
+    let lo = 0;
+    let hi = this.#lengths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      let c = 0;
+      for (let k = 0, at = mid * width; k < width; k++, at++) {
+        if (starts[at] !== words[k]) {
+          c = starts[at] < words[k] ? -1 : 1;
+          break;
+        }
+      }
+      if (c < 0 || (c === 0 && this.#lengths[mid] <= prefixLength)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** The most specific entry holding `words`, from the one at `i` up. */
+  #holder(i: number, words: Uint32Array): Entry | undefined {
+    let entry: Entry | undefined = i < 0 ? undefined : this.#entries[i];
+    while (entry !== undefined && !entry.cidr.includes(words)) entry = entry.parent;
+    return entry;
   }
 
   add(cidr: Cidr): void {
-    const length = cidr.prefixLength;
-    let buckets = this.#buckets[length];
-    if (buckets === undefined) {
-      buckets = this.#buckets[length] = new Map();
-      this.#lengths = [...this.#lengths, length].sort((a, b) => b - a);
+    const at = this.#lastAtOrBefore(cidr.words, cidr.prefixLength) + 1;
+    const entry: Entry = { cidr, parent: this.#holder(at - 1, cidr.words) };
+    this.#entries.splice(at, 0, entry);
+    this.#starts.splice(at * this.#width, 0, ...cidr.words);
+    this.#lengths.splice(at, 0, cidr.prefixLength);
+    // The ranges inside the new one follow it; those whose most specific holder was the new
+    // one's are now held by it.
+    for (let i = at + 1; i < this.#entries.length; i++) {
+      const next = this.#entries[i];
+      if (!cidr.includes(next.cidr.words)) break;
+      if (next.parent === entry.parent) next.parent = entry;
     }
-    const key = this.#key(cidr.words, length);
-    const bucket = buckets.get(key);
-    if (bucket === undefined) buckets.set(key, [cidr]);
-    else bucket.push(cidr);
   }
 
   delete(cidr: Cidr): void {
-    const length = cidr.prefixLength;
-    const buckets = this.#buckets[length]!;
-    const key = this.#key(cidr.words, length);
-    const rest = buckets.get(key)!.filter((c) => c !== cidr);
-    if (rest.length > 0) buckets.set(key, rest);
-    else buckets.delete(key);
-    if (buckets.size === 0) {
-      this.#buckets[length] = undefined;
-      this.#lengths = this.#lengths.filter((l) => l !== length);
+    const at = this.#lastAtOrBefore(cidr.words, cidr.prefixLength);
+    const entry = this.#entries[at];
+    this.#entries.splice(at, 1);
+    this.#starts.splice(at * this.#width, this.#width);
+    this.#lengths.splice(at, 1);
+    for (let i = at; i < this.#entries.length; i++) {
+      const next = this.#entries[i];
+      if (!cidr.includes(next.cidr.words)) break;
+      if (next.parent === entry) next.parent = entry.parent;
     }
   }
 
   /** The longest range holding the address in `words`. */
   match(words: Uint32Array): Cidr | undefined {
-    const lengths = this.#lengths;
-    for (let i = 0; i < lengths.length; i++) {
-      const bucket = this.#buckets[lengths[i]]!.get(this.#key(words, lengths[i]));
-      if (bucket === undefined) continue;
-      for (let j = 0; j < bucket.length; j++) if (bucket[j].includes(words)) return bucket[j];
-    }
-    return undefined;
+    return this.#holder(this.#lastAtOrBefore(words, this.#width * 32), words)?.cidr;
   }
 
   clear(): void {
-    this.#buckets.fill(undefined);
+    this.#entries = [];
+    this.#starts = [];
     this.#lengths = [];
   }
 }
 
 /**
  * A set of IP ranges that tells whether a host is in any of them: the server's whitelist
- * and ban list. A lookup costs one hash probe per distinct prefix length in the set (at most
- * 33 for IPv4, 129 for IPv6), not one comparison per range: with 10,000 ranges it takes
- * about a microsecond (`bench/eviction_bench.ts`).
+ * and ban list. A lookup is a binary search over the ranges sorted by address, not one
+ * comparison per range: with 10,000 ranges it takes well under a microsecond
+ * (`bench/eviction_bench.ts`). Adding or deleting a range costs a move of the ranges after
+ * it in the sorted list.
  *
  * Ranges are kept as parsed: `10.1.0.0/8` and `10.0.0.0/8` are the same member. Ranges may
  * nest; {@linkcode SubnetSet.match} gives the most specific.
@@ -289,8 +310,8 @@ class Family {
 export class SubnetSet implements Iterable<Subnet> {
   /** Every member by its CIDR text, in the order added. */
   readonly #all = new Map<string, Cidr>();
-  readonly #v4 = new Family(32, (words, length) => v4Key(words[0], length));
-  readonly #v6 = new Family(128, v6Key);
+  readonly #v4 = new Family(1);
+  readonly #v6 = new Family(4);
 
   /**
    * Makes a set of the given ranges.
