@@ -12,6 +12,7 @@ import {
   STALE_HANDSHAKE_MS,
   unprotectedCandidates,
 } from "../../server/_eviction.ts";
+import { referenceUnprotected } from "./_eviction_reference.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Candidate = Mutable<EvictionCandidate>;
@@ -534,6 +535,29 @@ const anyCandidates = fc.array(
 ).map((list) => list.map(({ fields, ...rest }, id): Candidate => ({ ...fields, ...rest, id })));
 
 Deno.test("selectNodeToEvict: properties over random candidate sets", async (t) => {
+  await t.step("the protections leave what the plain port of Core's leaves, in order", () => {
+    // Weighted towards the reserved networks, so that their loop runs its rounds.
+    const reserved = fc.record({
+      network: fc.constantFrom<EvictionNetwork>("ipv4", "onion", "onion", "i2p", "cjdns"),
+      isLocal: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        randomCandidates(0, 300),
+        fc.array(reserved, { maxLength: 300 }),
+        (candidates, networks) => {
+          candidates.forEach((c, i) => Object.assign(c, networks[i] ?? {}));
+          const ids = (list: readonly EvictionCandidate[]) => list.map((c) => c.id);
+          assertEquals(
+            ids(unprotectedCandidates(candidates)),
+            ids(referenceUnprotected(candidates)),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   await t.step("the evicted peer is an inbound candidate without noban (Core's fuzz)", () => {
     fc.assert(
       fc.property(anyCandidates, fc.integer({ min: 0, max: 80_000 }), (candidates, now) => {
