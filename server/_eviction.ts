@@ -49,8 +49,9 @@ export interface EvictionCandidate {
   readonly relevantServices: boolean;
   /**
    * It relays transactions to us (the `relay` flag of its `version`). A peer that does not
-   * but offers the wanted services is what Core calls a potential block-relay-only peer:
-   * rule 4 below protects those (Core has no other block-relay-only flag for inbound peers).
+   * but offers the wanted services is what Core calls a potential block-relay-only peer, and
+   * up to 8 of those are protected by their latest novel block (Core has no other
+   * block-relay-only mark for inbound peers).
    */
   readonly relayTxs: boolean;
   /** It loaded a BIP 37 bloom filter (`filterload`). */
