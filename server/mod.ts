@@ -1,8 +1,9 @@
 /**
  * Many peers: a {@linkcode Server} that listens and dials, keeps outbound connections
  * ({@linkcode ConnManager}), gossips addresses as Bitcoin Core does,
- * scores misbehaviour ({@linkcode DynamicBanScore}) and keeps the median time offset
- * ({@linkcode MedianTimeSource}). Sockets sit behind a {@linkcode Transport}: TCP through
+ * scores misbehaviour ({@linkcode DynamicBanScore}), keeps the median time offset
+ * ({@linkcode MedianTimeSource}) and matches peers against IP ranges for whitelists and bans
+ * ({@linkcode SubnetSet}). Sockets sit behind a {@linkcode Transport}: TCP through
  * Deno (optionally via SOCKS5, for Tor), or a {@linkcode MemoryNetwork} for tests.
  *
  * @example
@@ -43,6 +44,7 @@ export {
   type ServerOptions,
 } from "./server_options.ts";
 export * from "./socks5.ts";
+export { parseSubnet, type Subnet, SubnetSet } from "./subnet.ts";
 export * from "./transport.ts";
 export type { ConnectionType } from "./_server_peer.ts";
 export type { Clock, Timer } from "../peer/clock.ts";
