@@ -67,6 +67,7 @@ export class Keepalive {
   /** When the ping went, on the monotonic clock where there is one. */
   #pingStart = 0;
   #lastPingMicros = 0;
+  #minPingMicros = Infinity;
   #stopped = false;
 
   /**
@@ -98,6 +99,11 @@ export class Keepalive {
    */
   get lastPingMicros(): number {
     return this.#lastPingMicros;
+  }
+
+  /** The fastest round trip measured, in microseconds (`Infinity` before the first). */
+  get minPingMicros(): number {
+    return this.#minPingMicros;
   }
 
   /** Starts pinging and watching for idleness (one timer does both). */
@@ -150,6 +156,7 @@ export class Keepalive {
       message.nonce === this.#lastPingNonce
     ) {
       this.#lastPingMicros = Math.round((this.#monotonicNow() - this.#pingStart) * 1000);
+      this.#minPingMicros = Math.min(this.#minPingMicros, this.#lastPingMicros);
       this.#lastPingNonce = 0n;
     }
   }

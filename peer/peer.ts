@@ -253,6 +253,14 @@ export class Peer {
   }
 
   /**
+   * Whether the peer has ended (disconnected, or its connection failed); `closed` resolves
+   * once it has released everything.
+   */
+  get ended(): boolean {
+    return this.#state === "disconnected";
+  }
+
+  /**
    * Ends the peer: closes the connection, stops every timer, drops queued messages (their
    * promises resolve `false`) and resolves {@linkcode Peer.closed}. Idempotent.
    *
@@ -1137,6 +1145,14 @@ export class Peer {
   /** The last measured ping round trip, in microseconds. */
   get lastPingMicros(): number {
     return this.#keepalive.lastPingMicros;
+  }
+
+  /**
+   * The fastest ping round trip measured, in microseconds (`Infinity` before the first); a
+   * node protects its fastest peers from eviction by it.
+   */
+  get minPingMicros(): number {
+    return this.#keepalive.minPingMicros;
   }
 
   /** Everything btcd's `StatsSnap` has, plus per-command counters in both directions. */

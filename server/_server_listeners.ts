@@ -13,6 +13,7 @@ import {
 } from "../wire/mod.ts";
 import type { ServerPeer } from "./_server_peer.ts";
 import type { AddrGossip } from "./addr_gossip.ts";
+import type { MisbehavingScore } from "./server_options.ts";
 import {
   BLOOM_WITHOUT_SERVICE_BAN_SCORE,
   GETDATA_BAN_SCORE_PER_MAX_INV,
@@ -32,7 +33,7 @@ export interface ServerHooks {
   readonly ourServices: bigint;
   /** The `version` policy: a reason to reject the peer (`nonstandard`), or undefined. */
   onVersion(sp: ServerPeer, version: VersionMessage): string | undefined;
-  misbehaving(sp: ServerPeer, persistent: number, transient: number, reason: string): boolean;
+  misbehaving(sp: ServerPeer, score: MisbehavingScore): boolean;
 }
 
 export function serverListeners(user: MessageListeners, hooks: ServerHooks): MessageListeners {
@@ -51,9 +52,14 @@ export function serverListeners(user: MessageListeners, hooks: ServerHooks): Mes
   // BIP 111: bloom messages from a peer we didn't offer NODE_BLOOM disconnect it (btcd's
   // `enforceNodeBloomFlag`), with a ban score from the version that knows the flag.
   const enforceBloom = (sp: ServerPeer, command: string): boolean => {
-    if (bloom) return true;
+    if (bloom) {
+      // Eviction sorts bloom-filter peers behind transaction relayers (Core).
+      if (command === "filterload") sp.bloomFilter = true;
+      if (command === "filterclear") sp.bloomFilter = false;
+      return true;
+    }
     if (sp.peer.protocolVersion >= BIP0111_VERSION) {
-      hooks.misbehaving(sp, BLOOM_WITHOUT_SERVICE_BAN_SCORE, 0, command);
+      hooks.misbehaving(sp, { persistent: BLOOM_WITHOUT_SERVICE_BAN_SCORE, reason: command });
     }
     sp.peer.disconnect(`"${command}" without NODE_BLOOM offered`);
     return false;
@@ -90,13 +96,13 @@ export function serverListeners(user: MessageListeners, hooks: ServerHooks): Mes
         return false;
       }
       // A decaying score keeps a peer from flooding us with them (btcd).
-      return !hooks.misbehaving(sp, 0, MEMPOOL_BAN_SCORE, "mempool");
+      return !hooks.misbehaving(sp, { transient: MEMPOOL_BAN_SCORE, reason: "mempool" });
     }, user.onMemPool),
     onGetData: chain((sp, message) => {
       const score = Math.floor(
         message.inventory.length * GETDATA_BAN_SCORE_PER_MAX_INV / MAX_INV_PER_MSG,
       );
-      return score === 0 || !hooks.misbehaving(sp, 0, score, "getdata");
+      return score === 0 || !hooks.misbehaving(sp, { transient: score, reason: "getdata" });
     }, user.onGetData),
     onFilterLoad: chain((sp) => enforceBloom(sp, "filterload"), user.onFilterLoad),
     onFilterAdd: chain((sp) => enforceBloom(sp, "filteradd"), user.onFilterAdd),

@@ -12,6 +12,8 @@ import { KnownAddresses } from "./known_addresses.ts";
 /** How a peer came to be connected, as Bitcoin Core's `connection_type`. */
 export type ConnectionType = "inbound" | "outbound-full-relay" | "manual";
 
+let lastSequence = 0;
+
 export class ServerPeer {
   /** Set right after the peer is made (its listeners need this record first). */
   peer!: Peer;
@@ -41,6 +43,16 @@ export class ServerPeer {
   addrTimer: Timer | undefined;
   /** Frees the inbound handshake slot of its source (after the handshake or the end). */
   releaseAdmission: (() => void) | undefined;
+  /** Connection order on this server (eviction's tie-break: later goes first). */
+  readonly sequence: number;
+  /** When the connection was made, on the server's clock. */
+  readonly connectedAt: number;
+  /** When it last sent a block the application found new (`Server.noteNovelBlock`); 0: never. */
+  lastBlockAt = 0;
+  /** When it last sent a transaction the application found new; 0: never. */
+  lastTxAt = 0;
+  /** It loaded a BIP 37 bloom filter. */
+  bloomFilter = false;
   readonly #clock: Clock;
   /** The parsed remote, once asked for (`null`: not yet; undefined: a host name). */
   #address: NetAddressV2 | undefined | null = null;
@@ -59,6 +71,8 @@ export class ServerPeer {
     this.#clock = clock;
     this.addrLimiter = new AddrRateLimiter({ clock });
     this.banScore = new DynamicBanScore({ clock });
+    this.sequence = ++lastSequence;
+    this.connectedAt = clock.now();
   }
 
   /** Releases what the record holds once the peer has ended. */

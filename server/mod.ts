@@ -41,8 +41,10 @@ export {
   DEFAULT_MAX_PEERS,
   type FailedConnection,
   type ListenOptions,
+  type MisbehavingScore,
   type ServerOptions,
 } from "./server_options.ts";
+export type { Ban } from "./_ban_list.ts";
 export * from "./socks5.ts";
 export { parseSubnet, type Subnet, SubnetSet } from "./subnet.ts";
 export * from "./transport.ts";

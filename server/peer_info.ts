@@ -57,6 +57,8 @@ export interface PeerInfo {
   readonly timeoffset: number;
   /** Last ping round trip in seconds, if one completed. */
   readonly pingtime?: number;
+  /** Fastest ping round trip in seconds, if one completed (Core). */
+  readonly minping?: number;
   /** Negotiated protocol version the peer announced. */
   readonly version: number;
   /** The peer's user agent. */
@@ -131,7 +133,9 @@ export function peerInfoOf(sp: ServerPeer): PeerInfo {
     send_paused: peer.sendPaused,
     recv_buffer_bytes: peer.receiveBufferBytes,
   };
-  return s.lastPingMicros > 0 ? { ...info, pingtime: s.lastPingMicros / 1e6 } : info;
+  return s.lastPingMicros > 0
+    ? { ...info, pingtime: s.lastPingMicros / 1e6, minping: peer.minPingMicros / 1e6 }
+    : info;
 }
 
 function bytesPerCommand(
@@ -143,7 +147,10 @@ function bytesPerCommand(
 }
 
 /** Core's `network` field for an address. */
-function networkName(na: NetAddressV2 | undefined): string {
+/** Bitcoin Core's name for the network a peer came through. */
+export function networkName(
+  na: NetAddressV2 | undefined,
+): "ipv4" | "ipv6" | "onion" | "i2p" | "cjdns" | "not_publicly_routable" {
   if (na === undefined) return "not_publicly_routable";
   switch (na.networkId) {
     case BIP155Network.TORV3:

@@ -12,7 +12,11 @@ import { SentNonces } from "../peer/handshake.ts";
 import type { MessageListeners } from "../peer/listeners.ts";
 import { Peer } from "../peer/peer.ts";
 import { type Message, type Network, NETWORKS, ServiceFlag } from "../wire/mod.ts";
-import { BanList } from "./_ban_list.ts";
+import type { Ban } from "./_ban_list.ts";
+import { NetGroupKeys } from "./_eviction.ts";
+import { chooseEviction } from "./_inbound_eviction.ts";
+import { isLocal } from "../addrmgr/network.ts";
+import { MisbehaviorPolicy } from "./_misbehavior.ts";
 import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_admission.ts";
 import { OutboundChoice } from "./_outbound_choice.ts";
 import { SelfAnnounce } from "./_self_announce.ts";
@@ -30,6 +34,7 @@ import {
   DEFAULT_MAX_PEERS,
   type FailedConnection,
   type ListenOptions,
+  type MisbehavingScore,
   type ServerOptions,
 } from "./server_options.ts";
 import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
@@ -98,8 +103,8 @@ export class Server {
   readonly #all = new Map<Peer, ServerPeer>();
   readonly #ready = new Set<ServerPeer>();
   readonly #choice: OutboundChoice;
-  readonly #bans: BanList;
-  readonly #whitelist: Set<string>;
+  readonly #policy: MisbehaviorPolicy;
+  readonly #groupKeys = new NetGroupKeys();
   readonly #bound: TransportListener[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -152,8 +157,12 @@ export class Server {
     );
     this.#requiredServices = options.requiredServices ??
       (ServiceFlag.NETWORK | ServiceFlag.WITNESS);
-    this.#whitelist = new Set(options.whitelist ?? []);
-    this.#bans = new BanList(this.#clock, options.banDurationMs ?? DEFAULT_BAN_DURATION_MS);
+    this.#policy = new MisbehaviorPolicy({
+      clock: this.#clock,
+      action: options.misbehavingAction ?? "discourage",
+      banDurationMs: options.banDurationMs ?? DEFAULT_BAN_DURATION_MS,
+      whitelist: options.whitelist ?? [],
+    });
     this.#choice = new OutboundChoice({
       addrManager: this.#addrManager,
       network,
@@ -161,7 +170,8 @@ export class Server {
       localNetwork: this.#localNetwork,
       onion: options.proxy !== undefined,
       kept: () => this.#connManager.requests,
-      isBanned: (host) => this.isBanned(host),
+      // As Bitcoin Core: neither banned nor discouraged addresses are dialed.
+      isBanned: (host) => this.isBanned(host) || this.isDiscouraged(host),
     });
     this.#connManager = new ConnManager({
       targetOutbound: this.#targetOutbound,
@@ -213,8 +223,7 @@ export class Server {
         this.#timeSource.addTimeSample(sp.peer.address, Number(version.timestamp));
         return undefined;
       },
-      misbehaving: (sp, persistent, transient, reason) =>
-        this.#misbehaving(sp, persistent, transient, reason),
+      misbehaving: (sp, score) => this.#misbehaving(sp, score),
     });
   }
 
@@ -298,30 +307,56 @@ export class Server {
   // ─── Connections ───────────────────────────────────────────────────────────────────────
 
   async #acceptLoop(listener: TransportListener): Promise<void> {
-    const maxInbound = this.#maxInbound;
     for await (const inbound of listener) {
       const { connection, remoteHost, remotePort } = inbound;
       const address = joinHostPort(remoteHost, remotePort);
-      let refuse: string | undefined;
-      if (this.#state !== "running") refuse = "the server is stopping";
-      else if (this.isBanned(remoteHost)) refuse = "the host is banned";
-      else if (this.#inboundCount() >= maxInbound) refuse = `${maxInbound} inbound peers already`;
+      const refuse = this.#admit(remoteHost);
       const release = refuse === undefined ? this.#admission.acquire(remoteHost) : undefined;
-      if (refuse === undefined && release === undefined) {
-        refuse = "too many unfinished handshakes from its network";
-      }
-      if (refuse !== undefined) {
-        this.#log.info("Refused inbound {address}: {why}", { address, why: refuse });
+      const why = refuse ??
+        (release === undefined ? "too many unfinished handshakes from its network" : undefined);
+      if (why !== undefined) {
+        this.#log.info("Refused inbound {address}: {why}", { address, why });
         closeQuietly(connection);
         this.#failed({
           address,
           direction: "inbound",
-          reason: { code: "local", message: `Refused: ${refuse}` },
+          reason: { code: "local", message: `Refused: ${why}` },
         });
         continue;
       }
       this.#attach(connection, remoteHost, remotePort, undefined).releaseAdmission = release;
     }
+  }
+
+  /**
+   * Bitcoin Core's `CreateNodeFromAcceptedSocket`: why a new inbound connection from `host`
+   * is refused, or undefined when it may come in, after evicting another inbound connection
+   * if the slots are full.
+   */
+  #admit(host: string): string | undefined {
+    if (this.#state !== "running") return "the server is stopping";
+    if (this.isBanned(host)) return "the host is banned";
+    const whitelisted = this.#policy.isWhitelisted(host);
+    const inbound = this.#inboundCount();
+    // Core: a discouraged address only while a slot would be left for someone else.
+    if (!whitelisted && this.isDiscouraged(host) && inbound + 1 >= this.#maxInbound) {
+      return "the host is discouraged and the inbound slots are nearly full";
+    }
+    if (inbound < this.#maxInbound) return undefined;
+    const victim = chooseEviction(this.#all.values(), {
+      now: this.#clock.now(),
+      keys: this.#groupKeys,
+      policy: this.#policy,
+      requiredServices: this.#requiredServices,
+      accepted: (sp) => this.#ready.has(sp),
+    });
+    if (victim === undefined) return `${this.#maxInbound} inbound peers, none of them evictable`;
+    this.#log.info("Evicting inbound {peer} to make room for {host}", {
+      peer: victim.peer.address,
+      host,
+    });
+    victim.peer.disconnect("Evicted to make room for a new inbound connection");
+    return undefined;
   }
 
   #attachOutbound(request: ConnRequest, connection: Connection): void {
@@ -469,76 +504,171 @@ export class Server {
     }
   }
 
+  /** Inbound connections holding a slot: accepted or in their handshake, not ending. */
   #inboundCount(): number {
     let n = 0;
-    for (const sp of this.#all.values()) if (sp.inbound) n++;
+    for (const sp of this.#all.values()) if (sp.inbound && !sp.peer.ended) n++;
     return n;
   }
 
   // ─── Misbehaviour ──────────────────────────────────────────────────────────────────────
 
-  #misbehaving(sp: ServerPeer, persistent: number, transient: number, reason: string): boolean {
-    if (this.#whitelist.has(sp.host)) return false;
+  #misbehaving(sp: ServerPeer, score: MisbehavingScore): boolean {
+    const { persistent = 0, transient = 0, reason } = score;
+    if (this.#policy.isWhitelisted(sp.host)) return false;
     const threshold = this.#options.banThreshold ?? BAN_THRESHOLD;
-    const score = sp.banScore.increase(persistent, transient);
-    if (score <= threshold / 2) return false;
+    const total = sp.banScore.increase(persistent, transient);
+    if (total <= threshold / 2) return false;
     this.#log.warn("Misbehaving peer {peer}: {reason} -- ban score increased to {score}", {
       peer: sp.peer.address,
       reason,
-      score,
+      score: total,
     });
-    if (score < threshold) return false;
-    this.ban(sp.host);
-    sp.peer.disconnect(`Banned: ban score ${score} reached ${threshold}`);
+    if (total < threshold) return false;
+    // As Bitcoin Core: a connection the user asked for is kept.
+    if (sp.type === "manual") return false;
+    const loopback = sp.netAddress !== undefined && isLocal(sp.netAddress);
+    const action = this.#policy.punish(sp.host, loopback);
+    if (action === "ban") {
+      this.#log.warn("Banned {host} for misbehaving", { host: sp.host });
+      for (const other of this.#all.values()) {
+        if (other !== sp && this.isBanned(other.host)) other.peer.disconnect("Banned host");
+      }
+    } else if (action === "discourage") {
+      this.#log.warn("Discouraged {host} for misbehaving", { host: sp.host });
+    }
+    sp.peer.disconnect(`Misbehaving: ban score ${total} reached ${threshold} (${action})`);
     return true;
   }
 
   /**
    * Adds to a peer's misbehaviour score (btcd's `addBanScore`): a warning past half the
-   * threshold, a ban and a disconnect at it. Whitelisted hosts are exempt.
+   * threshold; at it, the peer is disconnected and its address discouraged (Bitcoin Core's
+   * default) or banned (`misbehavingAction: "ban"`, btcd's). Whitelisted hosts are exempt;
+   * loopback peers are disconnected only; a manual peer is kept.
    *
    * @param peer One of this server's peers.
-   * @param persistent Points that stay.
-   * @param transient Points that decay (half-life 60 s).
-   * @param reason What it did, for the log.
-   * @returns Whether the peer was banned.
+   * @param score The points (persistent ones stay, transient ones decay with a half-life of
+   * 60 s) and what it did, for the log.
+   * @returns Whether the peer was disconnected for it.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { MemoryNetwork, Server } from "@btcstream/p2p/server";
+   * const net = new MemoryNetwork();
+   * await using a = new Server({
+   *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+   * });
+   * await using b = new Server({ network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"] });
+   * await a.start();
+   * await b.start();
+   * const [peer] = await Promise.all([a.nextPeer(), b.nextPeer()]);
+   * assertEquals(a.misbehaving(peer, { transient: 40, reason: "spam" }), false);
+   * assertEquals(a.misbehaving(peer, { persistent: 60, reason: "bad block" }), true);
+   * assertEquals(a.isDiscouraged("10.0.0.2"), true);
+   * assertEquals(a.isBanned("10.0.0.2"), false);
+   * ```
    */
-  misbehaving(peer: Peer, persistent: number, transient: number, reason: string): boolean {
+  misbehaving(peer: Peer, score: MisbehavingScore): boolean {
     const sp = this.#all.get(peer);
-    return sp === undefined ? false : this.#misbehaving(sp, persistent, transient, reason);
+    return sp === undefined ? false : this.#misbehaving(sp, score);
   }
 
   /**
-   * Bans a host: its connections are refused and it is not dialed until the ban ends; its
-   * current peers are disconnected.
+   * Bans an address, a CIDR range (`10.0.0.0/8`, `2001:db8::/32`) or a host name: its
+   * connections are refused and it is not dialed until the ban ends; its current peers are
+   * disconnected (as Bitcoin Core's `setban`).
    *
-   * @param host An IP literal (or host name) as peers are addressed.
+   * @param target The address, range or name.
    * @param durationMs How long (default `banDurationMs`, 24 h).
+   * @returns The ban, its range normalised (`10.1.2.3/8` is `10.0.0.0/8`).
+   * @throws {RangeError} For a prefix longer than the address.
    */
-  ban(host: string, durationMs?: number): void {
-    const until = this.#bans.ban(host, durationMs);
-    this.#log.warn("Banned {host} until {until}", { host, until: new Date(until).toISOString() });
-    for (const sp of this.#all.values()) if (sp.host === host) sp.peer.disconnect("Banned host");
+  ban(target: string, durationMs?: number): Ban {
+    const ban = this.#policy.ban(target, durationMs);
+    this.#log.warn("Banned {target} until {until}", {
+      target: ban.target,
+      until: new Date(ban.until).toISOString(),
+    });
+    for (const sp of this.#all.values()) {
+      if (this.isBanned(sp.host)) sp.peer.disconnect("Banned host");
+    }
+    return ban;
   }
 
   /**
    * Lifts a ban.
    *
-   * @param host The host.
+   * @param target The address, range or name, as banned (a range in any spelling).
    * @returns Whether it was banned.
    */
-  unban(host: string): boolean {
-    return this.#bans.unban(host);
+  unban(target: string): boolean {
+    return this.#policy.unban(target);
   }
 
   /**
-   * Whether a host is banned now.
+   * Whether a host is covered by a ban now.
    *
-   * @param host The host.
-   * @returns True while its ban lasts.
+   * @param host An IP literal or host name.
+   * @returns True while a ban lasts.
    */
   isBanned(host: string): boolean {
-    return this.#bans.has(host);
+    return this.#policy.isBanned(host);
+  }
+
+  /** The bans in force (Core's `listbanned`). */
+  get bans(): Ban[] {
+    return this.#policy.bans;
+  }
+
+  /**
+   * Discourages an address (Bitcoin Core's answer to misbehaviour): it is not dialed, it is
+   * let in only while inbound slots are free, and it is evicted first. Remembered in a
+   * rolling filter of the latest 50,000 addresses.
+   *
+   * @param host An IP literal or host name.
+   */
+  discourage(host: string): void {
+    this.#policy.discourage(host);
+  }
+
+  /**
+   * Whether an address is discouraged (with a one-in-a-million chance of a false yes).
+   *
+   * @param host An IP literal or host name.
+   * @returns True when discouraged.
+   */
+  isDiscouraged(host: string): boolean {
+    return this.#policy.isDiscouraged(host);
+  }
+
+  /** Forgets every discouraged address (Core's `clearbanned` does the same). */
+  clearDiscouraged(): void {
+    this.#policy.clearDiscouraged();
+  }
+
+  /**
+   * Credits a peer with a block that was new to the application and valid: the four peers
+   * that did so most recently are protected from inbound eviction (Bitcoin Core's rule).
+   *
+   * @param peer One of this server's peers.
+   */
+  noteNovelBlock(peer: Peer): void {
+    const sp = this.#all.get(peer);
+    if (sp !== undefined) sp.lastBlockAt = this.#clock.now();
+  }
+
+  /**
+   * Credits a peer with a transaction that was new to the application and accepted by it: the
+   * four peers that did so most recently are protected from inbound eviction (Bitcoin Core's
+   * rule).
+   *
+   * @param peer One of this server's peers.
+   */
+  noteNovelTransaction(peer: Peer): void {
+    const sp = this.#all.get(peer);
+    if (sp !== undefined) sp.lastTxAt = this.#clock.now();
   }
 
   // ─── Peers ─────────────────────────────────────────────────────────────────────────────

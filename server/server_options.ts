@@ -76,15 +76,24 @@ export interface ServerOptions
    * wait for the next moment of a Poisson schedule, so that relay timing reveals little.
    */
   readonly addrSendIntervalMs?: number;
-  /** Misbehaviour score that bans (default 100). */
+  /** Misbehaviour score at which a peer is disconnected and discouraged or banned (100). */
   readonly banThreshold?: number;
+  /**
+   * What happens to a misbehaving peer's address: `"discourage"` (default, Bitcoin Core's:
+   * not dialed, let in only while slots are free, evicted first) or `"ban"` (btcd's: refused
+   * for `banDurationMs`). Loopback peers are only ever disconnected.
+   */
+  readonly misbehavingAction?: "discourage" | "ban";
   /** How long a ban lasts (default 24 h). */
   readonly banDurationMs?: number;
   /** Peers whose user agent contains any of these are dropped after the handshake (btcd). */
   readonly userAgentBlacklist?: readonly string[];
   /** When given, only peers whose user agent contains one of these are kept (btcd). */
   readonly userAgentWhitelist?: readonly string[];
-  /** Hosts (IP literals) never banned. */
+  /**
+   * Addresses and CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`) never banned, discouraged or
+   * evicted (btcd's `--whitelist`, Bitcoin Core's `noban`).
+   */
   readonly whitelist?: readonly string[];
   /** Base retry delay of the connection manager (default 5 s). */
   readonly retryDurationMs?: number;
@@ -131,4 +140,24 @@ export interface FailedConnection {
    * during the handshake), or `local` with the server's reason for refusing it.
    */
   readonly reason: DisconnectReason;
+}
+
+/**
+ * Points for {@linkcode Server.misbehaving}, and why.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import type { MisbehavingScore } from "@btcstream/p2p/server";
+ * const score: MisbehavingScore = { transient: 33, reason: "mempool" };
+ * assertEquals(score.persistent ?? 0, 0);
+ * ```
+ */
+export interface MisbehavingScore {
+  /** Points that stay (default 0). */
+  readonly persistent?: number;
+  /** Points that decay with a half-life of 60 s (default 0). */
+  readonly transient?: number;
+  /** What the peer did, for the log. */
+  readonly reason: string;
 }

@@ -78,9 +78,9 @@ Deno.test("Server: an outbound peer without the required services gets reject no
   }
 });
 
-Deno.test("Server: bloom messages without NODE_BLOOM disconnect and ban the host", async () => {
+Deno.test("Server: bloom messages without NODE_BLOOM disconnect; btcd's policy bans the host", async () => {
   const net = new MemoryNetwork();
-  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0 });
+  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, misbehavingAction: "ban" });
   await server.start();
   try {
     const peer = await dialServer(net, "10.0.0.2", "10.0.0.1");
@@ -110,25 +110,31 @@ Deno.test("Server: bloom messages without NODE_BLOOM disconnect and ban the host
   }
 });
 
-Deno.test("Server: misbehaviour adds up to a ban; whitelisted hosts are exempt", async () => {
+Deno.test("Server: misbehaviour adds up to discouragement; whitelisted ranges are exempt", async () => {
   const net = new MemoryNetwork();
-  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, whitelist: ["10.0.0.3"] });
+  const server = serverAt(net, "10.0.0.1", { targetOutbound: 0, whitelist: ["10.0.1.0/24"] });
   await server.start();
   try {
     const bad = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    const friend = await dialServer(net, "10.0.0.3", "10.0.0.1");
+    const friend = await dialServer(net, "10.0.1.3", "10.0.0.1");
     assert.ok(await bad.ready);
     assert.ok(await friend.ready);
     await eventually(() => server.peers.length === 2, "two peers");
-    const [serverSideBad, serverSideFriend] = ["10.0.0.2", "10.0.0.3"].map((h) =>
+    const [serverSideBad, serverSideFriend] = ["10.0.0.2", "10.0.1.3"].map((h) =>
       server.peers.find((p) => p.address.startsWith(h))!
     );
-    assert.equal(server.misbehaving(serverSideBad, 60, 0, "test"), false);
+    assert.equal(server.misbehaving(serverSideBad, { persistent: 60, reason: "test" }), false);
     assert.equal(server.peerInfo().find((p) => p.addr.startsWith("10.0.0.2"))?.banscore, 60);
-    assert.equal(server.misbehaving(serverSideBad, 0, 40, "test"), true);
+    assert.equal(server.misbehaving(serverSideBad, { transient: 40, reason: "test" }), true);
     await bad.closed;
-    assert.ok(server.isBanned("10.0.0.2"));
-    assert.equal(server.misbehaving(serverSideFriend, 500, 0, "test"), false);
+    // Bitcoin Core's answer: discouraged, not banned; it may come back while slots are free.
+    assert.ok(server.isDiscouraged("10.0.0.2"));
+    assert.ok(!server.isBanned("10.0.0.2"));
+    const back = await dialServer(net, "10.0.0.2", "10.0.0.1");
+    assert.ok(await back.ready);
+    back.disconnect();
+    await back.closed;
+    assert.equal(server.misbehaving(serverSideFriend, { persistent: 500, reason: "test" }), false);
     assert.ok(friend.connected);
     friend.disconnect();
     await friend.closed;
