@@ -2,7 +2,7 @@
 // over one end of `memoryConnectionPair()`, so a test says exactly what the remote sends and
 // sees exactly what the peer under test writes. `startPeer` wires a Peer with a FakeClock to
 // one of these.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { type Connection, memoryConnectionPair } from "../../peer/connection.ts";
 import { SentNonces } from "../../peer/handshake.ts";
@@ -205,9 +205,9 @@ export class RawRemote {
   ): Promise<Extract<Received, { command: C }>> {
     for (;;) {
       const message = await this.next();
-      assert.ok(message !== undefined, `expected "${command}", the connection ended`);
+      assert(message !== undefined, `expected "${command}", the connection ended`);
       if (message.command !== command && skip.includes(message.command)) continue;
-      assert.equal(message.command, command, `expected "${command}", got "${message.command}"`);
+      assertEquals(message.command, command, `expected "${command}", got "${message.command}"`);
       return message as Extract<Received, { command: C }>;
     }
   }
@@ -252,7 +252,7 @@ export class RawRemote {
     const preVerack: Received[] = [];
     for (;;) {
       const message = await this.next();
-      assert.ok(message !== undefined, "the connection ended before the peer's verack");
+      assert(message !== undefined, "the connection ended before the peer's verack");
       preVerack.push(message);
       if (message.command === "verack") break;
     }
@@ -401,6 +401,6 @@ export async function connectedPeer(
     ...handshakeOptions,
     peerInbound: rest.inbound ?? false,
   });
-  assert.equal(await harness.peer.ready, true);
+  assertEquals(await harness.peer.ready, true);
   return { ...harness, handshake };
 }

@@ -1,6 +1,6 @@
 // The system clock's shared timer lists: order, repetition and cancellation, with real (short)
 // timers. Nothing here asserts how long anything took, only what fired and in which order.
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
 import { SYSTEM_CLOCK } from "../../peer/clock.ts";
 
 function sleep(ms: number): Promise<void> {
@@ -12,7 +12,7 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     const fired: number[] = [];
     for (let i = 0; i < 5; i++) SYSTEM_CLOCK.setTimeout(() => fired.push(i), 5);
     await sleep(40);
-    assert.deepEqual(fired, [0, 1, 2, 3, 4]);
+    assertEquals(fired, [0, 1, 2, 3, 4]);
   });
 
   await t.step("a shorter duration scheduled later fires first", async () => {
@@ -20,7 +20,7 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     SYSTEM_CLOCK.setTimeout(() => fired.push("long"), 30);
     SYSTEM_CLOCK.setTimeout(() => fired.push("short"), 1);
     await sleep(60);
-    assert.deepEqual(fired, ["short", "long"]);
+    assertEquals(fired, ["short", "long"]);
   });
 
   await t.step("cancelled timers never fire; cancel is idempotent", async () => {
@@ -32,7 +32,7 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     a.cancel();
     c.cancel();
     await sleep(30);
-    assert.deepEqual(fired, ["b"]);
+    assertEquals(fired, ["b"]);
   });
 
   await t.step("an interval repeats until cancelled, also from inside its callback", async () => {
@@ -41,7 +41,7 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
       if (++n === 3) timer.cancel();
     }, 2);
     await sleep(80);
-    assert.equal(n, 3);
+    assertEquals(n, 3);
   });
 
   await t.step("a callback may cancel the next timer of its list", async () => {
@@ -54,7 +54,7 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     second = SYSTEM_CLOCK.setTimeout(() => fired.push("second"), 3);
     SYSTEM_CLOCK.setTimeout(() => fired.push("third"), 3);
     await sleep(30);
-    assert.deepEqual(fired, ["first", "third"]);
+    assertEquals(fired, ["first", "third"]);
   });
 
   await t.step("cancelling everything leaves no runtime timer (the sanitizer checks)", () => {
