@@ -1,4 +1,13 @@
-import { assert, assertEquals, assertNotEquals, assertRejects, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertLessOrEqual,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import {
   AddressPriority,
   AddrManager,
@@ -177,7 +186,7 @@ Deno.test("a full tried bucket sends its oldest entry back to new", async () => 
     hosts = [...(byBucket.get(b) ?? []), host];
     byBucket.set(b, hosts);
   }
-  assert(byBucket.size <= 8);
+  assertLessOrEqual(byBucket.size, 8);
   // Distinct ages: hosts[0] is the oldest.
   hosts.forEach((h, i) => m.addAddress(addr(h, 8333, 100_000 - i), randomIpv4(random)));
   assertEquals(m.numAddresses(), 65);
@@ -221,8 +230,8 @@ Deno.test("getAddress", async (t) => {
     }
     assertEquals(picksFresh + picksFailed, 20_000);
     // 1 : 0.66^8 (about 28 : 1) expected; demand at least 10 : 1.
-    assert(picksFresh > 10 * picksFailed, `${picksFresh} vs ${picksFailed}`);
-    assert(picksFailed > 0);
+    assertGreater(picksFresh, 10 * picksFailed, `${picksFresh} vs ${picksFailed}`);
+    assertGreater(picksFailed, 0);
   });
   await t.step("an address tried in the last 10 minutes is rarely picked", () => {
     const { m } = manager({ random: seededRandom(8) });
@@ -233,7 +242,7 @@ Deno.test("getAddress", async (t) => {
     for (let i = 0; i < 5000; i++) {
       if (netAddressKey(m.getAddress()!.netAddress) === "8.8.8.8:8333") recent++;
     }
-    assert(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
   });
   await t.step("a tried address attempted in the last 10 minutes is rarely picked", async () => {
     const { m, clock } = manager({ random: seededRandom(17) });
@@ -250,7 +259,7 @@ Deno.test("getAddress", async (t) => {
       assertEquals(pick.tried, true);
       if (netAddressKey(pick.netAddress) === "8.8.8.8:8333") recent++;
     }
-    assert(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
     // Connected again: its attempts reset, but it was attempted just now all the same.
     m.good(addr("8.8.8.8"));
     await clock.tick(11 * 60_000);
@@ -259,7 +268,7 @@ Deno.test("getAddress", async (t) => {
     for (let i = 0; i < 5000; i++) {
       if (netAddressKey(m.getAddress()!.netAddress) === "8.8.4.4:8333") recent++;
     }
-    assert(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
   });
   await t.step("tried and new with even odds", () => {
     const { m } = manager({ random: seededRandom(13) });
@@ -298,7 +307,7 @@ Deno.test("addressCache, needMoreAddresses, numAddresses", async (t) => {
     const { m } = manager();
     const random = seededRandom(22);
     for (let i = 0; i < 6000; i++) m.addAddress(randomIpv4(random), randomIpv4(random));
-    assert(m.numAddresses() * 23 / 100 > 1000);
+    assertGreater(m.numAddresses() * 23 / 100, 1000);
     assertEquals(m.addressCache().length, 1000);
   });
   await t.step("bad addresses are left out", () => {
@@ -309,8 +318,8 @@ Deno.test("addressCache, needMoreAddresses, numAddresses", async (t) => {
       m.addAddress(randomIpv4(random, 8333, 31 * 86400), randomIpv4(random));
     }
     const cache = m.addressCache();
-    assert(cache.length <= 100);
-    for (const a of cache) assert(a.timestamp > T0_S - 86400);
+    assertLessOrEqual(cache.length, 100);
+    for (const a of cache) assertGreater(a.timestamp, T0_S - 86400);
   });
   await t.step("needMoreAddresses below 1000", () => {
     const { m } = manager();

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@std/assert";
+import { assertEquals, assertGreater, assertLess } from "@std/assert";
 import { chance, isBad, type KnownAddress } from "../../addrmgr/mod.ts";
 import { addr, T0 } from "./_helpers.ts";
 
@@ -62,15 +62,15 @@ Deno.test("chance: recent attempts and failures, capped at 8 as Bitcoin Core", a
   });
   await t.step("0.66 per attempt", () => {
     for (let n = 0; n <= 8; n++) {
-      assert(Math.abs(chance(known({ attempts: n }), T0) - 0.66 ** n) < 1e-12);
+      assertLess(Math.abs(chance(known({ attempts: n }), T0) - 0.66 ** n), 1e-12);
     }
   });
   await t.step("no further penalty after 8 attempts", () => {
     assertEquals(chance(known({ attempts: 50 }), T0), chance(known({ attempts: 8 }), T0));
-    assert(chance(known({ attempts: 50 }), T0) > 0.03);
+    assertGreater(chance(known({ attempts: 50 }), T0), 0.03);
   });
   await t.step("both penalties multiply", () => {
     const c = chance(known({ attempts: 2, lastAttemptMs: T0 - MIN }), T0);
-    assert(Math.abs(c - 0.01 * 0.66 ** 2) < 1e-12);
+    assertLess(Math.abs(c - 0.01 * 0.66 ** 2), 1e-12);
   });
 });

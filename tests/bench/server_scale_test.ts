@@ -1,6 +1,6 @@
 // bench/server_scale.ts as a subprocess at a small scale, so that the benchmark keeps working:
 // 50 peers dialed from its second process, all handshaken, measured and closed.
-import { assert, assertEquals, assertMatch, assertNotMatch } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertMatch, assertNotMatch } from "@std/assert";
 
 const script = new URL("../../bench/server_scale.ts", import.meta.url).pathname;
 
@@ -38,6 +38,6 @@ Deno.test("bench/server_scale.ts connects, measures and closes 50 peers", async 
     .exec(out);
   assert(perPeer, out);
   // The heap of 50 peers, each with its server record, is not nothing.
-  assert(Number(perPeer[2]) > 1, `heap per peer ${perPeer[2]} KiB`);
+  assertGreater(Number(perPeer[2]), 1, `heap per peer ${perPeer[2]} KiB`);
   assertNotMatch(out, /failures:/);
 });

@@ -1,6 +1,6 @@
 // examples/crawl.ts over three regtest Servers on 127.0.0.1 that know each other: seeded with
 // one, the crawl finds the other two through getaddr and reaches all three.
-import { assert, assertEquals, assertMatch, assertNotMatch } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertMatch, assertNotMatch } from "@std/assert";
 import type { Peer } from "../../peer/mod.ts";
 import { Server } from "../../server/mod.ts";
 import {
@@ -129,7 +129,7 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
         addrsLearned: 2,
       });
       assertEquals(typeof rttMs, "number");
-      assert(rttMs > 0);
+      assertGreater(rttMs, 0);
       // The seed taught us the other two; they only told us what we knew.
       assertEquals(addrsNew, i === 0 ? 2 : 0);
     });

@@ -1,6 +1,6 @@
 // examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
 // it a ping and an inv, disconnect, and read what it logged.
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertGreaterOrEqual, assertMatch } from "@std/assert";
 import { Peer, SentNonces } from "../../peer/mod.ts";
 import { InvType } from "../../wire/mod.ts";
 
@@ -97,7 +97,7 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
   assertEquals(code, 0, await stderr);
   const at = (pattern: RegExp) => {
     const i = out.findIndex((line) => pattern.test(line));
-    assert(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
+    assertGreaterOrEqual(i, 0, `no line matches ${pattern}:\n${out.join("\n")}`);
     return i;
   };
   const p = `^\\[${local.replaceAll(".", "\\.")}\\] `;

@@ -2,7 +2,16 @@
 // blocks and addresses. bcoin is installed from npm (tests/interop/bcoin) and runs with the
 // session that talks to it in a network namespace that has only loopback (README.md says
 // why); the session prints a JSON report that the steps below assert on.
-import { assert, assertEquals, assertMatch, assertNotEquals, fail } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertMatch,
+  assertNotEquals,
+  fail,
+} from "@std/assert";
 import { LIBRARY_USER_AGENT } from "../../peer/mod.ts";
 import {
   blockHash,
@@ -251,7 +260,7 @@ Deno.test({
       assertNotEquals(ping.nonce, "0");
       assert(ping.rttMs > 0 && ping.rttMs < 10_000, `RTT ${ping.rttMs} ms`);
       // The peer's own keepalive matched the pong to the ping it saw go out.
-      assert(ping.lastPingMicros > 0, `lastPingMicros ${ping.lastPingMicros}`);
+      assertGreater(ping.lastPingMicros, 0, `lastPingMicros ${ping.lastPingMicros}`);
       log(`pong ${ping.pongNonce} after ${ping.rttMs.toFixed(2)} ms (${ping.lastPingMicros} µs)`);
     });
 
@@ -297,7 +306,7 @@ Deno.test({
       assert(addr.replyToOther !== null, "no addr answered our getaddr");
       assertEquals(sorted(addr.replyToOther), sorted(addr.sent));
       for (const unfit of endpoints(addr.sentUnfit)) {
-        assert(!endpoints(addr.replyToOther).includes(unfit), `${unfit} kept`);
+        assertFalse(endpoints(addr.replyToOther).includes(unfit), `${unfit} kept`);
       }
       // bcoin does not send a peer the addresses it learned from that peer: it has no others.
       assertEquals(addr.replyToSender, null);
@@ -352,7 +361,11 @@ Deno.test({
         // the routable addresses bcoin had from step 5.
         const sent = section(report, "addr").sent.map((a) => `${a.host}:${a.port}`);
         assertEquals(server.book.toSorted(), sent.toSorted());
-        assert(server.addrProcessed >= sent.length, `processed ${server.addrProcessed}`);
+        assertGreaterOrEqual(
+          server.addrProcessed,
+          sent.length,
+          `processed ${server.addrProcessed}`,
+        );
       },
     );
 

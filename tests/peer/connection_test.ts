@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assertEquals, assertLessOrEqual, assertRejects } from "@std/assert";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 
@@ -83,7 +83,7 @@ Deno.test("memoryConnectionPair", async (t) => {
     assertEquals(second.state, "pending");
     assertEquals(third.state, "pending");
     assertEquals(ready.state, "pending");
-    assert(writer.desiredSize! <= 0, `desiredSize ${writer.desiredSize}`);
+    assertLessOrEqual(writer.desiredSize!, 0, `desiredSize ${writer.desiredSize}`);
 
     const reader = b.readable.getReader();
     assertEquals((await reader.read()).value, new Uint8Array(8));

@@ -1,7 +1,14 @@
 // Bad input from the remote never throws out of the Peer: it ends in a reject where the
 // protocol has one, a disconnect with a reason, and a log line. And a slow handler slows the
 // remote down instead of buffering its flood.
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertLess,
+  assertLessOrEqual,
+  assertMatch,
+} from "@std/assert";
 import type { LogRecord } from "@logtape/logtape";
 import { MessageError, RejectCode } from "../../wire/mod.ts";
 import type { DisconnectReason } from "../../peer/disconnect.ts";
@@ -18,7 +25,7 @@ function disconnectLine(records: LogRecord[], peer: Peer): LogRecord | undefined
 
 function assertProtocolError(reason: DisconnectReason, code: string): void {
   assertEquals(reason.code, "protocol-error");
-  assert(reason.error instanceof MessageError, `error: ${reason.error}`);
+  assertInstanceOf(reason.error, MessageError, `error: ${reason.error}`);
   assertEquals(reason.error.code, code);
 }
 
@@ -287,12 +294,13 @@ Deno.test("bad input: a slow handler pauses reading, so the remote's writes bloc
   );
   await clock.tick(1000);
   assertEquals(seen, [27], "the first handler is still running");
-  assert(done < 20, `only a bounded number of writes completed, not ${done}`);
-  assert(
-    peer.bytesReceived - received < 20 * frame.length,
+  assertLess(done, 20, `only a bounded number of writes completed, not ${done}`);
+  assertLess(
+    peer.bytesReceived - received,
+    20 * frame.length,
     `the peer decoded ${peer.bytesReceived - received} bytes, not the whole flood`,
   );
-  assert(remote.desiredSize <= 0, "the remote's writer is held back");
+  assertLessOrEqual(remote.desiredSize, 0, "the remote's writer is held back");
   release();
   assertEquals(await Promise.all(sends), Array(200).fill(true));
   await clock.tick(0);

@@ -1,6 +1,6 @@
 // The version handshake of a Peer, played against a hand-driven remote: both directions, old
 // and new versions, self-connection, rejects and the pre-verack rules (REFERENCE 1.6).
-import { assert, assertEquals, assertMatch, assertNotEquals } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertMatch, assertNotEquals } from "@std/assert";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { SentNonces } from "../../peer/handshake.ts";
@@ -64,7 +64,7 @@ Deno.test("handshake: outbound peer speaks first, then sendaddrv2, wtxidrelay, v
   assertEquals(peer.lastBlock, 850_000);
   assertEquals(peer.timeOffset, 7);
   assertEquals(peer.remoteVersion?.nonce, theirs.nonce);
-  assert(peer.id > 0);
+  assertGreater(peer.id, 0);
   assertEquals(peer.inbound, false);
   assertEquals(String(peer), "203.0.113.5:18444 (outbound)");
   await close();

@@ -1,7 +1,7 @@
 // Ending a Peer from every state: disconnect() is idempotent, `closed` resolves with the
 // reason, `ready` says whether the handshake completed, queued promises resolve false, and
 // nothing (timer, promise, stream) is left behind.
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertGreater, assertMatch } from "@std/assert";
 import { InvType } from "../../wire/mod.ts";
 import { connectedPeer, type PeerHarness, remoteVersion, startPeer } from "../_util/raw_remote.ts";
 
@@ -63,7 +63,7 @@ Deno.test("lifecycle: disconnect from every state", async (t) => {
     await peer.queueMessage({ command: "mempool" });
     await clock.tick(20_000);
     peer.queueInventory({ type: InvType.TX, hash: new Uint8Array(32) });
-    assert(clock.pendingTimers > 0);
+    assertGreater(clock.pendingTimers, 0);
     await disconnectAndCheck(harness, true);
   });
 });
@@ -106,7 +106,7 @@ Deno.test("lifecycle: queued messages resolve false when the peer ends before wr
   const inventory = Array.from({ length: 100 }, () => ({ type: 1, hash: new Uint8Array(32) }));
   const queued = Array.from({ length: 6 }, () => peer.queueMessage({ command: "inv", inventory }));
   await clock.tick(0);
-  assert(peer.sendQueueBytes > 0, "frames wait for the remote to read");
+  assertGreater(peer.sendQueueBytes, 0, "frames wait for the remote to read");
   peer.disconnect();
   const written = await Promise.all(queued);
   assertEquals(written[0], true);

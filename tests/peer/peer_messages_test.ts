@@ -1,7 +1,7 @@
 // What a connected Peer does with what it receives: the built-in handling (ping/pong, the
 // feature flags), a listener per message type, the onRead/onWrite byte hooks, the messages()
 // stream, and the statistics snapshot.
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertLess } from "@std/assert";
 import type { Peer } from "../../peer/peer.ts";
 import { InvType, type Message, netAddressFromHost, type UnknownMessage } from "../../wire/mod.ts";
 import { connectedPeer, rawFrame, remoteVersion, startPeer } from "../_util/raw_remote.ts";
@@ -269,7 +269,7 @@ Deno.test("messages: messages() yields what arrives after the listeners ran", as
     for (let i = 1n; i <= 4n; i++) await remote.send({ command: "ping", nonce: i });
     await clock.tick(0);
     // One delivered into the stream's one-slot buffer, one waiting for a read; the rest wait.
-    assert(pongs.length < 4, `dispatched ${pongs.length} of 4 with nobody reading`);
+    assertLess(pongs.length, 4, `dispatched ${pongs.length} of 4 with nobody reading`);
     const got: bigint[] = [];
     for (let i = 0; i < 4; i++) {
       const { value } = await reader.read();

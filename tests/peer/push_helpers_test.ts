@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertNotStrictEquals } from "@std/assert";
+import { assert, assertEquals, assertLess, assertNotStrictEquals } from "@std/assert";
 import { randomSubset, repeatsRequest, type RequestKey } from "../../peer/_push.ts";
 
 function range(n: number): number[] {
@@ -71,7 +71,7 @@ Deno.test("randomSubset", async (t) => {
     // Expected 0.5 with a standard deviation of 0.0035: ±3% is over 8 sigma.
     for (let i = 0; i < 10; i++) {
       const share = chosen[i] / trials;
-      assert(Math.abs(share - 0.5) < 0.03, `element ${i}: ${share}`);
+      assertLess(Math.abs(share - 0.5), 0.03, `element ${i}: ${share}`);
     }
   });
 
@@ -85,7 +85,7 @@ Deno.test("randomSubset", async (t) => {
     for (let x = 0; x < 5; x++) {
       for (let p = 0; p < 5; p++) {
         const share = counts[x][p] / trials;
-        assert(Math.abs(share - 0.2) < 0.03, `element ${x} at ${p}: ${share}`);
+        assertLess(Math.abs(share - 0.2), 0.03, `element ${x} at ${p}: ${share}`);
       }
     }
   });
@@ -100,8 +100,8 @@ Deno.test("randomSubset", async (t) => {
       if (x === 19) last++;
     }
     // Expected 0.05 each, standard deviation 0.0015.
-    assert(Math.abs(first / trials - 0.05) < 0.015, `first ${first / trials}`);
-    assert(Math.abs(last / trials - 0.05) < 0.015, `last ${last / trials}`);
+    assertLess(Math.abs(first / trials - 0.05), 0.015, `first ${first / trials}`);
+    assertLess(Math.abs(last / trials - 0.05), 0.015, `last ${last / trials}`);
   });
 });
 

@@ -2,7 +2,7 @@
 // addresses, inventory and a real mainnet block end to end; a remote that stops reading is
 // dropped at the send-queue cap with bounded memory; a connection cut mid-message ends the
 // peer cleanly.
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertLess, assertLessOrEqual } from "@std/assert";
 import { type Connection, Peer, SentNonces } from "../../peer/mod.ts";
 import {
   blockHash,
@@ -66,7 +66,7 @@ Deno.test("two peers over TCP on 127.0.0.1", async (t) => {
     await lastPong.promise;
     // Timed on the monotonic clock: a real, sub-millisecond-resolution round trip.
     assertEquals(outbound.lastPingNonce, 0n);
-    assert(outbound.lastPingMicros > 0, `round trip ${outbound.lastPingMicros} µs`);
+    assertGreater(outbound.lastPingMicros, 0, `round trip ${outbound.lastPingMicros} µs`);
     assertEquals(received, ["ping", "ping"]);
     assertEquals(addrCount, 1000);
     assertEquals(addrV2Count, 1);
@@ -133,13 +133,13 @@ Deno.test("a remote that stops reading is dropped at the send-queue cap", async 
   }
   const reason = await outbound.closed;
   assertEquals(reason.code, "send-queue-full");
-  assert(maxQueued <= capBytes, `${maxQueued} bytes queued, cap ${capBytes}`);
+  assertLessOrEqual(maxQueued, capBytes, `${maxQueued} bytes queued, cap ${capBytes}`);
   const settled = await Promise.all(results);
   assert(settled.includes(false), "dropped messages resolve false");
   const written = settled.filter((ok) => ok).length;
-  assert(written * frameBytes < 200 * frameBytes / 2, `${written} frames were written`);
+  assertLess(written * frameBytes, 200 * frameBytes / 2, `${written} frames were written`);
   const grown = Deno.memoryUsage().rss - before;
-  assert(grown < 150 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertLess(grown, 150 * 1024 * 1024, `RSS grew by ${grown} bytes`);
   release();
   assertEquals((await inbound.closed).code !== undefined, true);
 });

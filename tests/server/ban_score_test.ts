@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreater, assertLessOrEqual, assertThrows } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   BAN_SCORE_HALF_LIFE_MS,
@@ -224,6 +224,6 @@ Deno.test("ban score constants match btcd's server", () => {
   // Three mempool requests in a row do not ban; four do.
   const { score } = setup();
   for (let i = 0; i < 3; i++) score.increase(0, MEMPOOL_BAN_SCORE);
-  assert(score.score <= BAN_THRESHOLD);
-  assert(score.increase(0, MEMPOOL_BAN_SCORE) > BAN_THRESHOLD);
+  assertLessOrEqual(score.score, BAN_THRESHOLD);
+  assertGreater(score.increase(0, MEMPOOL_BAN_SCORE), BAN_THRESHOLD);
 });

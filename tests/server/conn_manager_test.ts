@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertFalse } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import type { Connection } from "../../peer/connection.ts";
@@ -58,7 +58,7 @@ Deno.test("ConnManager: keeps the target of automatic connections, replacing end
   await clock.tick(0);
   assertEquals(connections.length, 4);
   assertEquals(connections[3].request.host, "10.0.0.4");
-  assert(!manager.has({ host: "10.0.0.2", port: 8333 }));
+  assertFalse(manager.has({ host: "10.0.0.2", port: 8333 }));
   manager.stop();
   for (const c of connections) c.connection.close();
   assertEquals(clock.pendingTimers, 0);

@@ -2,7 +2,13 @@
 // prefix only for seeds that filter), the addresses made of the answers (default port,
 // services, timestamps 3 to 7 days old), seeds failing alone, garbage skipped, timeouts and
 // cancellation.
-import { assert, assertEquals, assertRejects, assertStrictEquals } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { BIP155Network, netAddressV2ToString, NETWORKS, ServiceFlag } from "../../wire/mod.ts";
 import { DNS_SEEDS, seedFromDns, type SeedResolver } from "../../server/dns_seed.ts";
 
@@ -144,7 +150,7 @@ Deno.test("seedFromDns", async (t) => {
       "AAAA seed.testnet4.wiz.biz": ["2001:db8::5"],
     });
     const [failed, half] = await seedFromDns("testnet4", { resolve });
-    assert(failed.error instanceof AggregateError);
+    assertInstanceOf(failed.error, AggregateError);
     assertEquals(
       failed.error.message,
       "Cannot resolve DNS seed seed.testnet4.bitcoin.sprovoost.nl: NXDOMAIN",

@@ -1,4 +1,11 @@
-import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertLess,
+  assertLessOrEqual,
+  assertNotEquals,
+} from "@std/assert";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
@@ -145,7 +152,7 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       const known = server.addrManager.knownAddress(future);
       assert(known);
       // Five days old, and two more hours: Core's penalty for hearing it from someone else.
-      assert(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400 - 7200)) < 5);
+      assertLess(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400 - 7200)), 5);
       r.peer.disconnect();
       await r.peer.closed;
     });
@@ -215,7 +222,7 @@ Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not 
     third.peer.pushAddrV2Msg([freshAddress("8.8.8.1", 3600)]);
     await third.roundTrip();
     for (const r of remotes) await r.roundTrip();
-    assert(!remotes.some((r) => r.seen.flat().includes("8.8.8.1:8333")));
+    assertFalse(remotes.some((r) => r.seen.flat().includes("8.8.8.1:8333")));
     for (const r of remotes) r.peer.disconnect();
     await Promise.all(remotes.map((r) => r.peer.closed));
   });
@@ -297,7 +304,7 @@ Deno.test("Gossip: our address is announced to a peer we dialed, and again about
     // Ten days at an average of one a day: at least one more, all but certainly (e^-10).
     for (let day = 0; day < 10; day++) await clock.tick(24 * 3_600_000);
     await eventually(() => announcements.length >= 2, "a re-announcement");
-    assert(announcements.length <= 40, `${announcements.length} announcements`);
+    assertLessOrEqual(announcements.length, 40, `${announcements.length} announcements`);
     peer.disconnect();
     await peer.closed;
   } finally {

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertNotStrictEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertNotStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { KnownAddresses, MAX_KNOWN_ADDRESSES } from "../../server/known_addresses.ts";
 import {
   BIP155Network,
@@ -28,7 +34,7 @@ Deno.test("KnownAddresses", async (t) => {
     assertEquals(known.size, 2);
     assert(known.has(v4(1)));
     assert(known.has(v4(2)));
-    assert(!known.has(v4(3)));
+    assertFalse(known.has(v4(3)));
   });
 
   await t.step("keyed by host and port only, as btcd's NetAddressKey", () => {
@@ -37,7 +43,7 @@ Deno.test("KnownAddresses", async (t) => {
     assert(
       known.has(netAddressV2FromString("203.0.113.7", 8333, { timestamp: 9, services: 8n })),
     );
-    assert(!known.has(netAddressV2FromString("203.0.113.7", 18333)));
+    assertFalse(known.has(netAddressV2FromString("203.0.113.7", 18333)));
     // An IPv4-mapped IPv6 address is the same host.
     const mapped: NetAddressV2 = {
       timestamp: 0,
@@ -58,7 +64,7 @@ Deno.test("KnownAddresses", async (t) => {
     const ipv6 = netAddressV2FromString("2001:db8::1", 8333);
     known.add(onion);
     assert(known.has(onion));
-    assert(!known.has(ipv6));
+    assertFalse(known.has(ipv6));
     known.add(ipv6);
     assertEquals(known.size, 2);
   });
@@ -79,7 +85,7 @@ Deno.test("KnownAddresses", async (t) => {
     const known = new KnownAddresses(3);
     for (let i = 1; i <= 4; i++) known.add(v4(i));
     assertEquals(known.size, 3);
-    assert(!known.has(v4(1)));
+    assertFalse(known.has(v4(1)));
     assert(known.has(v4(2)) && known.has(v4(3)) && known.has(v4(4)));
   });
 
@@ -89,7 +95,7 @@ Deno.test("KnownAddresses", async (t) => {
     assert(known.has(v4(1)));
     known.add(v4(4)); // evicts 2, not 1
     assert(known.has(v4(1)));
-    assert(!known.has(v4(2)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step("filter's lookups count as uses too", () => {
@@ -98,7 +104,7 @@ Deno.test("KnownAddresses", async (t) => {
     known.filter([v4(1)]);
     known.add(v4(4));
     assert(known.has(v4(1)));
-    assert(!known.has(v4(2)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step("adding a known address refreshes it", () => {
@@ -107,14 +113,14 @@ Deno.test("KnownAddresses", async (t) => {
     known.add(v4(1));
     known.add(v4(4));
     assert(known.has(v4(1)));
-    assert(!known.has(v4(2)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step(`holds ${MAX_KNOWN_ADDRESSES} by default`, () => {
     const known = new KnownAddresses();
     for (let i = 0; i <= MAX_KNOWN_ADDRESSES; i++) known.add(v4(i));
     assertEquals(known.size, MAX_KNOWN_ADDRESSES);
-    assert(!known.has(v4(0)));
+    assertFalse(known.has(v4(0)));
     assert(known.has(v4(1)));
     assert(known.has(v4(MAX_KNOWN_ADDRESSES)));
   });
@@ -123,7 +129,7 @@ Deno.test("KnownAddresses", async (t) => {
     const known = new KnownAddresses(0);
     known.add(v4(1));
     assertEquals(known.size, 0);
-    assert(!known.has(v4(1)));
+    assertFalse(known.has(v4(1)));
   });
 
   await t.step("rejects a bad capacity", () => {

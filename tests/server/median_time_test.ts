@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
+import { assertEquals, assertFalse, assertMatch, assertThrows } from "@std/assert";
 import type { LogRecord } from "@logtape/logtape";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
@@ -84,7 +84,7 @@ Deno.test("MedianTimeSource: samples", async (t) => {
     const { source } = setup();
     for (let i = 0; i < 5; i++) source.addTimeSample(`p${i}`, START_S - 3.9);
     assertEquals(source.offsetSeconds, -3);
-    assert(!Object.is(source.offsetSeconds, -0));
+    assertFalse(Object.is(source.offsetSeconds, -0));
   });
 
   await t.step("each sample is taken against the clock at the time it is added", async () => {

@@ -2,8 +2,8 @@
 // ephemeral ports for dialers, listen ports from 20000, listeners that end when closed, and
 // hosts that can be cut off.
 import {
-  assert,
   assertEquals,
+  assertFalse,
   assertMatch,
   assertRejects,
   assertStrictEquals,
@@ -16,7 +16,7 @@ import type { InboundConnection, TransportListener } from "../../server/transpor
 
 async function accept(listener: TransportListener): Promise<InboundConnection> {
   const { value, done } = await listener[Symbol.asyncIterator]().next();
-  assert(!done, "the listener ended");
+  assertFalse(done, "the listener ended");
   return value;
 }
 

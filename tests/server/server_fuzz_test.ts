@@ -2,7 +2,7 @@
 // misbehaviour, the version policy) never throws: the peer ends, if it ends, for a reason
 // other than `listener-error` (which is what a throwing server handler would cause), no
 // error is logged, and the server goes on accepting peers.
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertFalse } from "@std/assert";
 import fc from "fast-check";
 import type { DisconnectCode } from "../../peer/disconnect.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
@@ -68,7 +68,7 @@ Deno.test("a server survives anything a remote sends after its handshake", async
       );
       const errors = records.filter((r) => r.level === "error" || r.category.includes("listener"));
       assertEquals(errors.map((r) => r.message.join("")), []);
-      assert(!ends.includes("listener-error"));
+      assertFalse(ends.includes("listener-error"));
       // Still accepting.
       const peer = await dialServer(net, "10.99.0.1", "10.0.0.1");
       assert(await peer.ready);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertFalse, assertNotEquals, assertRejects } from "@std/assert";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
@@ -66,7 +66,7 @@ Deno.test("Server: an outbound peer without the required services gets reject no
       assertEquals(reject.message, "version");
       assertEquals(reject.code, RejectCode.NONSTANDARD);
       assertEquals(reject.reason, "required services 0x1 not offered");
-      assert(!rest.some((m) => m.command === "verack"), "no verack after the reject");
+      assertFalse(rest.some((m) => m.command === "verack"), "no verack after the reject");
       break;
     }
     assertEquals(accepted, 0);
@@ -104,7 +104,7 @@ Deno.test("Server: bloom messages without NODE_BLOOM disconnect and ban the host
     other.disconnect();
     await other.closed;
     assert(server.unban("10.0.0.2"));
-    assert(!server.isBanned("10.0.0.2"));
+    assertFalse(server.isBanned("10.0.0.2"));
   } finally {
     await server.stop();
   }

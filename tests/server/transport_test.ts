@@ -4,6 +4,7 @@
 import {
   assert,
   assertEquals,
+  assertGreater,
   assertInstanceOf,
   assertMatch,
   assertNotEquals,
@@ -103,7 +104,7 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     async () => {
       const listener = transport.listen("127.0.0.1", 0);
       assertEquals(listener.hostname, "127.0.0.1");
-      assert(listener.port > 0);
+      assertGreater(listener.port, 0);
       const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
       assert(isTcpConn(dialed), "not wrapped");
       const iterator = listener[Symbol.asyncIterator]();

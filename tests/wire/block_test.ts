@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
+import {
+  assertEquals,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import {
   checkMerkleRoot,
@@ -153,7 +159,7 @@ Deno.test("block", async (t) => {
     assertMessageError(() => decodeWith(blockCodec, trailing), "trailing-bytes");
     const tooMany = new Uint8Array(86);
     tooMany.set([0xfe, 0x00, 0x00, 0x10, 0x00], 80); // 1,048,576 transactions
-    assert(0x100000 > MAX_TX_PER_BLOCK);
+    assertGreater(0x100000, MAX_TX_PER_BLOCK);
     assertMessageError(() => decodeBlock(tooMany), "limit-exceeded");
     const unfit = new Uint8Array(100);
     unfit[80] = 3; // three transactions need at least 30 bytes; 19 remain
@@ -218,7 +224,7 @@ Deno.test("block", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("block");
-    assert(lines.length >= 15);
+    assertGreaterOrEqual(lines.length, 15);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(blockCodec, payload);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
+import { assertEquals, assertLess, assertMatch, assertRejects } from "@std/assert";
 import { assertRejectsMessageError } from "../_util/assert_code.ts";
 import fc from "fast-check";
 import { MessageDecoderStream } from "../../wire/decoder_stream.ts";
@@ -152,7 +152,7 @@ Deno.test("MessageDecoderStream", async (t) => {
     }
     const after = Deno.memoryUsage();
     const grew = after.rss - before.rss + (after.external - before.external);
-    assert(grew < 200 * 1024 * 1024, `memory grew by ${grew} bytes`);
+    assertLess(grew, 200 * 1024 * 1024, `memory grew by ${grew} bytes`);
     for (const w of writers) await w.abort("done");
     await Promise.all(reads);
   });

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { addrCodec, type AddrMessage } from "../../wire/msg_addr.ts";
@@ -121,7 +121,7 @@ Deno.test("addr", async (t) => {
 
 Deno.test(dataTest("addr: shared vectors", () => {
   const vectors = vectorsFor("addr");
-  assert(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(addrCodec, payload);

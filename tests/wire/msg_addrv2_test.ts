@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { ByteWriter } from "../../wire/_writer.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
@@ -220,7 +220,7 @@ Deno.test("addrv2", async (t) => {
 
 Deno.test(dataTest("addrv2: shared vectors", () => {
   const vectors = vectorsFor("addrv2");
-  assert(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(addrV2Codec, payload);

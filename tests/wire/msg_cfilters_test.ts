@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assertEquals,
+  assertGreaterOrEqual,
+  assertLessOrEqual,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
@@ -252,7 +258,7 @@ Deno.test("cfcheckpt", async (t) => {
     assertEquals(d.filterHeaders.length, 100_000);
     assertEquals(d.filterHeaders[99_999], HASH_B);
     assertEquals(cfCheckptCodec.maxPayloadLength(70016), 3_200_042);
-    assert(cfCheckptCodec.maxPayloadLength(70016) <= 4_000_000);
+    assertLessOrEqual(cfCheckptCodec.maxPayloadLength(70016), 4_000_000);
   });
   await t.step("100,001 headers are rejected from the count alone", () => {
     const error = assertMessageError(
@@ -301,7 +307,7 @@ Deno.test({
       "cfcheckpt",
     ];
     const vectors = vectorsFor(...commands);
-    assert(vectors.length >= 24, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 24, `only ${vectors.length} vectors`);
     const hex = (h: Uint8Array | undefined) => (h ? hashToHex(h) : null);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
@@ -119,7 +119,7 @@ Deno.test("cmpctblock", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("cmpctblock");
-    assert(lines.length >= 8);
+    assertGreaterOrEqual(lines.length, 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(cmpctBlockCodec, payload);
@@ -209,7 +209,7 @@ Deno.test("getblocktxn", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("getblocktxn");
-    assert(lines.length >= 4);
+    assertGreaterOrEqual(lines.length, 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(getBlockTxnCodec, payload);
@@ -262,7 +262,7 @@ Deno.test("blocktxn", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("blocktxn");
-    assert(lines.length >= 8);
+    assertGreaterOrEqual(lines.length, 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(blockTxnCodec, payload);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
@@ -155,7 +155,7 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = ["filterload", "filteradd"];
     const vectors = vectorsFor(...commands);
-    assert(vectors.length >= 8, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 8, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const payload = hexToBytes(v.frame).subarray(24);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreaterOrEqual, assertStrictEquals, assertThrows } from "@std/assert";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
@@ -123,7 +123,7 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = ["getblocks", "getheaders"];
     const vectors = vectorsFor(...commands);
-    assert(vectors.length >= 18, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 18, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const codec = CODECS.find((c) => c.command === v.command)!;

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash, type BlockHeader } from "../../wire/block_header.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
@@ -75,7 +75,7 @@ Deno.test("headers", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("headers");
-    assert(lines.length >= 9);
+    assertGreaterOrEqual(lines.length, 9);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(headersCodec, payload);

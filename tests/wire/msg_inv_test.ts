@@ -1,4 +1,12 @@
-import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertGreaterOrEqual,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
@@ -72,7 +80,7 @@ Deno.test("inv: decoded entries are lazy", async (t) => {
   });
   await t.step("type is an own field, hash a getter", () => {
     assert(Object.hasOwn(first, "type"));
-    assert(!Object.hasOwn(first, "hash"));
+    assertFalse(Object.hasOwn(first, "hash"));
     assertEquals(
       typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(first), "hash")?.get,
       "function",
@@ -278,7 +286,7 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = CODECS.map((c) => c.command);
     const vectors = vectorsFor(...commands);
-    assert(vectors.length >= 27, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 27, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const codec = CODECS.find((c) => c.command === v.command)!;

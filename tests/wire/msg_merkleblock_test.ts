@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
@@ -100,7 +100,7 @@ Deno.test("merkleblock", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("merkleblock");
-    assert(lines.length >= 4);
+    assertGreaterOrEqual(lines.length, 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(merkleBlockCodec, payload);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { formatUserAgent, versionCodec, type VersionMessage } from "../../wire/msg_version.ts";
@@ -210,7 +210,7 @@ Deno.test("formatUserAgent", async (t) => {
 
 Deno.test(dataTest("version: shared vectors", () => {
   const vectors = vectorsFor("version");
-  assert(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(versionCodec, payload);

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertMatch, assertNotEquals, assertThrows } from "@std/assert";
+import {
+  assertEquals,
+  assertGreaterOrEqual,
+  assertMatch,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { txCodec } from "../../wire/msg_tx.ts";
@@ -239,7 +245,7 @@ Deno.test("tx", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("tx");
-    assert(lines.length >= 20);
+    assertGreaterOrEqual(lines.length, 20);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(txCodec, payload);
