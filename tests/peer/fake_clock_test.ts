@@ -1,4 +1,6 @@
-import { assert, assertEquals } from "@std/assert";
+import { assertEquals } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
+import { FakeTime } from "@std/testing/time";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { SYSTEM_CLOCK } from "../../peer/clock.ts";
 
@@ -78,22 +80,24 @@ Deno.test("FakeClock", async (t) => {
 
   await t.step("a 1 ms interval fires once per millisecond of a long tick", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setInterval(() => fired++, 1);
+    const callback = spy();
+    const timer = clock.setInterval(callback, 1);
     await clock.tick(50);
     timer.cancel();
-    assertEquals(fired, 50);
+    assertSpyCalls(callback, 50);
   });
 
   await t.step("an interval of 0 or less runs every 1 ms instead of looping forever", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const zero = clock.setInterval(() => fired++, 0);
-    const negative = clock.setInterval(() => fired++, -50);
+    const zeroCallback = spy();
+    const negativeCallback = spy();
+    const zero = clock.setInterval(zeroCallback, 0);
+    const negative = clock.setInterval(negativeCallback, -50);
     await clock.tick(5);
     zero.cancel();
     negative.cancel();
-    assertEquals(fired, 10);
+    assertSpyCalls(zeroCallback, 5);
+    assertSpyCalls(negativeCallback, 5);
   });
 
   await t.step("a negative timeout delay means now", async () => {
@@ -113,26 +117,26 @@ Deno.test("FakeClock", async (t) => {
 
   await t.step("cancel before due: never fires", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setTimeout(() => fired++, 100);
+    const callback = spy();
+    const timer = clock.setTimeout(callback, 100);
     timer.cancel();
     await clock.tick(1_000);
-    assertEquals(fired, 0);
+    assertSpyCalls(callback, 0);
   });
 
   await t.step("cancel is idempotent, and harmless after the timer fired", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setTimeout(() => fired++, 100);
+    const callback = spy();
+    const timer = clock.setTimeout(callback, 100);
     await clock.tick(100);
-    assertEquals(fired, 1);
+    assertSpyCalls(callback, 1);
     timer.cancel();
     timer.cancel();
-    const other = clock.setTimeout(() => fired++, 100);
+    const other = clock.setTimeout(callback, 100);
     other.cancel();
     other.cancel();
     await clock.tick(1_000);
-    assertEquals(fired, 1);
+    assertSpyCalls(callback, 1);
     assertEquals(clock.pendingTimers, 0);
   });
 
@@ -275,17 +279,16 @@ Deno.test("FakeClock", async (t) => {
 
 Deno.test("SYSTEM_CLOCK", async (t) => {
   await t.step("now() is Date.now()", () => {
-    const before = Date.now();
-    const now = SYSTEM_CLOCK.now();
-    assert(now >= before && now <= Date.now());
+    using _time = new FakeTime(1_700_000_000_123);
+    assertEquals(SYSTEM_CLOCK.now(), 1_700_000_000_123);
   });
 
   await t.step("cancelled timers never fire, and leave nothing for the sanitizer", async () => {
-    let fired = 0;
-    SYSTEM_CLOCK.setTimeout(() => fired++, 0).cancel();
-    SYSTEM_CLOCK.setInterval(() => fired++, 1).cancel();
+    const callback = spy();
+    SYSTEM_CLOCK.setTimeout(callback, 0).cancel();
+    SYSTEM_CLOCK.setInterval(callback, 1).cancel();
     await new FakeClock().tick();
-    assertEquals(fired, 0);
+    assertSpyCalls(callback, 0);
   });
 
   await t.step("a timeout of 0 fires", async () => {

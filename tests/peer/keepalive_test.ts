@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertStrictEquals, fail } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   IDLE_TIMEOUT_MS,
@@ -202,18 +203,15 @@ Deno.test("Keepalive", async (t) => {
 
   await t.step("stop from inside sendPing stops the rest", async () => {
     const clock = new FakeClock(T0);
-    let pings = 0;
+    const sendPing = spy(() => keepalive.stop());
     const keepalive: Keepalive = new Keepalive({
       clock,
-      sendPing: () => {
-        pings++;
-        keepalive.stop();
-      },
+      sendPing,
       onIdle: () => fail("idle after stop"),
     });
     keepalive.start();
     await clock.tick(60 * 60_000);
-    assertEquals(pings, 1);
+    assertSpyCalls(sendPing, 1);
     assertEquals(clock.pendingTimers, 0);
   });
 

@@ -1,4 +1,5 @@
 import { assertEquals, assertMatch, assertRejects, assertStrictEquals } from "@std/assert";
+import { assertSpyCalls, type Spy, spy } from "@std/testing/mock";
 import {
   HandshakeFailure,
   type HandshakeIo,
@@ -82,7 +83,7 @@ interface Harness {
   params: HandshakeParams;
   seen: Incoming[];
   versions: [VersionMessage, number][];
-  built: number;
+  buildVersion: Spy<unknown, [], VersionMessage>;
 }
 
 function harness(script: Incoming[], overrides: Partial<HandshakeParams> = {}): Harness {
@@ -90,16 +91,13 @@ function harness(script: Incoming[], overrides: Partial<HandshakeParams> = {}): 
     io: new ScriptedIo(script),
     seen: [],
     versions: [],
-    built: 0,
+    buildVersion: spy(() => version(70016, OUR_NONCE)),
     params: undefined!,
   };
   h.params = {
     inbound: false,
     protocolVersion: 70016,
-    buildVersion: () => {
-      h.built++;
-      return version(70016, OUR_NONCE);
-    },
+    buildVersion: h.buildVersion,
     allowSelfConnections: false,
     sentNonces: new SentNonces(),
     wtxidRelay: false,
@@ -142,7 +140,7 @@ Deno.test("negotiate", async (t) => {
     ]);
     assertEquals(result.remoteVersion.nonce, REMOTE_NONCE);
     assertEquals(result.protocolVersion, 70016);
-    assertEquals(h.built, 1);
+    assertSpyCalls(h.buildVersion, 1);
   });
 
   await t.step("inbound: the remote's version is read before ours goes out", async () => {
@@ -155,7 +153,7 @@ Deno.test("negotiate", async (t) => {
       "write verack",
       "read verack",
     ]);
-    assertEquals(h.built, 1);
+    assertSpyCalls(h.buildVersion, 1);
   });
 
   await t.step("inbound: onVersion runs before our version is built and sent", async () => {
