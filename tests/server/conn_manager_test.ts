@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertFalse } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import type { Connection } from "../../peer/connection.ts";
@@ -66,18 +67,15 @@ Deno.test("ConnManager: keeps the target of automatic connections, replacing end
 
 Deno.test("ConnManager: with no address, or after 25 failures in a row, it pauses", async (t) => {
   await t.step("no address: look again after retryDurationMs", async () => {
-    let asked = 0;
-    const { clock, manager } = harness({
-      targetOutbound: 1,
-      newAddress: () => void asked++ as undefined,
-    });
+    const newAddress = spy(() => undefined);
+    const { clock, manager } = harness({ targetOutbound: 1, newAddress });
     manager.start();
     await clock.tick(0);
-    assertEquals(asked, 1);
+    assertSpyCalls(newAddress, 1);
     await clock.tick(4_999);
-    assertEquals(asked, 1);
+    assertSpyCalls(newAddress, 1);
     await clock.tick(1);
-    assertEquals(asked, 2);
+    assertSpyCalls(newAddress, 2);
     manager.stop();
     assertEquals(clock.pendingTimers, 0);
   });

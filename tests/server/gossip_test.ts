@@ -6,6 +6,7 @@ import {
   assertLessOrEqual,
   assertNotEquals,
 } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
@@ -113,12 +114,12 @@ Deno.test("Gossip: getaddr is answered once per inbound connection, from the add
 
 Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addresses", async () => {
   const net = new MemoryNetwork();
-  let getAddrs = 0;
+  const onGetAddr = spy();
   const seen: string[] = [];
   const pong = Promise.withResolvers<void>();
   const remoteNode = acceptAt(net, "10.0.0.5", {
     listeners: {
-      onGetAddr: () => void getAddrs++,
+      onGetAddr,
       onAddrV2: (_, m) => void seen.push(...m.addresses.map((a) => netAddressV2ToString(a))),
       onPong: () => pong.resolve(),
     },
@@ -132,7 +133,7 @@ Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addre
     await peer.queueMessage({ command: "getaddr" });
     await peer.queueMessage({ command: "ping", nonce: 7n });
     await pong.promise;
-    assertEquals(getAddrs, 1, "the server asked for addresses");
+    assertSpyCalls(onGetAddr, 1);
     // Only our own address, advertised to the peer we dialed (a local network).
     assertEquals(seen, ["10.0.0.1"]);
   } finally {

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertFalse, assertNotEquals, assertRejects } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
@@ -42,7 +43,7 @@ Deno.test("Server: two nodes connect, count each other, and report peerInfo as J
 Deno.test("Server: an outbound peer without the required services gets reject nonstandard", async () => {
   const net = new MemoryNetwork();
   const listener = net.host("10.0.0.1").listen("10.0.0.1", PORT);
-  let accepted = 0;
+  const onPeerReady = spy();
   // An automatic outbound connection: the address comes from the book.
   const book = new AddrManager({ storage: new MemoryStorage(), keepLocalAddresses: true });
   await book.start();
@@ -52,7 +53,7 @@ Deno.test("Server: an outbound peer without the required services gets reject no
     addrManager: book,
     targetOutbound: 1,
     retryDurationMs: 60_000,
-    onPeerReady: () => accepted++,
+    onPeerReady,
   });
   await b.start();
   try {
@@ -69,7 +70,7 @@ Deno.test("Server: an outbound peer without the required services gets reject no
       assertFalse(rest.some((m) => m.command === "verack"), "no verack after the reject");
       break;
     }
-    assertEquals(accepted, 0);
+    assertSpyCalls(onPeerReady, 0);
     assertEquals(b.peers.length, 0);
   } finally {
     listener.close();

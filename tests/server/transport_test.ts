@@ -13,6 +13,7 @@ import {
   assertThrows,
   fail,
 } from "@std/assert";
+import { stub } from "@std/testing/mock";
 import { ipToString } from "../../wire/mod.ts";
 import { Socks5Error } from "../../server/socks5.ts";
 import { tcpTransport } from "../../server/transport.ts";
@@ -263,15 +264,14 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
   }
 });
 
-/** Replaces `Deno.listen` with one whose listeners fail `accept` as `failAccept` says. */
+/** Stubs `Deno.listen` with one whose listeners fail `accept` as `failAccept` says. */
 async function withFlakyAccept(
   failAccept: () => boolean,
   fn: () => Promise<void>,
 ): Promise<void> {
   const realListen = Deno.listen;
-  Deno.listen = ((options: Deno.TcpListenOptions) => {
-    const listener = realListen(options);
-    return new Proxy(listener, {
+  const flakyListen = (options: Deno.TcpListenOptions) =>
+    new Proxy(realListen(options), {
       get(target, property) {
         if (property === "accept") {
           return () =>
@@ -283,12 +283,8 @@ async function withFlakyAccept(
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-  }) as typeof Deno.listen;
-  try {
-    await fn();
-  } finally {
-    Deno.listen = realListen;
-  }
+  using _listen = stub(Deno, "listen", flakyListen as typeof Deno.listen);
+  await fn();
 }
 
 Deno.test("tcpTransport listeners survive transient accept errors", async (t) => {
