@@ -8,6 +8,7 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import {
   AddressPriority,
   AddrManager,
@@ -372,13 +373,10 @@ Deno.test("local addresses", async (t) => {
 });
 
 Deno.test("hostToNetAddress", async (t) => {
-  const calls: string[] = [];
-  const { m } = manager({
-    resolve: (host) => {
-      calls.push(host);
-      return Promise.resolve(host === "seed.example" ? ["203.0.113.5", "2001:db8::5"] : []);
-    },
-  });
+  const resolve = spy((host: string) =>
+    Promise.resolve(host === "seed.example" ? ["203.0.113.5", "2001:db8::5"] : [])
+  );
+  const { m } = manager({ resolve });
   await t.step("literals and onion names without the resolver", async () => {
     const v4 = await m.hostToNetAddress("1.2.3.4", 8333, 1n);
     assertEquals(v4.networkId, BIP155Network.IPV4);
@@ -388,7 +386,7 @@ Deno.test("hostToNetAddress", async (t) => {
     assertEquals(v6.networkId, BIP155Network.IPV6);
     const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
     assertEquals((await m.hostToNetAddress(onion, 8333)).networkId, BIP155Network.TORV3);
-    assertEquals(calls, []);
+    assertSpyCalls(resolve, 0);
   });
   await t.step("names through the resolver, first answer", async () => {
     const na = await m.hostToNetAddress("seed.example", 18333);

@@ -1,4 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import {
   AddrManager,
   FileStorage,
@@ -214,21 +215,18 @@ Deno.test("FileStorage", async (t) => {
     });
     await t.step("a periodic save that fails is logged, not thrown", async () => {
       const clock = new FakeClock(T0);
-      let calls = 0;
+      const save = spy(() => Promise.reject(new Error("disk gone")));
       const m = new AddrManager({
         clock,
         storage: {
           load: () => Promise.resolve(undefined),
-          save: () => {
-            calls++;
-            return Promise.reject(new Error("disk gone"));
-          },
+          save,
           setAside: () => Promise.resolve(undefined),
         },
       });
       await m.start();
       await clock.tick(10 * 60_000);
-      assertEquals(calls, 1);
+      assertSpyCalls(save, 1);
       const error = await assertRejects(() => m.stop(), Error);
       assertEquals(error.message, "disk gone");
     });
