@@ -1,6 +1,7 @@
 // examples/crawl.ts over three regtest Servers on 127.0.0.1 that know each other: seeded with
 // one, the crawl finds the other two through getaddr and reaches all three.
 import { assert, assertEquals, assertGreater, assertMatch, assertNotMatch } from "@std/assert";
+import { TextLineStream } from "@std/streams/text-line-stream";
 import type { Peer } from "../../peer/mod.ts";
 import { Server } from "../../server/mod.ts";
 import {
@@ -200,17 +201,20 @@ Deno.test("examples/crawl.ts: Ctrl-C stops the crawl and still prints the summar
     }).spawn();
     const stdout = new Response(child.stdout).text();
     // Ctrl-C once the progress line shows the node in flight.
-    let stderr = "";
+    const stderr: string[] = [];
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(
+      new TextLineStream(),
+    );
     let interrupted = false;
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      stderr += chunk;
-      if (!interrupted && stderr.includes("in flight 1\n")) {
+    for await (const line of lines) {
+      stderr.push(line);
+      if (!interrupted && line.endsWith("in flight 1")) {
         child.kill("SIGINT");
         interrupted = true;
       }
     }
     const { code } = await child.status;
-    assertEquals(code, 130, stderr);
+    assertEquals(code, 130, stderr.join("\n"));
     assertMatch(
       await stdout,
       /^crawl: 1 tried, 0 reachable, 1 failed, 0 left in the queue \(interrupted\)$/m,

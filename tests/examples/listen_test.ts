@@ -1,6 +1,7 @@
 // examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
 // it a ping and an inv, disconnect, and read what it logged.
 import { assert, assertEquals, assertGreaterOrEqual, assertMatch } from "@std/assert";
+import { TextLineStream } from "@std/streams/text-line-stream";
 import { Peer, SentNonces } from "../../peer/mod.ts";
 import { InvType } from "../../wire/mod.ts";
 
@@ -19,22 +20,10 @@ function start(args: string[]): {
   }).spawn();
   return {
     child,
-    lines: readLines(child.stdout)[Symbol.asyncIterator](),
+    lines: child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
+      .values(),
     stderr: new Response(child.stderr).text(),
   };
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered;
 }
 
 async function rest(lines: AsyncIterator<string>): Promise<string[]> {
