@@ -2,6 +2,8 @@
 // dies, the file on disk is one complete save, never a torn one. The child saves large books
 // in a loop through FileStorage; the parent kills it at varying points after its first save.
 import { assert, assertEquals } from "@std/assert";
+import { delay } from "@std/async/delay";
+import { TextLineStream } from "@std/streams/text-line-stream";
 
 const STORAGE = new URL("../../addrmgr/storage.ts", import.meta.url).href;
 
@@ -32,14 +34,13 @@ Deno.test({
           stderr: "null",
         }).spawn();
         // Wait for the first complete save, then kill at a varying moment of the saves after it.
-        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let text = "";
-        while (!/saved \d+\n/.test(text)) {
+        const reader = child.stdout.pipeThrough(new TextDecoderStream())
+          .pipeThrough(new TextLineStream()).getReader();
+        for (;;) {
           const { done, value } = await reader.read();
-          if (done) break;
-          text += value;
+          if (done || /saved \d+$/.test(value)) break;
         }
-        await new Promise((resolve) => setTimeout(resolve, round * 7));
+        await delay(round * 7);
         child.kill("SIGKILL");
         await reader.cancel();
         const status = await child.status;
