@@ -21,6 +21,7 @@ import {
   type VersionMessage,
   WTXID_RELAY_VERSION,
 } from "../../wire/mod.ts";
+import { delay } from "@std/async/delay";
 
 /** What the remote reads: a decoded message, known or not. */
 export type Received = Message | UnknownMessage;
@@ -335,7 +336,7 @@ export function rawFrame(
 
 /** Lets promise jobs and stream callbacks run: a few turns of the real event loop. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 4; i++) await delay(0);
 }
 
 /** Options for {@linkcode startPeer}. */

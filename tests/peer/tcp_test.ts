@@ -15,6 +15,7 @@ import {
 } from "../../wire/mod.ts";
 import { dataStep, readShared } from "../_util/shared_data.ts";
 import { tcpPeers, tcpSockets } from "../_util/tcp.ts";
+import { delay } from "@std/async/delay";
 
 const BLOCK_FILE = "block-0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2.blk";
 
@@ -129,7 +130,7 @@ Deno.test("a remote that stops reading is dropped at the send-queue cap", async 
   for (let i = 0; i < 200 && outbound.connected; i++) {
     results.push(outbound.queueMessage({ command: "inv", inventory }));
     maxQueued = Math.max(maxQueued, outbound.sendQueueBytes);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await delay(1);
   }
   const reason = await outbound.closed;
   assertEquals(reason.code, "send-queue-full");

@@ -5,6 +5,7 @@ import { MemoryNetwork } from "../../server/memory_transport.ts";
 import type { Server } from "../../server/server.ts";
 import { netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 import { eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";
+import { delay } from "@std/async/delay";
 
 Deno.test("Local network: nodes that know only the seed find each other by gossip", async () => {
   const net = new MemoryNetwork();
@@ -70,7 +71,7 @@ Deno.test("Mainnet rules: one outbound peer per network group, the default port 
   try {
     await eventually(() => dialed.length >= 3, "three dials");
     // Give any wrong fourth dial a chance to happen.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     assertEquals(dialed.length, 3, `dialed ${dialed}`);
     assertEquals(dialed.filter((h) => h.startsWith("8.8.")).length, 1, "one per /16");
     assert(dialed.includes("9.9.9.9"));

@@ -13,6 +13,7 @@ import {
 import type { Connection } from "../../peer/connection.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
 import type { InboundConnection, TransportListener } from "../../server/transport.ts";
+import { delay } from "@std/async/delay";
 
 async function accept(listener: TransportListener): Promise<InboundConnection> {
   const { value, done } = await listener[Symbol.asyncIterator]().next();
@@ -180,7 +181,7 @@ Deno.test("MemoryNetwork listeners and dials end cleanly", async (t) => {
     let settled = false;
     const waiting = writer.write(new Uint8Array(4)).then(() => (settled = true));
     const third = writer.write(new Uint8Array(4));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     assertEquals(settled, false, "the writer waits for the reader");
     assertEquals(await receive(inbound.connection), [0, 0, 0, 0]);
     await waiting;

@@ -19,6 +19,7 @@ import { Socks5Error } from "../../server/socks5.ts";
 import { tcpTransport } from "../../server/transport.ts";
 import { echoServer, pump, readExact, serve, writeAll } from "../_util/tcp_serve.ts";
 import { withLogs } from "../_util/logs.ts";
+import { delay } from "@std/async/delay";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -131,7 +132,7 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     const loop = (async () => {
       for await (const inbound of listener) yielded.push(inbound);
     })();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     listener.close();
     listener.close();
     await loop;
@@ -252,7 +253,7 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
       const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
       const controller = new AbortController();
       const dial = transport.dial("[::1]", 8333, { signal: controller.signal, timeoutMs: 60_000 });
-      while (proxy.silentEnds.length === 0) await new Promise((r) => setTimeout(r, 1));
+      while (proxy.silentEnds.length === 0) await delay(1);
       controller.abort();
       const error = await assertRejects(() => dial, Error);
       assertEquals(error.message, "Cannot connect to [::1]:8333: aborted");
@@ -318,7 +319,7 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
       const loop = (async () => {
         for await (const _ of listener) fail("nothing was accepted");
       })();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await delay(20);
       listener.close();
       await loop;
     });
