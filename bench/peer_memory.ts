@@ -7,6 +7,7 @@
 //   - the first 1,000 peers (500 connections), averaged;
 //   - 1,000 more: the cost of each further peer.
 // Run: deno task bench:memory (add `-- --cold` to count the one-time costs in the first 1,000)
+import { delay } from "@std/async/delay";
 import { Peer, SentNonces } from "../peer/mod.ts";
 import { tcpSockets } from "./_tcp.ts";
 
@@ -24,7 +25,7 @@ interface Sample {
 async function settle(): Promise<Sample> {
   for (let i = 0; i < 5; i++) {
     gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
   }
   const { rss, heapUsed, external } = Deno.memoryUsage();
   return { rss, heapUsed, external };

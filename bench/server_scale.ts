@@ -16,6 +16,10 @@
 // the task raises it in bash first (the dialer inherits it), and the script checks it.
 // Run: deno task bench:scale [--peers 10000] [--concurrency 256] [--timeout 300 (s)]
 import { configure, type LogRecord } from "@logtape/logtape";
+import { deadline, delay, pooledMap } from "@std/async";
+import { parseArgs } from "@std/cli/parse-args";
+import { format as formatBytes } from "@std/fmt/bytes";
+import { TextLineStream } from "@std/streams/text-line-stream";
 import { Peer, SentNonces } from "../peer/mod.ts";
 import { Server } from "../server/mod.ts";
 
@@ -49,14 +53,10 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 async function settle(): Promise<Sample> {
   for (let i = 0; i < 5; i++) {
     gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
-    await sleep(50);
+    await delay(50);
   }
   const { rss, heapUsed, external } = Deno.memoryUsage();
   // Deno reads RSS from /proc/self/statm and gives 0 when it cannot open it (no file
@@ -64,12 +64,17 @@ async function settle(): Promise<Sample> {
   return { rss: rss === 0 ? NaN : rss, heapUsed, external };
 }
 
-function option(name: string, fallback: number): number {
-  const at = Deno.args.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(Deno.args[at + 1]);
+const ARGS = parseArgs(Deno.args, {
+  string: ["peers", "concurrency", "timeout", "port"],
+  boolean: ["dialer"],
+});
+
+function option(name: "peers" | "concurrency" | "timeout" | "port", fallback: number): number {
+  const text = ARGS[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Invalid ${name} "${Deno.args[at + 1]}": expected a positive integer`);
+    throw new RangeError(`Invalid --${name} "${text}": expected a positive integer`);
   }
   return value;
 }
@@ -93,45 +98,39 @@ async function dialer(port: number, n: number, concurrency: number): Promise<voi
   let closing = false;
   const before = await settle();
 
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < n) {
-      next++;
-      let conn: Deno.TcpConn;
-      try {
-        conn = await Deno.connect({ hostname: HOST, port });
-      } catch (error) {
-        count(failures, `dial: ${describe(error)}`);
-        continue;
-      }
-      // As the server's transport does for its own dials.
-      conn.setNoDelay(true);
-      const peer = new Peer(conn, { network: "regtest", sentNonces: nonces });
-      if (await peer.ready) {
-        peers.push(peer);
-        peer.closed.then((reason) => {
-          if (!closing) count(droppedWhileHeld, `${reason.code}: ${reason.message}`);
-        });
-      } else {
-        const reason = await peer.closed;
-        count(failures, `handshake: ${reason.code}: ${reason.message}`);
-      }
+  async function dialOne(): Promise<void> {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ hostname: HOST, port });
+    } catch (error) {
+      count(failures, `dial: ${describe(error)}`);
+      return;
+    }
+    // As the server's transport does for its own dials.
+    conn.setNoDelay(true);
+    const peer = new Peer(conn, { network: "regtest", sentNonces: nonces });
+    if (await peer.ready) {
+      peers.push(peer);
+      peer.closed.then((reason) => {
+        if (!closing) count(droppedWhileHeld, `${reason.code}: ${reason.message}`);
+      });
+    } else {
+      const reason = await peer.closed;
+      count(failures, `handshake: ${reason.code}: ${reason.message}`);
     }
   }
   const firstDialAt = now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  // dialOne never throws, so the pool runs all n.
+  await Array.fromAsync(pooledMap(concurrency, Array.from({ length: n }), dialOne));
   const allReadyAt = now();
   const after = await settle();
   send({ event: "ready", ok: peers.length, firstDialAt, allReadyAt, failures, before, after });
 
   // Hold the peers until told to close: a "close" line, or the end of stdin (the parent
   // went away).
-  const decoder = new TextDecoder();
-  let input = "";
-  for await (const chunk of Deno.stdin.readable) {
-    input += decoder.decode(chunk, { stream: true });
-    if (input.includes("close\n")) break;
-  }
+  const input = Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new TextLineStream());
+  for await (const line of input) if (line === "close") break;
   closing = true;
   for (const peer of peers) peer.disconnect("Benchmark done");
   await Promise.all(peers.map((p) => p.closed));
@@ -139,19 +138,6 @@ async function dialer(port: number, n: number, concurrency: number): Promise<voi
 }
 
 // ─── The server (parent process) ─────────────────────────────────────────────────────────
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered;
-}
 
 /** Polls `done` every 10 ms until it holds; throws at the deadline or on interruption. */
 async function until(
@@ -166,7 +152,7 @@ async function until(
     if (Date.now() > deadline) {
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     }
-    await sleep(10);
+    await delay(10);
   }
 }
 
@@ -232,7 +218,8 @@ async function warmUp(port: number, pairs: number): Promise<void> {
   await Promise.all(peers.map((p) => p.closed));
 }
 
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const size = (bytes: number) => formatBytes(bytes, { binary: true, maximumFractionDigits: 1 });
+// Per-peer figures stay in KiB whatever their size, so that rows and runs compare at a glance.
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
@@ -244,9 +231,9 @@ function perPeer(from: Sample, to: Sample, n: number): string {
 }
 
 async function main(): Promise<number> {
-  const n = option("--peers", 10_000);
-  const concurrency = option("--concurrency", 256);
-  const timeoutMs = option("--timeout", 300) * 1000;
+  const n = option("peers", 10_000);
+  const concurrency = option("concurrency", 256);
+  const timeoutMs = option("timeout", 300) * 1000;
   const limit = openFileLimit();
   if (limit !== undefined && limit < n + 100) {
     throw new Error(
@@ -310,24 +297,25 @@ async function main(): Promise<number> {
       stderr: "inherit",
     }).spawn();
     const status = child.status.finally(() => childExited = true);
-    const lines = readLines(child.stdout);
-    const nextMessage = async (event: DialerMessage["event"]): Promise<DialerMessage> => {
-      const aborted = new Promise<never>((_, reject) => {
-        if (abort.signal.aborted) reject(abort.signal.reason);
-        abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
-      });
-      const timeout = sleep(timeoutMs).then(() => {
-        throw new Error(`Timed out after ${timeoutMs} ms waiting for the dialer's "${event}"`);
-      });
-      while (true) {
-        const line = await Promise.race([lines.next(), aborted, timeout]);
-        if (line.done) {
-          const { code, signal } = await status;
-          throw new Error(`The dialer exited (code ${code}, signal ${signal}) before "${event}"`);
-        }
+    const lines = child.stdout.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new TextLineStream()).values();
+    const readUntil = async (event: DialerMessage["event"]): Promise<DialerMessage> => {
+      for (let line = await lines.next(); !line.done; line = await lines.next()) {
         if (!line.value.startsWith("{")) continue;
         const message = JSON.parse(line.value) as DialerMessage;
         if (message.event === event) return message;
+      }
+      const { code, signal } = await status;
+      throw new Error(`The dialer exited (code ${code}, signal ${signal}) before "${event}"`);
+    };
+    const nextMessage = async (event: DialerMessage["event"]): Promise<DialerMessage> => {
+      try {
+        return await deadline(readUntil(event), timeoutMs, { signal: abort.signal });
+      } catch (error) {
+        if (error instanceof DOMException && error.name === "TimeoutError") {
+          throw new Error(`Timed out after ${timeoutMs} ms waiting for the dialer's "${event}"`);
+        }
+        throw error;
       }
     };
 
@@ -375,7 +363,7 @@ async function main(): Promise<number> {
         "first dial to all accepted, server",
         held === 0 ? "–" : `${seconds(lastAcceptedAt - ready.firstDialAt)} s`,
       ],
-      ["server RSS before / with peers", `${mib(before.rss)} / ${mib(withPeers.rss)} MiB`],
+      ["server RSS before / with peers", `${size(before.rss)} / ${size(withPeers.rss)}`],
       ["server memory per peer", held === 0 ? "–" : perPeer(before, withPeers, held)],
       [
         "dialer memory per peer (not warmed up)",
@@ -433,8 +421,8 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
-  if (Deno.args.includes("--dialer")) {
-    await dialer(option("--port", 1), option("--peers", 10_000), option("--concurrency", 256));
+  if (ARGS.dialer) {
+    await dialer(option("port", 1), option("peers", 10_000), option("concurrency", 256));
   } else {
     let code = 1;
     try {

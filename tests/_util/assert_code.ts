@@ -1,30 +1,45 @@
 // Assertions that a codec failed with a MessageError of a given code (and command).
-import assert from "node:assert/strict";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 
-/**
- * A predicate for `assert.throws` / `assert.rejects`: true for a MessageError with `code`,
- * and, when `command` is given, that command.
- */
-export function isMessageError(code: MessageErrorCode, command?: string): (e: unknown) => boolean {
-  return (e: unknown) =>
-    e instanceof MessageError && e.code === code &&
-    (command === undefined || e.command === command);
+function checkCode(error: MessageError, code: MessageErrorCode, command?: string, msg?: string) {
+  const context = msg === undefined ? error.message : `${msg}: ${error.message}`;
+  assertEquals(error.code, code, context);
+  if (command !== undefined) assertEquals(error.command, command, context);
 }
 
 /**
  * Asserts that `fn` throws a MessageError with `code`, and, when `command` is given, that
  * command; a failure names what was thrown instead.
+ *
+ * @param msg Said on failure (the case being tried, say).
+ * @returns The error, for further checks (its message, say).
  */
 export function assertMessageError(
   fn: () => unknown,
   code: MessageErrorCode,
   command?: string,
-): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    if (command !== undefined) assert.equal(e.command, command);
-    return true;
-  });
+  msg?: string,
+): MessageError {
+  const error = assertThrows(fn, MessageError, undefined, msg);
+  checkCode(error, code, command, msg);
+  return error;
+}
+
+/**
+ * Asserts that the promise `fn` returns rejects with a MessageError with `code`, and, when
+ * `command` is given, that command.
+ *
+ * @param msg Said on failure.
+ * @returns The error, for further checks.
+ */
+export async function assertRejectsMessageError(
+  fn: () => PromiseLike<unknown>,
+  code: MessageErrorCode,
+  command?: string,
+  msg?: string,
+): Promise<MessageError> {
+  const error = await assertRejects(fn, MessageError, undefined, msg);
+  checkCode(error, code, command, msg);
+  return error;
 }

@@ -2,7 +2,7 @@
 // over one end of `memoryConnectionPair()`, so a test says exactly what the remote sends and
 // sees exactly what the peer under test writes. `startPeer` wires a Peer with a FakeClock to
 // one of these.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { type Connection, memoryConnectionPair } from "../../peer/connection.ts";
 import { SentNonces } from "../../peer/handshake.ts";
@@ -21,6 +21,7 @@ import {
   type VersionMessage,
   WTXID_RELAY_VERSION,
 } from "../../wire/mod.ts";
+import { delay } from "@std/async/delay";
 
 /** What the remote reads: a decoded message, known or not. */
 export type Received = Message | UnknownMessage;
@@ -205,9 +206,9 @@ export class RawRemote {
   ): Promise<Extract<Received, { command: C }>> {
     for (;;) {
       const message = await this.next();
-      assert.ok(message !== undefined, `expected "${command}", the connection ended`);
+      assert(message !== undefined, `expected "${command}", the connection ended`);
       if (message.command !== command && skip.includes(message.command)) continue;
-      assert.equal(message.command, command, `expected "${command}", got "${message.command}"`);
+      assertEquals(message.command, command, `expected "${command}", got "${message.command}"`);
       return message as Extract<Received, { command: C }>;
     }
   }
@@ -252,7 +253,7 @@ export class RawRemote {
     const preVerack: Received[] = [];
     for (;;) {
       const message = await this.next();
-      assert.ok(message !== undefined, "the connection ended before the peer's verack");
+      assert(message !== undefined, "the connection ended before the peer's verack");
       preVerack.push(message);
       if (message.command === "verack") break;
     }
@@ -335,7 +336,7 @@ export function rawFrame(
 
 /** Lets promise jobs and stream callbacks run: a few turns of the real event loop. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 4; i++) await delay(0);
 }
 
 /** Options for {@linkcode startPeer}. */
@@ -401,6 +402,6 @@ export async function connectedPeer(
     ...handshakeOptions,
     peerInbound: rest.inbound ?? false,
   });
-  assert.equal(await harness.peer.ready, true);
+  assertEquals(await harness.peer.ready, true);
   return { ...harness, handshake };
 }

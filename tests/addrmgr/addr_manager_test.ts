@@ -1,4 +1,14 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertLessOrEqual,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import {
   AddressPriority,
   AddrManager,
@@ -50,7 +60,7 @@ Deno.test("bucket placement", async (t) => {
     for (const [a, s] of cases) m.addAddress(addr(a), addr(s));
     const where = newBucketsOf(await saved(m, storage));
     for (const [a, , ga, gs] of cases) {
-      assert.deepEqual(where.get(netAddressKey(addr(a))), [btcdNewBucket(testKey(), ga, gs)]);
+      assertEquals(where.get(netAddressKey(addr(a))), [btcdNewBucket(testKey(), ga, gs)]);
     }
   });
   await t.step("tried buckets: btcd's formula over Core's 256 buckets", async () => {
@@ -58,7 +68,7 @@ Deno.test("bucket placement", async (t) => {
     m.addAddress(addr("8.8.8.8"), addr("9.9.9.9"));
     m.good(addr("8.8.8.8"));
     const where = triedBucketOf(await saved(m, storage));
-    assert.equal(where.get("8.8.8.8:8333"), coreTriedBucket(testKey(), "8.8.8.8:8333", "8.8.0.0"));
+    assertEquals(where.get("8.8.8.8:8333"), coreTriedBucket(testKey(), "8.8.8.8:8333", "8.8.0.0"));
   });
   await t.step("deterministic for a key, different for another", async () => {
     const books: string[] = [];
@@ -69,8 +79,8 @@ Deno.test("bucket placement", async (t) => {
       await m.save();
       books.push(JSON.stringify(JSON.parse(storage.data!).NewBuckets));
     }
-    assert.equal(books[0], books[1]);
-    assert.notEqual(books[0], books[2]);
+    assertEquals(books[0], books[1]);
+    assertNotEquals(books[0], books[2]);
   });
 });
 
@@ -78,47 +88,47 @@ Deno.test("adding addresses", async (t) => {
   await t.step("unroutable addresses are ignored", () => {
     const { m } = manager();
     m.addAddresses([addr("10.0.0.1"), addr("127.0.0.1"), addr("fe80::1")], addr("8.8.8.8"));
-    assert.equal(m.numAddresses(), 0);
-    assert.equal(m.getAddress(), undefined);
+    assertEquals(m.numAddresses(), 0);
+    assertEquals(m.getAddress(), undefined);
   });
   await t.step("BIP 155 networks are kept", () => {
     const { m } = manager();
     const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
     const i2p = "ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p";
     m.addAddresses([addr(onion), addr(i2p, 0), addr("fc00::5"), addr("2a01::1")], addr("8.8.8.8"));
-    assert.equal(m.numAddresses(), 4);
-    assert.equal(m.knownAddress(addr(onion))?.netAddress.networkId, BIP155Network.TORV3);
-    assert.equal(m.knownAddress(addr("fc00::5"))?.netAddress.networkId, BIP155Network.CJDNS);
+    assertEquals(m.numAddresses(), 4);
+    assertEquals(m.knownAddress(addr(onion))?.netAddress.networkId, BIP155Network.TORV3);
+    assertEquals(m.knownAddress(addr("fc00::5"))?.netAddress.networkId, BIP155Network.CJDNS);
   });
   await t.step("a known address takes the newer timestamp and more services", () => {
     const { m } = manager();
     m.addAddress(addr("8.8.8.8", 8333, 7200, 1n), addr("9.9.9.9"));
     m.addAddress(addr("8.8.8.8", 8333, 60, 8n), addr("9.9.9.9"));
     const ka = m.knownAddress(addr("8.8.8.8"))!;
-    assert.equal(ka.netAddress.timestamp, T0_S - 60);
-    assert.equal(ka.netAddress.services, 9n);
+    assertEquals(ka.netAddress.timestamp, T0_S - 60);
+    assertEquals(ka.netAddress.services, 9n);
     m.addAddress(addr("8.8.8.8", 8333, 99999, 0n), addr("9.9.9.9"));
-    assert.equal(m.knownAddress(addr("8.8.8.8"))!.netAddress.timestamp, T0_S - 60);
-    assert.equal(m.numAddresses(), 1);
+    assertEquals(m.knownAddress(addr("8.8.8.8"))!.netAddress.timestamp, T0_S - 60);
+    assertEquals(m.numAddresses(), 1);
   });
   await t.step("a known address gains at most 8 new buckets, less likely each time", () => {
     const { m } = manager();
     const random = seededRandom(3);
     for (let i = 0; i < 5000; i++) m.addAddress(addr("8.8.8.8"), randomIpv4(random));
     const refs = m.knownAddress(addr("8.8.8.8"))!.refs;
-    assert.ok(refs > 1 && refs <= 8, `refs ${refs}`);
+    assert(refs > 1 && refs <= 8, `refs ${refs}`);
   });
   await t.step("the caller's objects are copied", () => {
     const { m } = manager();
     const a = addr("8.8.8.8");
     m.addAddress(a, addr("9.9.9.9"));
     a.address[0] = 9;
-    assert.equal(netAddressV2ToString(m.getAddress()!.netAddress), "8.8.8.8");
+    assertEquals(netAddressV2ToString(m.getAddress()!.netAddress), "8.8.8.8");
   });
   await t.step("IPv4-mapped IPv6 is the same address as IPv4", () => {
     const { m } = manager();
     m.addAddress(addr("::ffff:8.8.8.8"), addr("9.9.9.9"));
-    assert.equal(m.knownAddress(addr("8.8.8.8"))?.netAddress.networkId, BIP155Network.IPV4);
+    assertEquals(m.knownAddress(addr("8.8.8.8"))?.netAddress.networkId, BIP155Network.IPV4);
   });
 });
 
@@ -130,30 +140,30 @@ Deno.test("attempt, connected, setServices, good", async (t) => {
     m.attempt(a);
     m.attempt(a);
     const ka = m.knownAddress(a)!;
-    assert.equal(ka.attempts, 2);
-    assert.equal(ka.lastAttemptMs, T0);
+    assertEquals(ka.attempts, 2);
+    assertEquals(ka.lastAttemptMs, T0);
   });
   await t.step("connected refreshes a timestamp older than 20 minutes", async () => {
     m.connected(a);
-    assert.equal(m.knownAddress(a)!.netAddress.timestamp, T0_S);
+    assertEquals(m.knownAddress(a)!.netAddress.timestamp, T0_S);
     await clock.tick(10 * 60_000);
     m.connected(a);
-    assert.equal(m.knownAddress(a)!.netAddress.timestamp, T0_S);
+    assertEquals(m.knownAddress(a)!.netAddress.timestamp, T0_S);
   });
   await t.step("setServices replaces them", () => {
     m.setServices(a, 1024n);
-    assert.equal(m.knownAddress(a)!.netAddress.services, 1024n);
+    assertEquals(m.knownAddress(a)!.netAddress.services, 1024n);
   });
   await t.step("good moves it new -> tried and resets attempts", () => {
     m.good(a);
     const ka = m.knownAddress(a)!;
-    assert.equal(ka.tried, true);
-    assert.equal(ka.refs, 0);
-    assert.equal(ka.attempts, 0);
-    assert.equal(ka.lastSuccessMs, clock.now());
-    assert.equal(m.numAddresses(), 1);
+    assertEquals(ka.tried, true);
+    assertEquals(ka.refs, 0);
+    assertEquals(ka.attempts, 0);
+    assertEquals(ka.lastSuccessMs, clock.now());
+    assertEquals(m.numAddresses(), 1);
     m.good(a);
-    assert.equal(m.knownAddress(a)!.tried, true);
+    assertEquals(m.knownAddress(a)!.tried, true);
   });
   await t.step("unknown addresses are ignored", () => {
     const b = addr("7.7.7.7");
@@ -161,7 +171,7 @@ Deno.test("attempt, connected, setServices, good", async (t) => {
     m.good(b);
     m.connected(b);
     m.setServices(b, 1n);
-    assert.equal(m.knownAddress(b), undefined);
+    assertEquals(m.knownAddress(b), undefined);
   });
 });
 
@@ -177,22 +187,22 @@ Deno.test("a full tried bucket sends its oldest entry back to new", async () => 
     hosts = [...(byBucket.get(b) ?? []), host];
     byBucket.set(b, hosts);
   }
-  assert.ok(byBucket.size <= 8);
+  assertLessOrEqual(byBucket.size, 8);
   // Distinct ages: hosts[0] is the oldest.
   hosts.forEach((h, i) => m.addAddress(addr(h, 8333, 100_000 - i), randomIpv4(random)));
-  assert.equal(m.numAddresses(), 65);
+  assertEquals(m.numAddresses(), 65);
   for (const h of hosts.slice(0, 64)) m.good(addr(h));
   const before = triedBucketOf(await saved(m, storage));
-  assert.equal(new Set(before.values()).size, 1);
+  assertEquals(new Set(before.values()).size, 1);
   m.good(addr(hosts[64]));
   const oldest = m.knownAddress(addr(hosts[0]))!;
-  assert.equal(oldest.tried, false);
-  assert.equal(oldest.refs, 1);
-  assert.equal(m.knownAddress(addr(hosts[64]))!.tried, true);
+  assertEquals(oldest.tried, false);
+  assertEquals(oldest.refs, 1);
+  assertEquals(m.knownAddress(addr(hosts[64]))!.tried, true);
   const after = await saved(m, storage);
-  assert.equal(triedBucketOf(after).size, 64);
-  assert.deepEqual(newBucketsOf(after).get(`${hosts[0]}:8333`)?.length, 1);
-  assert.equal(m.numAddresses(), 65);
+  assertEquals(triedBucketOf(after).size, 64);
+  assertEquals(newBucketsOf(after).get(`${hosts[0]}:8333`)?.length, 1);
+  assertEquals(m.numAddresses(), 65);
 });
 
 Deno.test("getAddress", async (t) => {
@@ -219,10 +229,10 @@ Deno.test("getAddress", async (t) => {
       if (fresh.has(name)) picksFresh++;
       if (failed.has(name)) picksFailed++;
     }
-    assert.equal(picksFresh + picksFailed, 20_000);
+    assertEquals(picksFresh + picksFailed, 20_000);
     // 1 : 0.66^8 (about 28 : 1) expected; demand at least 10 : 1.
-    assert.ok(picksFresh > 10 * picksFailed, `${picksFresh} vs ${picksFailed}`);
-    assert.ok(picksFailed > 0);
+    assertGreater(picksFresh, 10 * picksFailed, `${picksFresh} vs ${picksFailed}`);
+    assertGreater(picksFailed, 0);
   });
   await t.step("an address tried in the last 10 minutes is rarely picked", () => {
     const { m } = manager({ random: seededRandom(8) });
@@ -233,7 +243,7 @@ Deno.test("getAddress", async (t) => {
     for (let i = 0; i < 5000; i++) {
       if (netAddressKey(m.getAddress()!.netAddress) === "8.8.8.8:8333") recent++;
     }
-    assert.ok(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
   });
   await t.step("a tried address attempted in the last 10 minutes is rarely picked", async () => {
     const { m, clock } = manager({ random: seededRandom(17) });
@@ -247,10 +257,10 @@ Deno.test("getAddress", async (t) => {
     let recent = 0;
     for (let i = 0; i < 5000; i++) {
       const pick = m.getAddress()!;
-      assert.equal(pick.tried, true);
+      assertEquals(pick.tried, true);
       if (netAddressKey(pick.netAddress) === "8.8.8.8:8333") recent++;
     }
-    assert.ok(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
     // Connected again: its attempts reset, but it was attempted just now all the same.
     m.good(addr("8.8.8.8"));
     await clock.tick(11 * 60_000);
@@ -259,7 +269,7 @@ Deno.test("getAddress", async (t) => {
     for (let i = 0; i < 5000; i++) {
       if (netAddressKey(m.getAddress()!.netAddress) === "8.8.4.4:8333") recent++;
     }
-    assert.ok(recent < 250, `${recent}`);
+    assertLess(recent, 250, `${recent}`);
   });
   await t.step("tried and new with even odds", () => {
     const { m } = manager({ random: seededRandom(13) });
@@ -277,7 +287,7 @@ Deno.test("getAddress", async (t) => {
     for (let i = 0; i < 10_000; i++) {
       if (m.getAddress()!.tried) fromTried++;
     }
-    assert.ok(fromTried > 4500 && fromTried < 5500, `${fromTried}`);
+    assert(fromTried > 4500 && fromTried < 5500, `${fromTried}`);
   });
 });
 
@@ -287,19 +297,19 @@ Deno.test("addressCache, needMoreAddresses, numAddresses", async (t) => {
     const random = seededRandom(21);
     for (let i = 0; i < 1000; i++) m.addAddress(randomIpv4(random), randomIpv4(random));
     const n = m.numAddresses();
-    assert.ok(n > 990 && n <= 1000);
+    assert(n > 990 && n <= 1000);
     const cache = m.addressCache();
-    assert.equal(cache.length, Math.floor(n * 23 / 100));
+    assertEquals(cache.length, Math.floor(n * 23 / 100));
     const names = new Set(cache.map(netAddressKey));
-    assert.equal(names.size, cache.length);
-    for (const a of cache) assert.ok(m.knownAddress(a));
+    assertEquals(names.size, cache.length);
+    for (const a of cache) assert(m.knownAddress(a));
   });
   await t.step("at most 1000 (Bitcoin Core's limit)", () => {
     const { m } = manager();
     const random = seededRandom(22);
     for (let i = 0; i < 6000; i++) m.addAddress(randomIpv4(random), randomIpv4(random));
-    assert.ok(m.numAddresses() * 23 / 100 > 1000);
-    assert.equal(m.addressCache().length, 1000);
+    assertGreater(m.numAddresses() * 23 / 100, 1000);
+    assertEquals(m.addressCache().length, 1000);
   });
   await t.step("bad addresses are left out", () => {
     const { m } = manager();
@@ -309,35 +319,37 @@ Deno.test("addressCache, needMoreAddresses, numAddresses", async (t) => {
       m.addAddress(randomIpv4(random, 8333, 31 * 86400), randomIpv4(random));
     }
     const cache = m.addressCache();
-    assert.ok(cache.length <= 100);
-    for (const a of cache) assert.ok(a.timestamp > T0_S - 86400);
+    assertLessOrEqual(cache.length, 100);
+    for (const a of cache) assertGreater(a.timestamp, T0_S - 86400);
   });
   await t.step("needMoreAddresses below 1000", () => {
     const { m } = manager();
     for (let i = 0; i < 999; i++) {
       m.addAddress(addr(`44.${i >> 8}.${i & 0xff}.1`), addr(`${1 + (i % 90)}.1.1.1`));
     }
-    assert.equal(m.numAddresses(), 999);
-    assert.equal(m.needMoreAddresses(), true);
+    assertEquals(m.numAddresses(), 999);
+    assertEquals(m.needMoreAddresses(), true);
     m.addAddress(addr("45.1.1.1"), addr("9.9.9.9"));
-    assert.equal(m.needMoreAddresses(), false);
+    assertEquals(m.needMoreAddresses(), false);
   });
 });
 
 Deno.test("local addresses", async (t) => {
   const { m } = manager();
   await t.step("unroutable ones are refused", () => {
-    assert.throws(() => m.addLocalAddress(addr("192.168.1.2"), AddressPriority.BOUND), {
-      name: "TypeError",
-      message: "Cannot add local address 192.168.1.2:8333: it is not routable",
-    });
+    const error = assertThrows(
+      () => m.addLocalAddress(addr("192.168.1.2"), AddressPriority.BOUND),
+      TypeError,
+    );
+    assertEquals(error.name, "TypeError");
+    assertEquals(error.message, "Cannot add local address 192.168.1.2:8333: it is not routable");
   });
   await t.step("no local address: an unroutable placeholder", () => {
     const best = m.getBestLocalAddress(addr("9.9.9.9"));
-    assert.equal(netAddressV2ToString(best), "0.0.0.0");
-    assert.equal(best.port, 0);
-    assert.equal(best.services, 1n | 4n | 8n);
-    assert.equal(netAddressV2ToString(m.getBestLocalAddress(addr("2a02::1"))), "::");
+    assertEquals(netAddressV2ToString(best), "0.0.0.0");
+    assertEquals(best.port, 0);
+    assertEquals(best.services, 1n | 4n | 8n);
+    assertEquals(netAddressV2ToString(m.getBestLocalAddress(addr("2a02::1"))), "::");
   });
   await t.step("by reachability, then priority", () => {
     m.addLocalAddress(addr("8.8.8.8"), AddressPriority.INTERFACE);
@@ -347,53 +359,49 @@ Deno.test("local addresses", async (t) => {
     const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
     m.addLocalAddress(addr(onion), AddressPriority.MANUAL);
     const best = (remote: string) => netAddressV2ToString(m.getBestLocalAddress(addr(remote)));
-    assert.equal(best("9.9.9.9"), "8.8.4.4");
-    assert.equal(best("2a02::1"), "2a01:4f8::1");
-    assert.equal(best("2001::1"), "8.8.4.4"); // Teredo peer: IPv4 beats IPv6
-    assert.equal(best(onion), onion);
+    assertEquals(best("9.9.9.9"), "8.8.4.4");
+    assertEquals(best("2a02::1"), "2a01:4f8::1");
+    assertEquals(best("2001::1"), "8.8.4.4"); // Teredo peer: IPv4 beats IPv6
+    assertEquals(best(onion), onion);
     m.addLocalAddress(addr("8.8.8.8"), AddressPriority.MANUAL);
-    assert.equal(
+    assertEquals(
       m.localAddresses().find((l) => netAddressKey(l.netAddress) === "8.8.8.8:8333")?.score,
       AddressPriority.MANUAL + 1,
     );
-    assert.equal(best("9.9.9.9"), "8.8.8.8");
+    assertEquals(best("9.9.9.9"), "8.8.8.8");
   });
 });
 
 Deno.test("hostToNetAddress", async (t) => {
-  const calls: string[] = [];
-  const { m } = manager({
-    resolve: (host) => {
-      calls.push(host);
-      return Promise.resolve(host === "seed.example" ? ["203.0.113.5", "2001:db8::5"] : []);
-    },
-  });
+  const resolve = spy((host: string) =>
+    Promise.resolve(host === "seed.example" ? ["203.0.113.5", "2001:db8::5"] : [])
+  );
+  const { m } = manager({ resolve });
   await t.step("literals and onion names without the resolver", async () => {
     const v4 = await m.hostToNetAddress("1.2.3.4", 8333, 1n);
-    assert.equal(v4.networkId, BIP155Network.IPV4);
-    assert.equal(v4.services, 1n);
-    assert.equal(v4.timestamp, T0_S);
+    assertEquals(v4.networkId, BIP155Network.IPV4);
+    assertEquals(v4.services, 1n);
+    assertEquals(v4.timestamp, T0_S);
     const v6 = await m.hostToNetAddress("[2001:db8::1]", 8333);
-    assert.equal(v6.networkId, BIP155Network.IPV6);
+    assertEquals(v6.networkId, BIP155Network.IPV6);
     const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
-    assert.equal((await m.hostToNetAddress(onion, 8333)).networkId, BIP155Network.TORV3);
-    assert.deepEqual(calls, []);
+    assertEquals((await m.hostToNetAddress(onion, 8333)).networkId, BIP155Network.TORV3);
+    assertSpyCalls(resolve, 0);
   });
   await t.step("names through the resolver, first answer", async () => {
     const na = await m.hostToNetAddress("seed.example", 18333);
-    assert.equal(netAddressV2ToString(na), "203.0.113.5");
-    assert.equal(na.port, 18333);
-    await assert.rejects(() => m.hostToNetAddress("nothing.example", 8333), {
-      name: "TypeError",
-      message: "Cannot resolve nothing.example: no addresses found",
-    });
+    assertEquals(netAddressV2ToString(na), "203.0.113.5");
+    assertEquals(na.port, 18333);
+    const error = await assertRejects(() => m.hostToNetAddress("nothing.example", 8333), TypeError);
+    assertEquals(error.name, "TypeError");
+    assertEquals(error.message, "Cannot resolve nothing.example: no addresses found");
   });
   await t.step("a corrupt onion name is refused", async () => {
-    await assert.rejects(() => m.hostToNetAddress("abc.onion", 8333), TypeError);
+    await assertRejects(() => m.hostToNetAddress("abc.onion", 8333), TypeError);
   });
   await t.step("a v3 onion name parsed here matches wire's", () => {
     const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
-    assert.equal(netAddressV2FromString(onion, 1).address.length, 32);
+    assertEquals(netAddressV2FromString(onion, 1).address.length, 32);
   });
 });
 
@@ -403,19 +411,19 @@ Deno.test("start and stop: periodic save every 10 minutes, and a save on stop", 
   await m.start();
   m.addAddress(addr("8.8.8.8"), addr("9.9.9.9"));
   await clock.tick(10 * 60_000 - 1);
-  assert.equal(storage.saves, 0);
+  assertEquals(storage.saves, 0);
   await clock.tick(1);
-  assert.equal(storage.saves, 1);
+  assertEquals(storage.saves, 1);
   await clock.tick(10 * 60_000);
-  assert.equal(storage.saves, 2);
+  assertEquals(storage.saves, 2);
   await m.stop();
-  assert.equal(storage.saves, 3);
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(storage.saves, 3);
+  assertEquals(clock.pendingTimers, 0);
   await m.stop();
-  assert.equal(storage.saves, 3);
+  assertEquals(storage.saves, 3);
   const again = new AddrManager({ storage, clock });
   await again.start();
-  assert.equal(again.numAddresses(), 1);
+  assertEquals(again.numAddresses(), 1);
   await again.stop();
 });
 
@@ -430,20 +438,20 @@ Deno.test("AddrManager: keepLocalAddresses keeps loopback and private addresses"
   const source = netAddressV2FromString("127.0.0.1", 1);
   const plain = new AddrManager({ storage: new MemoryStorage() });
   plain.addAddresses([...local, zero], source);
-  assert.equal(plain.numAddresses(), 0);
-  assert.throws(() => plain.addLocalAddress(local[0], 1), TypeError);
+  assertEquals(plain.numAddresses(), 0);
+  assertThrows(() => plain.addLocalAddress(local[0], 1), TypeError);
   const storage = new MemoryStorage();
   const keeping = new AddrManager({ storage, keepLocalAddresses: true });
   keeping.addAddresses([...local, zero], source);
-  assert.equal(keeping.numAddresses(), 3, "valid ones kept, 0.0.0.0 still refused");
+  assertEquals(keeping.numAddresses(), 3, "valid ones kept, 0.0.0.0 still refused");
   keeping.addLocalAddress(local[0], 1);
-  assert.equal(keeping.addressCache().length, 0, "23% of 3");
-  assert.equal(keeping.addressCache({ percent: 100 }).length, 3);
-  assert.throws(() => keeping.addressCache({ percent: 101 }), RangeError);
+  assertEquals(keeping.addressCache().length, 0, "23% of 3");
+  assertEquals(keeping.addressCache({ percent: 100 }).length, 3);
+  assertThrows(() => keeping.addressCache({ percent: 101 }), RangeError);
   // They survive a save and load.
   await keeping.save();
   const reloaded = new AddrManager({ storage, keepLocalAddresses: true });
   await reloaded.start();
-  assert.equal(reloaded.numAddresses(), 3);
+  assertEquals(reloaded.numAddresses(), 3);
   await reloaded.stop();
 });

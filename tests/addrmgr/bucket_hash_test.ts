@@ -2,7 +2,7 @@
 // the hash input, the first digest bytes read from `checksum`, per-group caches) against
 // btcd's formula computed independently with node:crypto and BigInt, over random keys and
 // addresses of every kind; and the (IPv4, port) hash table of the index against a Map.
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { BucketHasher } from "../../addrmgr/_bucket_hash.ts";
 import { Ipv4Map } from "../../addrmgr/_ipv4_map.ts";
@@ -50,7 +50,7 @@ Deno.test("bucket placement matches btcd's formula (property)", async (t) => {
           // Twice: the second pass reads the per-group caches.
           for (let pass = 0; pass < 2; pass++) {
             for (const [a, s] of pairs) {
-              assert.equal(
+              assertEquals(
                 hasher.newBucket(hasher.group(a), hasher.group(s)),
                 btcdNewBucket(k, groupKey(a), groupKey(s)),
               );
@@ -68,7 +68,7 @@ Deno.test("bucket placement matches btcd's formula (property)", async (t) => {
         for (let pass = 0; pass < 2; pass++) {
           for (const a of addresses) {
             const name = netAddressKey(a);
-            assert.equal(
+            assertEquals(
               hasher.triedBucket(name, hasher.group(a)),
               coreTriedBucket(k, name, groupKey(a)),
             );
@@ -91,7 +91,7 @@ Deno.test("bucket placement matches btcd's formula (property)", async (t) => {
     for (let a = 0; a < 256; a += 1) {
       for (const b of [0, 7, 10, 99, 100, 255]) {
         const na = { ...src, address: Uint8Array.of(a, b, 1, 1) };
-        assert.equal(
+        assertEquals(
           hasher.newBucket(hasher.group(na), hasher.group(src)),
           btcdNewBucket(k, groupKey(na), "9.9.0.0"),
           `${a}.${b}.1.1`,
@@ -119,18 +119,18 @@ Deno.test("Ipv4Map behaves as a Map under random sets and deletes", () => {
       map.set(ip, port, step);
       model.set(name, step);
     } else if (op < 0.9) {
-      assert.equal(map.delete(ip, port), model.delete(name));
+      assertEquals(map.delete(ip, port), model.delete(name));
     } else {
-      assert.equal(map.get(ip, port), model.get(name));
-      assert.equal(map.has(ip, port), model.has(name));
+      assertEquals(map.get(ip, port), model.get(name));
+      assertEquals(map.has(ip, port), model.has(name));
     }
-    assert.equal(map.size, model.size);
+    assertEquals(map.size, model.size);
   }
   for (const [name, value] of model) {
     const [ip, port] = name.split(":").map(Number);
-    assert.equal(map.get(ip, port), value);
+    assertEquals(map.get(ip, port), value);
   }
   map.clear();
-  assert.equal(map.size, 0);
-  assert.equal(map.get(ips[0], 0), undefined);
+  assertEquals(map.size, 0);
+  assertEquals(map.get(ips[0], 0), undefined);
 });

@@ -1,5 +1,5 @@
 // Eclipse resistance: what one source group, or one address group, can occupy.
-import assert from "node:assert/strict";
+import { assert, assertGreater, assertGreaterOrEqual, assertLessOrEqual } from "@std/assert";
 import { AddrManager, MemoryStorage, netAddressKey } from "../../addrmgr/mod.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
@@ -41,12 +41,12 @@ Deno.test("addresses announced by one source group land in at most 64 new bucket
   }
   const buckets = new Set<number>();
   for (const [name, list] of newBucketsOf(await saved(m, storage))) {
-    assert.ok(names.has(name));
+    assert(names.has(name));
     for (const b of list) buckets.add(b);
   }
-  assert.ok(buckets.size <= 64, `${buckets.size} buckets`);
-  assert.ok(buckets.size > 48, `${buckets.size} buckets: the group should spread`);
-  assert.ok(m.numAddresses() <= 64 * 64);
+  assertLessOrEqual(buckets.size, 64, `${buckets.size} buckets`);
+  assertGreater(buckets.size, 48, `${buckets.size} buckets: the group should spread`);
+  assertLessOrEqual(m.numAddresses(), 64 * 64);
 });
 
 Deno.test("addresses of one group occupy at most 8 tried buckets", async () => {
@@ -58,10 +58,10 @@ Deno.test("addresses of one group occupy at most 8 tried buckets", async () => {
     m.good(a);
   }
   const tried = triedBucketOf(await saved(m, storage));
-  assert.ok(tried.size > 400, `${tried.size} tried`);
+  assertGreater(tried.size, 400, `${tried.size} tried`);
   const buckets = new Set(tried.values());
-  assert.ok(buckets.size <= 8, `${buckets.size} buckets`);
-  assert.ok(tried.size <= 8 * 64);
+  assertLessOrEqual(buckets.size, 8, `${buckets.size} buckets`);
+  assertLessOrEqual(tried.size, 8 * 64);
 });
 
 Deno.test("a flood of 100,000 addresses from one /16 pushes out at most its share", async () => {
@@ -71,7 +71,7 @@ Deno.test("a flood of 100,000 addresses from one /16 pushes out at most its shar
   for (let i = 0; i < 400_000; i++) m.addAddress(randomIpv4(random), randomIpv4(random));
   const before = await saved(m, storage);
   const full = before.NewBuckets.filter((b) => b.length === 64).length;
-  assert.ok(full > 1000, `${full} of 1024 new buckets full`);
+  assertGreater(full, 1000, `${full} of 1024 new buckets full`);
   const old = new Set(before.Addresses.map((a) => a.Addr));
 
   // The attacker: 100,000 fresh addresses, announced from peers in one /16.
@@ -82,11 +82,11 @@ Deno.test("a flood of 100,000 addresses from one /16 pushes out at most its shar
   const survivors = after.Addresses.filter((a) => old.has(a.Addr)).length;
   const lost = old.size - survivors;
   // 64 of the 1024 new buckets, 64 entries each: 4096 at most (6.25% of the table).
-  assert.ok(lost <= 64 * 64, `${lost} pushed out`);
+  assertLessOrEqual(lost, 64 * 64, `${lost} pushed out`);
   const floodBuckets = new Set<number>();
   for (const [name, list] of newBucketsOf(after)) {
     if (!old.has(name)) { for (const b of list) floodBuckets.add(b); }
   }
-  assert.ok(floodBuckets.size <= 64, `${floodBuckets.size} buckets`);
-  assert.ok(survivors >= old.size - 4096);
+  assertLessOrEqual(floodBuckets.size, 64, `${floodBuckets.size} buckets`);
+  assertGreaterOrEqual(survivors, old.size - 4096);
 });

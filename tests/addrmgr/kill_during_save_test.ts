@@ -1,7 +1,9 @@
 // A real process killed (SIGKILL) while it saves its address book, again and again: whenever it
 // dies, the file on disk is one complete save, never a torn one. The child saves large books
 // in a loop through FileStorage; the parent kills it at varying points after its first save.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
+import { delay } from "@std/async/delay";
+import { TextLineStream } from "@std/streams/text-line-stream";
 
 const STORAGE = new URL("../../addrmgr/storage.ts", import.meta.url).href;
 
@@ -32,25 +34,24 @@ Deno.test({
           stderr: "null",
         }).spawn();
         // Wait for the first complete save, then kill at a varying moment of the saves after it.
-        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let text = "";
-        while (!/saved \d+\n/.test(text)) {
+        const reader = child.stdout.pipeThrough(new TextDecoderStream())
+          .pipeThrough(new TextLineStream()).getReader();
+        for (;;) {
           const { done, value } = await reader.read();
-          if (done) break;
-          text += value;
+          if (done || /saved \d+$/.test(value)) break;
         }
-        await new Promise((resolve) => setTimeout(resolve, round * 7));
+        await delay(round * 7);
         child.kill("SIGKILL");
         await reader.cancel();
         const status = await child.status;
-        assert.equal(status.success, false, "the child was killed, not finished");
+        assertEquals(status.success, false, "the child was killed, not finished");
         // Whatever moment it died at, the book is one whole save.
         const stored = JSON.parse(await Deno.readTextFile(book));
-        assert.equal(stored.i, stored.end);
-        assert.equal(stored.pad.length, 16_000_000);
+        assertEquals(stored.i, stored.end);
+        assertEquals(stored.pad.length, 16_000_000);
         lastSeen.push(stored.i);
       }
-      assert.ok(lastSeen.every((i) => i >= 0));
+      assert(lastSeen.every((i) => i >= 0));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

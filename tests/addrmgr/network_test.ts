@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
 import {
   groupKey,
   isIpv4,
@@ -64,30 +64,30 @@ Deno.test("range predicates, inside and just outside each range (btcd network_te
   ];
   for (const [name, fn, inside, outside] of cases) {
     await t.step(name, () => {
-      for (const h of inside) assert.equal(fn(na(h)), true, `${name}(${h})`);
-      for (const h of outside) assert.equal(fn(na(h)), false, `${name}(${h})`);
+      for (const h of inside) assertEquals(fn(na(h)), true, `${name}(${h})`);
+      for (const h of outside) assertEquals(fn(na(h)), false, `${name}(${h})`);
     });
   }
   await t.step("IPv4 ranges do not match IPv6 and the other way round", () => {
-    assert.equal(isRfc1918(na("::a00:1")), false);
-    assert.equal(isRfc4193(raw(BIP155Network.CJDNS, na("fc00::1").address)), false);
+    assertEquals(isRfc1918(na("::a00:1")), false);
+    assertEquals(isRfc4193(raw(BIP155Network.CJDNS, na("fc00::1").address)), false);
   });
 });
 
 Deno.test("isValid and isRoutable", async (t) => {
   await t.step("valid", () => {
-    assert.equal(isValid(na("0.0.0.0")), false);
-    assert.equal(isValid(na("255.255.255.255")), false);
-    assert.equal(isValid(na("::")), false);
-    assert.equal(isValid(na("1.2.3.4")), true);
-    assert.equal(isValid(raw(BIP155Network.TORV2, new Uint8Array(10))), false);
-    assert.equal(isValid(raw(9, new Uint8Array(4))), false);
-    assert.equal(isValid(raw(BIP155Network.IPV4, new Uint8Array(5))), false);
-    assert.equal(isValid(raw(BIP155Network.CJDNS, new Uint8Array(16).fill(0xfd))), false);
+    assertEquals(isValid(na("0.0.0.0")), false);
+    assertEquals(isValid(na("255.255.255.255")), false);
+    assertEquals(isValid(na("::")), false);
+    assertEquals(isValid(na("1.2.3.4")), true);
+    assertEquals(isValid(raw(BIP155Network.TORV2, new Uint8Array(10))), false);
+    assertEquals(isValid(raw(9, new Uint8Array(4))), false);
+    assertEquals(isValid(raw(BIP155Network.IPV4, new Uint8Array(5))), false);
+    assertEquals(isValid(raw(BIP155Network.CJDNS, new Uint8Array(16).fill(0xfd))), false);
   });
   await t.step("routable", () => {
     for (const h of ["8.8.8.8", "1.1.1.1", "2a01:4f8::1", "fd87:d87e:eb43::1", ONION, I2P]) {
-      assert.equal(isRoutable(na(h)), true, h);
+      assertEquals(isRoutable(na(h)), true, h);
     }
     for (
       const h of [
@@ -109,16 +109,16 @@ Deno.test("isValid and isRoutable", async (t) => {
         "::5",
       ]
     ) {
-      assert.equal(isRoutable(na(h)), false, h);
+      assertEquals(isRoutable(na(h)), false, h);
     }
-    assert.equal(isRoutable(na("fc00::1")), true, "CJDNS (fc00::/8) is its own network");
-    assert.equal(na("fc00::1").networkId, BIP155Network.CJDNS);
+    assertEquals(isRoutable(na("fc00::1")), true, "CJDNS (fc00::/8) is its own network");
+    assertEquals(na("fc00::1").networkId, BIP155Network.CJDNS);
   });
   await t.step("an IPv4-mapped IPv6 address is judged as IPv4", () => {
     const bytes = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1);
     const mapped = raw(BIP155Network.IPV6, bytes);
-    assert.equal(isRfc1918(mapped), true);
-    assert.equal(isRoutable(mapped), false);
+    assertEquals(isRfc1918(mapped), true);
+    assertEquals(isRoutable(mapped), false);
   });
 });
 
@@ -140,20 +140,20 @@ Deno.test("groupKey follows btcd's rules (REFERENCE 3.4)", () => {
     ["2001:470:abcd::1", "2001:470:a000::"], // Hurricane Electric: /36
     ["2001:4860:1::", "2001:4860::"],
   ];
-  for (const [host, key] of cases) assert.equal(groupKey(na(host)), key, host);
+  for (const [host, key] of cases) assertEquals(groupKey(na(host)), key, host);
   const onion = na(ONION);
-  assert.equal(groupKey(onion), `tor:${onion.address[0] & 0x0f}`);
+  assertEquals(groupKey(onion), `tor:${onion.address[0] & 0x0f}`);
   const i2p = na(I2P);
-  assert.equal(groupKey(i2p), `i2p:${i2p.address[0] & 0x0f}`);
+  assertEquals(groupKey(i2p), `i2p:${i2p.address[0] & 0x0f}`);
   const cjdns = na("fc12:3456::1");
-  assert.equal(groupKey(cjdns), "cjdns:2");
+  assertEquals(groupKey(cjdns), "cjdns:2");
 });
 
 Deno.test("netAddressKey is Go's JoinHostPort of the host", () => {
-  assert.equal(netAddressKey(na("1.2.3.4")), "1.2.3.4:8333");
-  assert.equal(netAddressKey(na("::ffff:1.2.3.4", 18333)), "1.2.3.4:18333");
-  assert.equal(netAddressKey(na("2001:db8:0:0:1::1")), "[2001:db8::1:0:0:1]:8333");
-  assert.equal(netAddressKey(na(ONION)), `${ONION}:8333`);
-  assert.equal(netAddressKey(na(I2P, 0)), `${I2P}:0`);
-  assert.equal(netAddressKey(na("fc00::1")), "[fc00::1]:8333");
+  assertEquals(netAddressKey(na("1.2.3.4")), "1.2.3.4:8333");
+  assertEquals(netAddressKey(na("::ffff:1.2.3.4", 18333)), "1.2.3.4:18333");
+  assertEquals(netAddressKey(na("2001:db8:0:0:1::1")), "[2001:db8::1:0:0:1]:8333");
+  assertEquals(netAddressKey(na(ONION)), `${ONION}:8333`);
+  assertEquals(netAddressKey(na(I2P, 0)), `${I2P}:0`);
+  assertEquals(netAddressKey(na("fc00::1")), "[fc00::1]:8333");
 });

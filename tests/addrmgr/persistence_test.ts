@@ -1,4 +1,5 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertRejects } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import {
   AddrManager,
   FileStorage,
@@ -40,20 +41,20 @@ Deno.test("round trip: what is saved is what is loaded", async () => {
   await m.save();
   const first = storage.data!;
   const book: SavedBook = JSON.parse(first);
-  assert.equal(book.Version, 3);
-  assert.deepEqual(book.Key, [...testKey()]);
-  assert.equal(book.NewBuckets.length, 1024);
-  assert.equal(book.TriedBuckets.length, 256);
+  assertEquals(book.Version, 3);
+  assertEquals(book.Key, [...testKey()]);
+  assertEquals(book.NewBuckets.length, 1024);
+  assertEquals(book.TriedBuckets.length, 256);
 
   const back = manager(storage, 9);
   await back.start();
-  assert.equal(back.numAddresses(), m.numAddresses());
+  assertEquals(back.numAddresses(), m.numAddresses());
   for (const a of [addr(onion), addr(i2p, 0), addr("fc00::7")]) {
-    assert.deepEqual(back.knownAddress(a)?.netAddress, m.knownAddress(a)?.netAddress);
+    assertEquals(back.knownAddress(a)?.netAddress, m.knownAddress(a)?.netAddress);
   }
-  assert.equal(back.knownAddress(addr("2a01::9"))?.netAddress.services, (1n << 60n) | 1n);
+  assertEquals(back.knownAddress(addr("2a01::9"))?.netAddress.services, (1n << 60n) | 1n);
   await back.save();
-  assert.deepEqual(normalized(storage.data!), normalized(first), "saved again, the same book");
+  assertEquals(normalized(storage.data!), normalized(first), "saved again, the same book");
   await back.stop();
 });
 
@@ -103,22 +104,22 @@ Deno.test("btcd's peers.json, versions 1 and 2", async (t) => {
       const storage = new MemoryStorage(btcdBook(version, 64));
       const m = manager(storage);
       await m.start();
-      assert.equal(m.numAddresses(), 3);
+      assertEquals(m.numAddresses(), 3);
       const a = m.knownAddress(addr("8.8.8.8"))!;
-      assert.equal(a.refs, 2);
-      assert.equal(a.attempts, 1);
-      assert.equal(a.lastAttemptMs, (T0_S - 7200) * 1000);
-      assert.equal(a.lastSuccessMs, 0, "Go's zero time reads as never");
-      assert.equal(a.netAddress.services, version === 1 ? 1n : 1033n);
+      assertEquals(a.refs, 2);
+      assertEquals(a.attempts, 1);
+      assertEquals(a.lastAttemptMs, (T0_S - 7200) * 1000);
+      assertEquals(a.lastSuccessMs, 0, "Go's zero time reads as never");
+      assertEquals(a.netAddress.services, version === 1 ? 1n : 1033n);
       const tried = m.knownAddress(addr("1.1.1.1"))!;
-      assert.equal(tried.tried, true);
-      assert.equal(tried.lastSuccessMs, (T0_S - 60) * 1000);
+      assertEquals(tried.tried, true);
+      assertEquals(tried.lastSuccessMs, (T0_S - 60) * 1000);
       await m.save();
       const book: SavedBook = JSON.parse(storage.data!);
-      assert.equal(book.Version, 3);
-      assert.deepEqual(book.Key, [...testKey(3)], "the key is kept");
-      assert.equal(book.TriedBuckets.length, 256);
-      assert.deepEqual(book.NewBuckets[5].sort(), ["8.8.8.8:8333", "[2a01:4f8::1]:8333"]);
+      assertEquals(book.Version, 3);
+      assertEquals(book.Key, [...testKey(3)], "the key is kept");
+      assertEquals(book.TriedBuckets.length, 256);
+      assertEquals(book.NewBuckets[5].sort(), ["8.8.8.8:8333", "[2a01:4f8::1]:8333"]);
       await m.stop();
     });
   }
@@ -131,7 +132,7 @@ Deno.test("btcd's peers.json, versions 1 and 2", async (t) => {
     }
     const m = manager(new MemoryStorage(JSON.stringify(book)));
     await m.start();
-    assert.equal(m.numAddresses(), 3 + 64);
+    assertEquals(m.numAddresses(), 3 + 64);
     await m.stop();
   });
 });
@@ -153,11 +154,11 @@ Deno.test("a corrupt, truncated or unknown-version book is set aside", async (t)
       const storage = new MemoryStorage(text);
       const m = manager(storage);
       await m.start();
-      assert.equal(m.numAddresses(), 0);
-      assert.deepEqual(storage.setAsideData, [text]);
+      assertEquals(m.numAddresses(), 0);
+      assertEquals(storage.setAsideData, [text]);
       m.addAddress(addr("8.8.8.8"), addr("9.9.9.9"));
       await m.stop();
-      assert.equal(JSON.parse(storage.data!).Addresses.length, 1);
+      assertEquals(JSON.parse(storage.data!).Addresses.length, 1);
     });
   }
 });
@@ -169,23 +170,23 @@ Deno.test("FileStorage", async (t) => {
     await t.step("missing file: empty book, and a save creates it", async () => {
       const m = await filled(new FileStorage(path), 500);
       await m.start();
-      assert.equal(m.numAddresses(), 500, "nothing stored: what is in memory stays");
+      assertEquals(m.numAddresses(), 500, "nothing stored: what is in memory stays");
       m.addAddress(addr("8.8.8.8"), addr("9.9.9.9"));
       await m.stop();
       const back = manager(new FileStorage(path));
       await back.start();
-      assert.equal(back.numAddresses(), 501);
+      assertEquals(back.numAddresses(), 501);
       await back.stop();
-      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["peers.json"]);
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["peers.json"]);
     });
     await t.step("a corrupt file is renamed aside and the manager starts empty", async () => {
       await Deno.writeTextFile(path, '{"Version":2,"Key":[1,2');
       const m = manager(new FileStorage(path, { now: () => 1234 }));
       await m.start();
-      assert.equal(m.numAddresses(), 0);
-      assert.equal(await Deno.readTextFile(`${path}.corrupt-1234`), '{"Version":2,"Key":[1,2');
+      assertEquals(m.numAddresses(), 0);
+      assertEquals(await Deno.readTextFile(`${path}.corrupt-1234`), '{"Version":2,"Key":[1,2');
       await m.stop();
-      assert.equal(JSON.parse(await Deno.readTextFile(path)).Version, 3);
+      assertEquals(JSON.parse(await Deno.readTextFile(path)).Version, 3);
     });
     await t.step("a save interrupted part-way leaves the old file intact", async () => {
       const m = await filled(new FileStorage(path), 2000);
@@ -203,33 +204,31 @@ Deno.test("FileStorage", async (t) => {
         remove: (p) => Deno.remove(p),
       };
       const broken = new FileStorage(path, { fs: failing });
-      await assert.rejects(() => broken.save("x".repeat(100_000)), Deno.errors.WriteZero);
-      assert.equal(await Deno.readTextFile(path), before);
+      await assertRejects(() => broken.save("x".repeat(100_000)), Deno.errors.WriteZero);
+      assertEquals(await Deno.readTextFile(path), before);
       const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.includes("tmp"));
-      assert.deepEqual(names, [], "the temporary file is removed");
+      assertEquals(names, [], "the temporary file is removed");
       const back = manager(new FileStorage(path));
       await back.start();
-      assert.equal(back.numAddresses(), m.numAddresses() - 1);
+      assertEquals(back.numAddresses(), m.numAddresses() - 1);
       await back.stop();
     });
     await t.step("a periodic save that fails is logged, not thrown", async () => {
       const clock = new FakeClock(T0);
-      let calls = 0;
+      const save = spy(() => Promise.reject(new Error("disk gone")));
       const m = new AddrManager({
         clock,
         storage: {
           load: () => Promise.resolve(undefined),
-          save: () => {
-            calls++;
-            return Promise.reject(new Error("disk gone"));
-          },
+          save,
           setAside: () => Promise.resolve(undefined),
         },
       });
       await m.start();
       await clock.tick(10 * 60_000);
-      assert.equal(calls, 1);
-      await assert.rejects(() => m.stop(), { message: "disk gone" });
+      assertSpyCalls(save, 1);
+      const error = await assertRejects(() => m.stop(), Error);
+      assertEquals(error.message, "disk gone");
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -246,7 +245,7 @@ Deno.test("save and load keep the placement of every address", async () => {
   for (let i = 0; i < 200; i++) {
     const a = randomIpv4(random);
     randomIpv4(random);
-    assert.deepEqual(back.knownAddress(a)?.refs, m.knownAddress(a)?.refs, netAddressKey(a));
+    assertEquals(back.knownAddress(a)?.refs, m.knownAddress(a)?.refs, netAddressKey(a));
   }
   await back.stop();
 });

@@ -1,6 +1,7 @@
 // examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
 // it a ping and an inv, disconnect, and read what it logged.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreaterOrEqual, assertMatch } from "@std/assert";
+import { TextLineStream } from "@std/streams/text-line-stream";
 import { Peer, SentNonces } from "../../peer/mod.ts";
 import { InvType } from "../../wire/mod.ts";
 
@@ -19,22 +20,10 @@ function start(args: string[]): {
   }).spawn();
   return {
     child,
-    lines: readLines(child.stdout)[Symbol.asyncIterator](),
+    lines: child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
+      .values(),
     stderr: new Response(child.stderr).text(),
   };
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered;
 }
 
 async function rest(lines: AsyncIterator<string>): Promise<string[]> {
@@ -47,7 +36,7 @@ async function rest(lines: AsyncIterator<string>): Promise<string[]> {
 async function listeningPort(lines: AsyncIterator<string>): Promise<number> {
   const first = await lines.next();
   const match = /^listening on 127\.0\.0\.1:(\d+)$/.exec(first.value ?? "");
-  assert.ok(match, `first line: ${first.value}`);
+  assert(match, `first line: ${first.value}`);
   return Number(match[1]);
 }
 
@@ -74,10 +63,10 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
     sentNonces: new SentNonces(),
     listeners: { onPong: (_peer, message) => pong.resolve(message.nonce) },
   });
-  assert.equal(await peer.ready, true);
-  assert.match(peer.userAgent, /^\/btcstream:0\.1\.0\/listen:0\.1\.0\/$/);
+  assertEquals(await peer.ready, true);
+  assertMatch(peer.userAgent, /^\/btcstream:0\.1\.0\/listen:0\.1\.0\/$/);
   await peer.queueMessage({ command: "ping", nonce: 4242n });
-  assert.equal(await pong.promise, 4242n);
+  assertEquals(await pong.promise, 4242n);
   const hash = (n: number) => new Uint8Array(32).fill(n);
   const sent = await peer.queueMessage({
     command: "inv",
@@ -88,16 +77,16 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
       { type: InvType.WTX, hash: hash(4) },
     ],
   });
-  assert.equal(sent, true);
+  assertEquals(sent, true);
   peer.disconnect("probe done");
   await peer.closed;
 
   const out = await rest(lines);
   const { code } = await child.status;
-  assert.equal(code, 0, await stderr);
+  assertEquals(code, 0, await stderr);
   const at = (pattern: RegExp) => {
     const i = out.findIndex((line) => pattern.test(line));
-    assert.ok(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
+    assertGreaterOrEqual(i, 0, `no line matches ${pattern}:\n${out.join("\n")}`);
     return i;
   };
   const p = `^\\[${local.replaceAll(".", "\\.")}\\] `;
@@ -118,9 +107,9 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
   const closed = at(new RegExp(`${p}disconnected \\(remote-closed\\): `));
   // In the order the peer sent them. (The server reports the peer ready once its `ready`
   // promise settled, by which time messages right behind the verack may have been read.)
-  assert.ok(version < ping && ping < inv && inv < closed, out.join("\n"));
-  assert.ok(version < ready && ready < closed, out.join("\n"));
-  assert.equal(out.at(-1), "stopped (1 peer disconnected)");
+  assert(version < ping && ping < inv && inv < closed, out.join("\n"));
+  assert(version < ready && ready < closed, out.join("\n"));
+  assertEquals(out.at(-1), "stopped (1 peer disconnected)");
 });
 
 Deno.test("examples/listen.ts stops cleanly on Ctrl-C and SIGTERM", async (t) => {
@@ -129,9 +118,9 @@ Deno.test("examples/listen.ts stops cleanly on Ctrl-C and SIGTERM", async (t) =>
       const { child, lines, stderr } = start(["--network", "regtest", "--port", "0"]);
       await listeningPort(lines);
       child.kill(signal);
-      assert.deepEqual(await rest(lines), [`stopped (${signal})`]);
-      assert.equal((await child.status).code, 0);
-      assert.equal(await stderr, "");
+      assertEquals(await rest(lines), [`stopped (${signal})`]);
+      assertEquals((await child.status).code, 0);
+      assertEquals(await stderr, "");
     });
   }
 });
@@ -141,9 +130,9 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
       const { child, lines, stderr } = start(["--port", String(taken.addr.port)]);
-      assert.deepEqual(await rest(lines), []);
-      assert.equal((await child.status).code, 1);
-      assert.match(
+      assertEquals(await rest(lines), []);
+      assertEquals((await child.status).code, 1);
+      assertMatch(
         await stderr,
         new RegExp(`^listen: Cannot listen on 127\\.0\\.0\\.1:${taken.addr.port}: .+\\n$`),
       );
@@ -163,8 +152,8 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
     await t.step(args.join(" "), async () => {
       const { child, lines, stderr } = start(args);
       const out = (await rest(lines)).join("\n");
-      assert.equal((await child.status).code, expected);
-      assert.match(expected === 0 ? out : await stderr, message);
+      assertEquals((await child.status).code, expected);
+      assertMatch(expected === 0 ? out : await stderr, message);
     });
   }
 });

@@ -1,5 +1,5 @@
 // The demo is what `deno task demo` runs: it must keep working and show what it claims.
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch } from "@std/assert";
 
 Deno.test("examples/wire_demo.ts runs and round-trips every message", async () => {
   const demo = new URL("../../examples/wire_demo.ts", import.meta.url);
@@ -9,7 +9,7 @@ Deno.test("examples/wire_demo.ts runs and round-trips every message", async () =
     stderr: "piped",
   }).output();
   const out = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
   for (
     const command of [
       "version",
@@ -24,9 +24,9 @@ Deno.test("examples/wire_demo.ts runs and round-trips every message", async () =
       "tx",
     ]
   ) {
-    assert.match(out, new RegExp(`^  ${command} +\\d+ B`, "m"), `no ${command} line`);
+    assertMatch(out, new RegExp(`^  ${command} +\\d+ B`, "m"), `no ${command} line`);
   }
-  assert.match(out, /magic 0x40cf030a/);
-  assert.match(out, /pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd\.onion:8333/);
-  assert.match(out, /MessageError bad-checksum/);
+  assertMatch(out, /magic 0x40cf030a/);
+  assertMatch(out, /pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd\.onion:8333/);
+  assertMatch(out, /MessageError bad-checksum/);
 });

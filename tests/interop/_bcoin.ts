@@ -1,6 +1,8 @@
 // bcoin 1.0.2 as a child process: start it on regtest, call its JSON-RPC, stop it. Meant to
 // run inside a network namespace that has only loopback (see README.md): bcoin looks up its
 // public IP with outside DNS resolvers and no flag turns that off.
+import { deadline, delay } from "@std/async";
+import { TextLineStream } from "@std/streams/text-line-stream";
 
 /** bcoin's regtest P2P port (Bitcoin Core's is 18444). */
 export const BCOIN_REGTEST_P2P_PORT = 48444;
@@ -119,7 +121,7 @@ export class Bcoin {
             throw new Error(`bcoin's RPC did not answer within the start timeout: ${error}`);
           }
         }
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await delay(200);
       }
     } catch (error) {
       await bcoin.stop();
@@ -144,14 +146,11 @@ export class Bcoin {
 
   /** Keeps the last {@linkcode LOG_LINES} lines of a stream; ends when the process does. */
   async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let partial = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const lines = (partial + text).split("\n");
-      partial = lines.pop() ?? "";
-      this.#log.push(...lines);
-      if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES);
+    const lines = stream.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream());
+    for await (const line of lines) {
+      this.#log.push(line);
+      if (this.#log.length > LOG_LINES) this.#log.shift();
     }
-    if (partial !== "") this.#log.push(partial);
   }
 
   /**
@@ -168,8 +167,7 @@ export class Bcoin {
     params: readonly unknown[] = [],
     timeoutMs: number = RPC_TIMEOUT_MS,
   ): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetch(`http://127.0.0.1:${this.#httpPort}/`, {
         method: "POST",
@@ -178,7 +176,7 @@ export class Bcoin {
           "content-type": "application/json",
         },
         body: JSON.stringify({ method, params }),
-        signal: controller.signal,
+        signal,
       });
       const text = await response.text();
       let body: { result?: T; error?: { message: string; code?: number } | null };
@@ -193,10 +191,8 @@ export class Bcoin {
       return body.result as T;
     } catch (error) {
       if (error instanceof BcoinRpcError) throw error;
-      const why = controller.signal.aborted ? `no answer in ${timeoutMs} ms` : String(error);
+      const why = signal.aborted ? `no answer in ${timeoutMs} ms` : String(error);
       throw new BcoinRpcError(`RPC ${method}: ${why}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -211,14 +207,7 @@ export class Bcoin {
       return this.#exited;
     }
     signal(this.#child, "SIGTERM");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const exited = await Promise.race([
-      this.#status,
-      new Promise<undefined>((
-        resolve,
-      ) => (timer = setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS))),
-    ]);
-    clearTimeout(timer);
+    const exited = await deadline(this.#status, STOP_TIMEOUT_MS).catch(() => undefined);
     if (exited === undefined) signal(this.#child, "SIGKILL");
     const status = await this.#status;
     await this.#drained;

@@ -36,16 +36,17 @@ import {
   reported,
   type ReportedAddress,
 } from "./_report.ts";
+import { deadline, delay } from "@std/async";
 
 const WAIT_MS = 10_000;
 /** The whole session's budget; the test kills it at 120 s. */
 const SESSION_MS = 80_000;
 
-const deadline = Date.now() + SESSION_MS;
+const sessionEnd = Date.now() + SESSION_MS;
 
 /** A wait's timeout: `ms`, or what is left of the session if less. */
 function budget(ms: number = WAIT_MS): number {
-  return Math.max(1, Math.min(ms, deadline - Date.now()));
+  return Math.max(1, Math.min(ms, sessionEnd - Date.now()));
 }
 
 /** `host:port` (IPv6 in brackets) split. */
@@ -98,16 +99,13 @@ function addrReply(messages: Received[]): ReportedAddress[] | null {
 }
 
 async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    return await deadline(promise, ms);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      throw new Error(`${what}: nothing within ${ms} ms`);
+    }
+    throw error;
   }
 }
 
@@ -362,7 +360,7 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
     const book = server.addrManager;
     const until = Date.now() + budget();
     while (book.numAddresses() < report.addr!.sent.length && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await delay(20);
     }
     const infos = server.peerInfo();
     report.server = {

@@ -1,5 +1,6 @@
 // Every message one peer read, in order, with waits for the next one that matches: what the
 // interop session uses to talk to bcoin step by step.
+import { deadline } from "@std/async/deadline";
 import type { MessageListeners, Peer } from "../../peer/mod.ts";
 import type { Message, UnknownMessage } from "../../wire/mod.ts";
 
@@ -66,18 +67,18 @@ export class Inbox {
     if (index === -1) {
       if (this.#ended !== undefined) throw new Error(`No ${what}: ${this.#ended}`);
       let waiter: Waiter | undefined;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const found = new Promise<number>((resolve, reject) => {
+        waiter = { from, match, resolve, reject };
+        this.#waiters.add(waiter);
+      });
       try {
-        index = await new Promise<number>((resolve, reject) => {
-          waiter = { from, match, resolve, reject };
-          this.#waiters.add(waiter);
-          timer = setTimeout(
-            () => reject(new Error(`No ${what} within ${options.timeoutMs} ms`)),
-            options.timeoutMs,
-          );
-        });
+        index = await deadline(found, options.timeoutMs);
+      } catch (error) {
+        if (error instanceof DOMException && error.name === "TimeoutError") {
+          throw new Error(`No ${what} within ${options.timeoutMs} ms`);
+        }
+        throw error;
       } finally {
-        clearTimeout(timer);
         if (waiter !== undefined) this.#waiters.delete(waiter);
       }
     }

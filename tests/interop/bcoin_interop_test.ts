@@ -2,7 +2,16 @@
 // blocks and addresses. bcoin is installed from npm (tests/interop/bcoin) and runs with the
 // session that talks to it in a network namespace that has only loopback (README.md says
 // why); the session prints a JSON report that the steps below assert on.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertMatch,
+  assertNotEquals,
+  fail,
+} from "@std/assert";
 import { LIBRARY_USER_AGENT } from "../../peer/mod.ts";
 import {
   blockHash,
@@ -34,8 +43,11 @@ const OUR_USER_AGENT = `/${LIBRARY_USER_AGENT.name}:${LIBRARY_USER_AGENT.version
 /** A PID namespace too: when `unshare` dies, so does everything in it (bcoin included). */
 const UNSHARE_ARGS = ["--net", "--pid", "--fork", "--kill-child"];
 
+/** What the run saw, here and in the session's stderr: printed only when the test fails. */
+const transcript: string[] = [];
+
 function log(message: string): void {
-  console.log(`[interop] ${message}`);
+  transcript.push(`[interop] ${message}`);
 }
 
 /** The `unshare` flags that make a namespace here, or why none can be made. */
@@ -117,7 +129,10 @@ async function installBcoin(): Promise<void> {
   await Deno.writeTextFile(stampPath, stamp);
 }
 
-/** Runs the session in a fresh namespace; its stderr goes to ours, its stdout is the report. */
+/**
+ * Runs the session in a fresh namespace; its stderr goes to the transcript, its stdout is the
+ * report.
+ */
 async function runSession(unshareArgs: string[], prefix: string): Promise<InteropReport> {
   const args = [
     ...unshareArgs,
@@ -140,7 +155,7 @@ async function runSession(unshareArgs: string[], prefix: string): Promise<Intero
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -153,6 +168,7 @@ async function runSession(unshareArgs: string[], prefix: string): Promise<Intero
   } finally {
     clearTimeout(timer);
   }
+  transcript.push(...new TextDecoder().decode(output.stderr).trimEnd().split("\n"));
   if (timedOut) throw new Error(`The bcoin session did not end within ${SESSION_TIMEOUT_MS} ms`);
   const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
   let report: InteropReport;
@@ -176,7 +192,7 @@ function section<K extends keyof InteropReport>(
     const why = report.error === undefined
       ? "it is missing"
       : `the session failed at "${report.error.step}": ${report.error.message}`;
-    assert.fail(`No "${key}" in the report: ${why}`);
+    fail(`No "${key}" in the report: ${why}`);
   }
   return value as NonNullable<InteropReport[K]>;
 }
@@ -206,158 +222,177 @@ Deno.test({
   ignore: !("args" in namespace),
   async fn(t) {
     if (!("args" in namespace)) return;
-    await installBcoin();
-    const prefix = await Deno.makeTempDir({ prefix: "btcstream-bcoin-" });
-    let report: InteropReport;
+    let passed = false;
     try {
-      report = await runSession(namespace.args, prefix);
+      passed = await interop(t, namespace.args);
     } finally {
-      await Deno.remove(prefix, { recursive: true });
+      if (!passed) console.error(transcript.join("\n"));
     }
-
-    await t.step("bcoin started on regtest and mined blocks to our address", () => {
-      const bcoin = section(report, "bcoin");
-      const mined = section(report, "mined");
-      assert.equal(bcoin.subversion, BCOIN_USER_AGENT);
-      assert.equal(bcoin.protocolVersion, BCOIN_PROTOCOL_VERSION);
-      assert.equal(mined.hashes.length, BLOCKS_MINED);
-      assert.equal(mined.blockCount, BLOCKS_MINED);
-      assert.equal(mined.bestBlockHash, mined.hashes.at(-1));
-      log(`${bcoin.subversion} mined ${mined.blockCount}, tip ${mined.bestBlockHash}`);
-    });
-
-    await t.step("1. our outbound handshake with bcoin completes", () => {
-      const h = section(report, "handshake");
-      assert.equal(h.ready, true);
-      assert.equal(h.userAgent, BCOIN_USER_AGENT);
-      assert.equal(h.remoteProtocolVersion, BCOIN_PROTOCOL_VERSION);
-      // min(ours 70016, bcoin's 70015)
-      assert.equal(h.negotiatedProtocolVersion, BCOIN_PROTOCOL_VERSION);
-      assert.ok(
-        hasServices(h.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS),
-        `services ${h.services}`,
-      );
-      assert.equal(h.startingHeight, BLOCKS_MINED);
-      // Nothing else before verack: no feature negotiation on either side at 70015.
-      assert.deepEqual(h.commandsDuringHandshake, ["version", "verack"]);
-      log(
-        `outbound: ${h.userAgent} protocol ${h.negotiatedProtocolVersion} height ${h.startingHeight}`,
-      );
-    });
-
-    await t.step("2. bcoin answers our ping with a pong carrying its nonce", () => {
-      const ping = section(report, "ping");
-      assert.equal(ping.pongNonce, ping.nonce);
-      assert.notEqual(ping.nonce, "0");
-      assert.ok(ping.rttMs > 0 && ping.rttMs < 10_000, `RTT ${ping.rttMs} ms`);
-      // The peer's own keepalive matched the pong to the ping it saw go out.
-      assert.ok(ping.lastPingMicros > 0, `lastPingMicros ${ping.lastPingMicros}`);
-      log(`pong ${ping.pongNonce} after ${ping.rttMs.toFixed(2)} ms (${ping.lastPingMicros} µs)`);
-    });
-
-    await t.step("3. getheaders from genesis returns the mined chain", () => {
-      const headers = section(report, "headers");
-      const mined = section(report, "mined");
-      assert.equal(headers.count, BLOCKS_MINED);
-      const decoded = headers.rawHex.map((hex) => decodeBlockHeader(hexToBytes(hex)));
-      let previous = REGTEST_GENESIS_HASH;
-      for (const [i, header] of decoded.entries()) {
-        assert.equal(hashToHex(header.prevBlock), previous, `header ${i + 1}'s prevBlock`);
-        previous = hashToHex(blockHash(header));
-        assert.equal(previous, headers.hashes[i]);
-      }
-      assert.deepEqual(headers.hashes, mined.hashes);
-      assert.equal(headers.hashes.at(-1), mined.bestBlockHash, "tip vs getbestblockhash");
-      log(`${headers.count} headers chained from genesis to ${headers.hashes.at(-1)}`);
-    });
-
-    await t.step("4. getdata (witness blocks) returns each block, merkle roots valid", () => {
-      const blocks = section(report, "blocks");
-      const headers = section(report, "headers");
-      assert.equal(blocks.length, BLOCKS_MINED);
-      for (const [i, block] of blocks.entries()) {
-        assert.equal(block.requested, headers.hashes[i]);
-        assert.equal(block.hash, block.requested, `block ${i + 1}'s hash`);
-        assert.equal(block.merkleRootComputed, block.merkleRootInHeader, `block ${i + 1}`);
-        assert.equal(block.merkleRootOk, true);
-        assert.equal(block.txCount, 1);
-        assert.ok(block.coinbaseScripts.includes(MINING_SCRIPT_HEX), `${block.coinbaseScripts}`);
-      }
-      log(
-        `${blocks.length} blocks, merkle roots ${
-          blocks.map((b) => b.merkleRootComputed.slice(0, 8))
-        }`,
-      );
-    });
-
-    await t.step("5. addr to bcoin, getaddr back: routable addresses, once", () => {
-      const addr = section(report, "addr");
-      // A fresh connection gets exactly the addresses bcoin kept, as sent (services and
-      // timestamps unchanged); non-routable, port-0 and no-NODE_NETWORK ones are dropped.
-      assert.ok(addr.replyToOther !== null, "no addr answered our getaddr");
-      assert.deepEqual(sorted(addr.replyToOther), sorted(addr.sent));
-      for (const unfit of endpoints(addr.sentUnfit)) {
-        assert.ok(!endpoints(addr.replyToOther).includes(unfit), `${unfit} kept`);
-      }
-      // bcoin does not send a peer the addresses it learned from that peer: it has no others.
-      assert.equal(addr.replyToSender, null);
-      // One answer per connection.
-      assert.equal(addr.secondReplyToOther, null);
-      // It answers on connections it made too (bcoin 1.0.2 does not check the direction).
-      assert.ok(addr.replyOnBcoinsOutbound !== null, "no addr on bcoin's own connection");
-      assert.deepEqual(sorted(addr.replyOnBcoinsOutbound), sorted(addr.sent));
-      // And it asks every peer, in both directions.
-      assert.deepEqual(addr.getaddrFromBcoin, { outbound: true, second: true, inbound: true });
-      log(`getaddr answer: ${endpoints(addr.replyToOther).join(" ")}`);
-    });
-
-    await t.step("6. bcoin's outbound connection to our listener completes the handshake", () => {
-      const inbound = section(report, "inbound");
-      assert.equal(inbound.ready, true);
-      assert.match(inbound.userAgent, /^\/bcoin:v?1\.0\.2\/$/);
-      assert.equal(inbound.protocolVersion, BCOIN_PROTOCOL_VERSION);
-      assert.ok(
-        hasServices(inbound.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS),
-        `services ${inbound.services}`,
-      );
-      assert.equal(inbound.startingHeight, BLOCKS_MINED);
-      assert.match(inbound.remoteAddress, /^127\.0\.0\.1:\d+$/);
-      // It syncs from a peer it dialed: getblocks, as bcoin 1.0.2 does from a full node.
-      assert.ok(inbound.commands.includes("getblocks"), `${inbound.commands}`);
-      log(`inbound from ${inbound.remoteAddress}: ${inbound.userAgent} ${inbound.commands}`);
-    });
-
-    await t.step("bcoin lists our three peers with our user agent", () => {
-      const peers = section(report, "peerInfo");
-      assert.equal(peers.length, 3, JSON.stringify(peers));
-      for (const p of peers) {
-        assert.equal(p.subver, OUR_USER_AGENT);
-        assert.equal(p.version, 70016);
-      }
-      assert.equal(peers.filter((p) => p.inbound).length, 2);
-    });
-
-    await t.step(
-      "7. our Server and bcoin: connections both ways, bcoin's addresses in its book",
-      () => {
-        const server = section(report, "server");
-        const subvers = server.peers.map((p) => p.subver);
-        assert.equal(server.peers.length, 2, JSON.stringify(server.peers));
-        assert.ok(subvers.every((s) => /^\/bcoin:v?1\.0\.2\/$/.test(s)), `${subvers}`);
-        assert.ok(server.peers.every((p) => p.version === BCOIN_PROTOCOL_VERSION));
-        const outbound = server.peers.find((p) => !p.inbound);
-        assert.equal(outbound?.type, "manual");
-        assert.equal(server.peers.find((p) => p.inbound)?.type, "inbound");
-        // The server asked bcoin for addresses after the handshake and kept what it was given:
-        // the routable addresses bcoin had from step 5.
-        const sent = section(report, "addr").sent.map((a) => `${a.host}:${a.port}`);
-        assert.deepEqual(server.book.toSorted(), sent.toSorted());
-        assert.ok(server.addrProcessed >= sent.length, `processed ${server.addrProcessed}`);
-      },
-    );
-
-    await t.step("the session ended without error", () => {
-      assert.equal(report.error, undefined, JSON.stringify(report.error));
-    });
   },
 });
+
+/** Runs the session and checks its report step by step; false if a step failed. */
+async function interop(t: Deno.TestContext, unshareArgs: string[]): Promise<boolean> {
+  let passed = true;
+  const step = async (name: string, fn: () => void) => {
+    passed = (await t.step(name, fn)) && passed;
+  };
+  await installBcoin();
+  const prefix = await Deno.makeTempDir({ prefix: "btcstream-bcoin-" });
+  let report: InteropReport;
+  try {
+    report = await runSession(unshareArgs, prefix);
+  } finally {
+    await Deno.remove(prefix, { recursive: true });
+  }
+
+  await step("bcoin started on regtest and mined blocks to our address", () => {
+    const bcoin = section(report, "bcoin");
+    const mined = section(report, "mined");
+    assertEquals(bcoin.subversion, BCOIN_USER_AGENT);
+    assertEquals(bcoin.protocolVersion, BCOIN_PROTOCOL_VERSION);
+    assertEquals(mined.hashes.length, BLOCKS_MINED);
+    assertEquals(mined.blockCount, BLOCKS_MINED);
+    assertEquals(mined.bestBlockHash, mined.hashes.at(-1));
+    log(`${bcoin.subversion} mined ${mined.blockCount}, tip ${mined.bestBlockHash}`);
+  });
+
+  await step("1. our outbound handshake with bcoin completes", () => {
+    const h = section(report, "handshake");
+    assertEquals(h.ready, true);
+    assertEquals(h.userAgent, BCOIN_USER_AGENT);
+    assertEquals(h.remoteProtocolVersion, BCOIN_PROTOCOL_VERSION);
+    // min(ours 70016, bcoin's 70015)
+    assertEquals(h.negotiatedProtocolVersion, BCOIN_PROTOCOL_VERSION);
+    assert(
+      hasServices(h.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS),
+      `services ${h.services}`,
+    );
+    assertEquals(h.startingHeight, BLOCKS_MINED);
+    // Nothing else before verack: no feature negotiation on either side at 70015.
+    assertEquals(h.commandsDuringHandshake, ["version", "verack"]);
+    log(
+      `outbound: ${h.userAgent} protocol ${h.negotiatedProtocolVersion} height ${h.startingHeight}`,
+    );
+  });
+
+  await step("2. bcoin answers our ping with a pong carrying its nonce", () => {
+    const ping = section(report, "ping");
+    assertEquals(ping.pongNonce, ping.nonce);
+    assertNotEquals(ping.nonce, "0");
+    assert(ping.rttMs > 0 && ping.rttMs < 10_000, `RTT ${ping.rttMs} ms`);
+    // The peer's own keepalive matched the pong to the ping it saw go out.
+    assertGreater(ping.lastPingMicros, 0, `lastPingMicros ${ping.lastPingMicros}`);
+    log(`pong ${ping.pongNonce} after ${ping.rttMs.toFixed(2)} ms (${ping.lastPingMicros} µs)`);
+  });
+
+  await step("3. getheaders from genesis returns the mined chain", () => {
+    const headers = section(report, "headers");
+    const mined = section(report, "mined");
+    assertEquals(headers.count, BLOCKS_MINED);
+    const decoded = headers.rawHex.map((hex) => decodeBlockHeader(hexToBytes(hex)));
+    let previous = REGTEST_GENESIS_HASH;
+    for (const [i, header] of decoded.entries()) {
+      assertEquals(hashToHex(header.prevBlock), previous, `header ${i + 1}'s prevBlock`);
+      previous = hashToHex(blockHash(header));
+      assertEquals(previous, headers.hashes[i]);
+    }
+    assertEquals(headers.hashes, mined.hashes);
+    assertEquals(headers.hashes.at(-1), mined.bestBlockHash, "tip vs getbestblockhash");
+    log(`${headers.count} headers chained from genesis to ${headers.hashes.at(-1)}`);
+  });
+
+  await step("4. getdata (witness blocks) returns each block, merkle roots valid", () => {
+    const blocks = section(report, "blocks");
+    const headers = section(report, "headers");
+    assertEquals(blocks.length, BLOCKS_MINED);
+    for (const [i, block] of blocks.entries()) {
+      assertEquals(block.requested, headers.hashes[i]);
+      assertEquals(block.hash, block.requested, `block ${i + 1}'s hash`);
+      assertEquals(block.merkleRootComputed, block.merkleRootInHeader, `block ${i + 1}`);
+      assertEquals(block.merkleRootOk, true);
+      assertEquals(block.txCount, 1);
+      assert(block.coinbaseScripts.includes(MINING_SCRIPT_HEX), `${block.coinbaseScripts}`);
+    }
+    log(
+      `${blocks.length} blocks, merkle roots ${
+        blocks.map((b) => b.merkleRootComputed.slice(0, 8))
+      }`,
+    );
+  });
+
+  await step("5. addr to bcoin, getaddr back: routable addresses, once", () => {
+    const addr = section(report, "addr");
+    // A fresh connection gets exactly the addresses bcoin kept, as sent (services and
+    // timestamps unchanged); non-routable, port-0 and no-NODE_NETWORK ones are dropped.
+    assert(addr.replyToOther !== null, "no addr answered our getaddr");
+    assertEquals(sorted(addr.replyToOther), sorted(addr.sent));
+    for (const unfit of endpoints(addr.sentUnfit)) {
+      assertFalse(endpoints(addr.replyToOther).includes(unfit), `${unfit} kept`);
+    }
+    // bcoin does not send a peer the addresses it learned from that peer: it has no others.
+    assertEquals(addr.replyToSender, null);
+    // One answer per connection.
+    assertEquals(addr.secondReplyToOther, null);
+    // It answers on connections it made too (bcoin 1.0.2 does not check the direction).
+    assert(addr.replyOnBcoinsOutbound !== null, "no addr on bcoin's own connection");
+    assertEquals(sorted(addr.replyOnBcoinsOutbound), sorted(addr.sent));
+    // And it asks every peer, in both directions.
+    assertEquals(addr.getaddrFromBcoin, { outbound: true, second: true, inbound: true });
+    log(`getaddr answer: ${endpoints(addr.replyToOther).join(" ")}`);
+  });
+
+  await step("6. bcoin's outbound connection to our listener completes the handshake", () => {
+    const inbound = section(report, "inbound");
+    assertEquals(inbound.ready, true);
+    assertMatch(inbound.userAgent, /^\/bcoin:v?1\.0\.2\/$/);
+    assertEquals(inbound.protocolVersion, BCOIN_PROTOCOL_VERSION);
+    assert(
+      hasServices(inbound.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS),
+      `services ${inbound.services}`,
+    );
+    assertEquals(inbound.startingHeight, BLOCKS_MINED);
+    assertMatch(inbound.remoteAddress, /^127\.0\.0\.1:\d+$/);
+    // It syncs from a peer it dialed: getblocks, as bcoin 1.0.2 does from a full node.
+    assert(inbound.commands.includes("getblocks"), `${inbound.commands}`);
+    log(`inbound from ${inbound.remoteAddress}: ${inbound.userAgent} ${inbound.commands}`);
+  });
+
+  await step("bcoin lists our three peers with our user agent", () => {
+    const peers = section(report, "peerInfo");
+    assertEquals(peers.length, 3, JSON.stringify(peers));
+    for (const p of peers) {
+      assertEquals(p.subver, OUR_USER_AGENT);
+      assertEquals(p.version, 70016);
+    }
+    assertEquals(peers.filter((p) => p.inbound).length, 2);
+  });
+
+  await step(
+    "7. our Server and bcoin: connections both ways, bcoin's addresses in its book",
+    () => {
+      const server = section(report, "server");
+      const subvers = server.peers.map((p) => p.subver);
+      assertEquals(server.peers.length, 2, JSON.stringify(server.peers));
+      assert(subvers.every((s) => /^\/bcoin:v?1\.0\.2\/$/.test(s)), `${subvers}`);
+      assert(server.peers.every((p) => p.version === BCOIN_PROTOCOL_VERSION));
+      const outbound = server.peers.find((p) => !p.inbound);
+      assertEquals(outbound?.type, "manual");
+      assertEquals(server.peers.find((p) => p.inbound)?.type, "inbound");
+      // The server asked bcoin for addresses after the handshake and kept what it was given:
+      // the routable addresses bcoin had from step 5.
+      const sent = section(report, "addr").sent.map((a) => `${a.host}:${a.port}`);
+      assertEquals(server.book.toSorted(), sent.toSorted());
+      assertGreaterOrEqual(
+        server.addrProcessed,
+        sent.length,
+        `processed ${server.addrProcessed}`,
+      );
+    },
+  );
+
+  await step("the session ended without error", () => {
+    assertEquals(report.error, undefined, JSON.stringify(report.error));
+  });
+  return passed;
+}

@@ -1,6 +1,6 @@
 // ChunkReader: byte streams are read into buffers sized to the traffic; other streams as
 // they come.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertNotStrictEquals, assertRejects } from "@std/assert";
 import { ChunkReader, MAX_READ_BYTES, MIN_READ_BYTES } from "../../peer/_connection_io.ts";
 
 /** A byte stream that serves `total` bytes in reads of at most `perRead`. */
@@ -35,12 +35,12 @@ Deno.test("ChunkReader", async (t) => {
       sizes.push(chunk.length);
       total += chunk.length;
     }
-    assert.equal(total, 10_000_000);
+    assertEquals(total, 10_000_000);
     const expected: number[] = [];
     for (let size = MIN_READ_BYTES; size < MAX_READ_BYTES; size *= 4) expected.push(size);
     expected.push(MAX_READ_BYTES);
-    assert.deepEqual(sizes.slice(0, expected.length), expected);
-    assert.ok(sizes.every((n) => n <= MAX_READ_BYTES));
+    assertEquals(sizes.slice(0, expected.length), expected);
+    assert(sizes.every((n) => n <= MAX_READ_BYTES));
   });
 
   await t.step("shrinks back after two small reads in a row", async () => {
@@ -61,10 +61,10 @@ Deno.test("ChunkReader", async (t) => {
     });
     const reader = new ChunkReader(stream);
     for (let i = 0; i < 5; i++) await reader.read();
-    assert.equal(reader.nextReadBytes, MAX_READ_BYTES);
+    assertEquals(reader.nextReadBytes, MAX_READ_BYTES);
     phase = "trickle";
     while ((await reader.read()) !== undefined && reader.nextReadBytes > MIN_READ_BYTES);
-    assert.equal(reader.nextReadBytes, MIN_READ_BYTES);
+    assertEquals(reader.nextReadBytes, MIN_READ_BYTES);
   });
 
   await t.step("every chunk has its own buffer (the decoder keeps views of them)", async () => {
@@ -72,18 +72,18 @@ Deno.test("ChunkReader", async (t) => {
     const reader = new ChunkReader(byteSource(8192, perRead));
     const a = await reader.read();
     const b = await reader.read();
-    assert.ok(a !== undefined && b !== undefined);
-    assert.notEqual(a.buffer, b.buffer);
-    assert.equal(a[0], 0);
-    assert.equal(b[0], perRead & 0xff);
+    assert(a !== undefined && b !== undefined);
+    assertNotStrictEquals(a.buffer, b.buffer);
+    assertEquals(a[0], 0);
+    assertEquals(b[0], perRead & 0xff);
   });
 
   await t.step("a stream that is not a byte stream is read as it comes", async () => {
     const chunks = [new Uint8Array([1]), new Uint8Array([2, 3])];
     const reader = new ChunkReader(ReadableStream.from(chunks));
-    assert.deepEqual(await reader.read(), chunks[0]);
-    assert.deepEqual(await reader.read(), chunks[1]);
-    assert.equal(await reader.read(), undefined);
+    assertEquals(await reader.read(), chunks[0]);
+    assertEquals(await reader.read(), chunks[1]);
+    assertEquals(await reader.read(), undefined);
   });
 
   await t.step("cancel never throws, also on an errored stream", async () => {
@@ -93,7 +93,7 @@ Deno.test("ChunkReader", async (t) => {
       },
     });
     const reader = new ChunkReader(errored);
-    await assert.rejects(reader.read(), /reset/);
+    await assertRejects(() => reader.read(), Error, "reset");
     await reader.cancel();
   });
 });

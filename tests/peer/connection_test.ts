@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertLessOrEqual, assertRejects } from "@std/assert";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 
@@ -30,15 +30,15 @@ Deno.test("memoryConnectionPair", async (t) => {
     const br = b.readable.getReader();
     await aw.write(new Uint8Array([1, 2, 3]));
     await bw.write(new Uint8Array([9, 8]));
-    assert.deepEqual((await br.read()).value, new Uint8Array([1, 2, 3]));
-    assert.deepEqual((await ar.read()).value, new Uint8Array([9, 8]));
+    assertEquals((await br.read()).value, new Uint8Array([1, 2, 3]));
+    assertEquals((await ar.read()).value, new Uint8Array([9, 8]));
     await aw.write(new Uint8Array([4]));
     await aw.write(new Uint8Array([5, 6]));
-    assert.deepEqual((await br.read()).value, new Uint8Array([4]));
-    assert.deepEqual((await br.read()).value, new Uint8Array([5, 6]));
+    assertEquals((await br.read()).value, new Uint8Array([4]));
+    assertEquals((await br.read()).value, new Uint8Array([5, 6]));
     a.close();
-    assert.equal((await br.read()).done, true);
-    assert.equal((await ar.read()).done, true);
+    assertEquals((await br.read()).done, true);
+    assertEquals((await ar.read()).done, true);
   });
 
   await t.step("the reader gets a copy: reusing the buffer after the write is safe", async () => {
@@ -48,7 +48,7 @@ Deno.test("memoryConnectionPair", async (t) => {
     await writer.write(buffer);
     buffer.fill(0xff);
     const { value } = await b.readable.getReader().read();
-    assert.deepEqual(value, new Uint8Array([1, 2, 3]));
+    assertEquals(value, new Uint8Array([1, 2, 3]));
     a.close();
   });
 
@@ -66,34 +66,34 @@ Deno.test("memoryConnectionPair", async (t) => {
     })();
     const received = await readAll(b.readable);
     await writing;
-    assert.equal(received.length, 300 * 97);
-    assert.deepEqual(received, expected);
+    assertEquals(received.length, 300 * 97);
+    assertEquals(received, expected);
     b.close();
   });
 
   await t.step("backpressure: a writer waits once the buffer is full and unread", async () => {
     const [a, b] = memoryConnectionPair({ bufferBytes: 8 });
     const writer = a.writable.getWriter();
-    assert.equal(writer.desiredSize, 1);
+    assertEquals(writer.desiredSize, 1);
     await writer.write(new Uint8Array(8)); // fills the 8-byte buffer
     const second = track(writer.write(new Uint8Array([2])));
     const third = track(writer.write(new Uint8Array([3])));
     const ready = track(writer.ready);
     await settle();
-    assert.equal(second.state, "pending");
-    assert.equal(third.state, "pending");
-    assert.equal(ready.state, "pending");
-    assert.ok(writer.desiredSize! <= 0, `desiredSize ${writer.desiredSize}`);
+    assertEquals(second.state, "pending");
+    assertEquals(third.state, "pending");
+    assertEquals(ready.state, "pending");
+    assertLessOrEqual(writer.desiredSize!, 0, `desiredSize ${writer.desiredSize}`);
 
     const reader = b.readable.getReader();
-    assert.deepEqual((await reader.read()).value, new Uint8Array(8));
+    assertEquals((await reader.read()).value, new Uint8Array(8));
     await settle();
-    assert.equal(second.state, "fulfilled");
-    assert.equal(third.state, "fulfilled");
-    assert.equal(ready.state, "fulfilled");
-    assert.equal(writer.desiredSize, 1);
-    assert.deepEqual((await reader.read()).value, new Uint8Array([2]));
-    assert.deepEqual((await reader.read()).value, new Uint8Array([3]));
+    assertEquals(second.state, "fulfilled");
+    assertEquals(third.state, "fulfilled");
+    assertEquals(ready.state, "fulfilled");
+    assertEquals(writer.desiredSize, 1);
+    assertEquals((await reader.read()).value, new Uint8Array([2]));
+    assertEquals((await reader.read()).value, new Uint8Array([3]));
     a.close();
   });
 
@@ -105,11 +105,11 @@ Deno.test("memoryConnectionPair", async (t) => {
     await writer.write(new Uint8Array([9]));
     const blocked = track(writer.write(new Uint8Array([10])));
     await settle();
-    assert.equal(blocked.state, "pending");
+    assertEquals(blocked.state, "pending");
     const reader = b.readable.getReader();
     await reader.read();
     await settle();
-    assert.equal(blocked.state, "fulfilled");
+    assertEquals(blocked.state, "fulfilled");
     b.close();
   });
 
@@ -119,10 +119,10 @@ Deno.test("memoryConnectionPair", async (t) => {
     await writer.write(new Uint8Array(64 * 1024));
     const blocked = track(writer.write(new Uint8Array(1)));
     await settle();
-    assert.equal(blocked.state, "pending");
+    assertEquals(blocked.state, "pending");
     await b.readable.getReader().read();
     await settle();
-    assert.equal(blocked.state, "fulfilled");
+    assertEquals(blocked.state, "fulfilled");
     a.close();
   });
 
@@ -135,10 +135,10 @@ Deno.test("memoryConnectionPair", async (t) => {
     // b -> a is still empty: b writes freely.
     await bw.write(new Uint8Array(4));
     await settle();
-    assert.equal(aBlocked.state, "pending");
+    assertEquals(aBlocked.state, "pending");
     a.close();
     await settle();
-    assert.equal(aBlocked.state, "rejected");
+    assertEquals(aBlocked.state, "rejected");
   });
 
   for (const closer of ["a", "b"] as const) {
@@ -147,8 +147,8 @@ Deno.test("memoryConnectionPair", async (t) => {
       await a.writable.getWriter().write(new Uint8Array([1, 2]));
       await b.writable.getWriter().write(new Uint8Array([3]));
       (closer === "a" ? a : b).close();
-      assert.deepEqual(await readAll(b.readable), [1, 2]);
-      assert.deepEqual(await readAll(a.readable), [3]);
+      assertEquals(await readAll(b.readable), [1, 2]);
+      assertEquals(await readAll(a.readable), [3]);
     });
 
     await t.step(`closing ${closer} makes writes on both ends reject`, async () => {
@@ -156,10 +156,10 @@ Deno.test("memoryConnectionPair", async (t) => {
       const aw = a.writable.getWriter();
       const bw = b.writable.getWriter();
       (closer === "a" ? a : b).close();
-      await assert.rejects(aw.write(new Uint8Array([1])));
-      await assert.rejects(bw.write(new Uint8Array([1])));
-      await assert.rejects(aw.ready);
-      assert.equal(aw.desiredSize, null);
+      await assertRejects(() => aw.write(new Uint8Array([1])));
+      await assertRejects(() => bw.write(new Uint8Array([1])));
+      await assertRejects(() => aw.ready);
+      assertEquals(aw.desiredSize, null);
     });
   }
 
@@ -168,10 +168,10 @@ Deno.test("memoryConnectionPair", async (t) => {
     const reading = b.readable.getReader().read();
     const status = track(reading);
     await settle();
-    assert.equal(status.state, "pending");
+    assertEquals(status.state, "pending");
     b.close();
-    assert.equal((await reading).done, true);
-    assert.equal((await a.readable.getReader().read()).done, true);
+    assertEquals((await reading).done, true);
+    assertEquals((await a.readable.getReader().read()).done, true);
   });
 
   await t.step("close never leaves a writer blocked on backpressure hanging", async () => {
@@ -182,10 +182,10 @@ Deno.test("memoryConnectionPair", async (t) => {
     const queued = writer.write(new Uint8Array(1));
     const status = track(blocked);
     await settle();
-    assert.equal(status.state, "pending");
+    assertEquals(status.state, "pending");
     a.close();
-    await assert.rejects(blocked);
-    await assert.rejects(queued);
+    await assertRejects(() => blocked);
+    await assertRejects(() => queued);
   });
 
   await t.step("close is idempotent, from either end", async () => {
@@ -193,7 +193,7 @@ Deno.test("memoryConnectionPair", async (t) => {
     a.close();
     a.close();
     b.close();
-    assert.equal((await b.readable.getReader().read()).done, true);
+    assertEquals((await b.readable.getReader().read()).done, true);
   });
 
   await t.step(
@@ -203,17 +203,17 @@ Deno.test("memoryConnectionPair", async (t) => {
       const writer = a.writable.getWriter();
       await writer.write(new Uint8Array([7]));
       await writer.close();
-      assert.deepEqual(await readAll(b.readable), [7]);
+      assertEquals(await readAll(b.readable), [7]);
       a.close();
       b.close();
-      await assert.rejects(b.writable.getWriter().write(new Uint8Array([1])));
+      await assertRejects(() => b.writable.getWriter().write(new Uint8Array([1])));
     },
   );
 
   await t.step("the remote cancelling its readable makes our writes fail, not hang", async () => {
     const [a, b] = memoryConnectionPair();
     await b.readable.cancel(new Error("gone"));
-    await assert.rejects(a.writable.getWriter().write(new Uint8Array([1])), /gone/);
+    await assertRejects(() => a.writable.getWriter().write(new Uint8Array([1])), Error, "gone");
     a.close();
   });
 });

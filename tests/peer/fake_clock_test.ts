@@ -1,4 +1,6 @@
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
+import { FakeTime } from "@std/testing/time";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { SYSTEM_CLOCK } from "../../peer/clock.ts";
 
@@ -6,17 +8,17 @@ const START = Date.UTC(2026, 0, 1);
 
 Deno.test("FakeClock", async (t) => {
   await t.step("starts at 2026-01-01 by default, or at the given time", () => {
-    assert.equal(new FakeClock().now(), START);
-    assert.equal(new FakeClock(5_000).now(), 5_000);
+    assertEquals(new FakeClock().now(), START);
+    assertEquals(new FakeClock(5_000).now(), 5_000);
   });
 
   await t.step("time moves only on tick, by exactly the step", async () => {
     const clock = new FakeClock(1_000);
-    assert.equal(clock.now(), 1_000);
+    assertEquals(clock.now(), 1_000);
     await clock.tick(250);
-    assert.equal(clock.now(), 1_250);
+    assertEquals(clock.now(), 1_250);
     await clock.tick();
-    assert.equal(clock.now(), 1_250);
+    assertEquals(clock.now(), 1_250);
   });
 
   await t.step("fires timers in order of due time, then of creation", async () => {
@@ -28,7 +30,7 @@ Deno.test("FakeClock", async (t) => {
     clock.setTimeout(() => order.push("d@200"), 200);
     clock.setTimeout(() => order.push("e@100"), 100);
     await clock.tick(1_000);
-    assert.deepEqual(order, ["b@100", "c@100", "e@100", "d@200", "a@300"]);
+    assertEquals(order, ["b@100", "c@100", "e@100", "d@200", "a@300"]);
   });
 
   await t.step("same due time set at different moments: the older timer first", async () => {
@@ -38,7 +40,7 @@ Deno.test("FakeClock", async (t) => {
     await clock.tick(100);
     clock.setTimeout(() => order.push("new"), 100);
     await clock.tick(100);
-    assert.deepEqual(order, ["old", "new"]);
+    assertEquals(order, ["old", "new"]);
   });
 
   await t.step("an interval keeps its creation rank on later periods", async () => {
@@ -48,7 +50,7 @@ Deno.test("FakeClock", async (t) => {
     clock.setTimeout(() => order.push(`t@${clock.now()}`), 200);
     await clock.tick(300);
     interval.cancel();
-    assert.deepEqual(order, ["i@100", "i@200", "t@200", "i@300"]);
+    assertEquals(order, ["i@100", "i@200", "t@200", "i@300"]);
   });
 
   await t.step("a timeout fires once, at its due time, not a millisecond before", async () => {
@@ -56,11 +58,11 @@ Deno.test("FakeClock", async (t) => {
     const fired: number[] = [];
     clock.setTimeout(() => fired.push(clock.now()), 500);
     await clock.tick(499);
-    assert.deepEqual(fired, []);
+    assertEquals(fired, []);
     await clock.tick(1);
-    assert.deepEqual(fired, [500]);
+    assertEquals(fired, [500]);
     await clock.tick(10_000);
-    assert.deepEqual(fired, [500]);
+    assertEquals(fired, [500]);
   });
 
   await t.step("an interval fires every period, each time with now() at its due time", async () => {
@@ -68,32 +70,34 @@ Deno.test("FakeClock", async (t) => {
     const fired: number[] = [];
     const timer = clock.setInterval(() => fired.push(clock.now()), 1_000);
     await clock.tick(3_500);
-    assert.deepEqual(fired, [1_000, 2_000, 3_000]);
+    assertEquals(fired, [1_000, 2_000, 3_000]);
     await clock.tick(500);
-    assert.deepEqual(fired, [1_000, 2_000, 3_000, 4_000]);
+    assertEquals(fired, [1_000, 2_000, 3_000, 4_000]);
     timer.cancel();
     await clock.tick(10_000);
-    assert.equal(fired.length, 4);
+    assertEquals(fired.length, 4);
   });
 
   await t.step("a 1 ms interval fires once per millisecond of a long tick", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setInterval(() => fired++, 1);
+    const callback = spy();
+    const timer = clock.setInterval(callback, 1);
     await clock.tick(50);
     timer.cancel();
-    assert.equal(fired, 50);
+    assertSpyCalls(callback, 50);
   });
 
   await t.step("an interval of 0 or less runs every 1 ms instead of looping forever", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const zero = clock.setInterval(() => fired++, 0);
-    const negative = clock.setInterval(() => fired++, -50);
+    const zeroCallback = spy();
+    const negativeCallback = spy();
+    const zero = clock.setInterval(zeroCallback, 0);
+    const negative = clock.setInterval(negativeCallback, -50);
     await clock.tick(5);
     zero.cancel();
     negative.cancel();
-    assert.equal(fired, 10);
+    assertSpyCalls(zeroCallback, 5);
+    assertSpyCalls(negativeCallback, 5);
   });
 
   await t.step("a negative timeout delay means now", async () => {
@@ -101,39 +105,39 @@ Deno.test("FakeClock", async (t) => {
     const fired: number[] = [];
     clock.setTimeout(() => fired.push(clock.now()), -100);
     await clock.tick();
-    assert.deepEqual(fired, [0]);
+    assertEquals(fired, [0]);
   });
 
   await t.step("now() after the tick is the end of the step, whatever fired", async () => {
     const clock = new FakeClock(0);
     clock.setTimeout(() => {}, 10);
     await clock.tick(1_000);
-    assert.equal(clock.now(), 1_000);
+    assertEquals(clock.now(), 1_000);
   });
 
   await t.step("cancel before due: never fires", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setTimeout(() => fired++, 100);
+    const callback = spy();
+    const timer = clock.setTimeout(callback, 100);
     timer.cancel();
     await clock.tick(1_000);
-    assert.equal(fired, 0);
+    assertSpyCalls(callback, 0);
   });
 
   await t.step("cancel is idempotent, and harmless after the timer fired", async () => {
     const clock = new FakeClock(0);
-    let fired = 0;
-    const timer = clock.setTimeout(() => fired++, 100);
+    const callback = spy();
+    const timer = clock.setTimeout(callback, 100);
     await clock.tick(100);
-    assert.equal(fired, 1);
+    assertSpyCalls(callback, 1);
     timer.cancel();
     timer.cancel();
-    const other = clock.setTimeout(() => fired++, 100);
+    const other = clock.setTimeout(callback, 100);
     other.cancel();
     other.cancel();
     await clock.tick(1_000);
-    assert.equal(fired, 1);
-    assert.equal(clock.pendingTimers, 0);
+    assertSpyCalls(callback, 1);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("cancelling one timer does not cancel another", async () => {
@@ -143,7 +147,7 @@ Deno.test("FakeClock", async (t) => {
     clock.setTimeout(() => fired.push("b"), 100);
     a.cancel();
     await clock.tick(100);
-    assert.deepEqual(fired, ["b"]);
+    assertEquals(fired, ["b"]);
   });
 
   await t.step("an interval cancelled inside its own callback stops", async () => {
@@ -154,8 +158,8 @@ Deno.test("FakeClock", async (t) => {
       if (fired === 2) timer.cancel();
     }, 100);
     await clock.tick(1_000);
-    assert.equal(fired, 2);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(fired, 2);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("a callback can cancel a timer due at the same time, later in order", async () => {
@@ -169,24 +173,24 @@ Deno.test("FakeClock", async (t) => {
     }, 100);
     second = clock.setTimeout(() => fired.push("second"), 100);
     await clock.tick(100);
-    assert.deepEqual(fired, ["first"]);
+    assertEquals(fired, ["first"]);
   });
 
   await t.step("pendingTimers counts scheduled, uncancelled, unfired timers", async () => {
     const clock = new FakeClock(0);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
     const a = clock.setTimeout(() => {}, 100);
     clock.setTimeout(() => {}, 300);
     const interval = clock.setInterval(() => {}, 50);
-    assert.equal(clock.pendingTimers, 3);
+    assertEquals(clock.pendingTimers, 3);
     a.cancel();
-    assert.equal(clock.pendingTimers, 2);
+    assertEquals(clock.pendingTimers, 2);
     await clock.tick(200);
-    assert.equal(clock.pendingTimers, 2, "the interval and the 300 ms timeout");
+    assertEquals(clock.pendingTimers, 2, "the interval and the 300 ms timeout");
     await clock.tick(100);
-    assert.equal(clock.pendingTimers, 1, "the interval");
+    assertEquals(clock.pendingTimers, 1, "the interval");
     interval.cancel();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("a fired timeout no longer counts while its callback runs", async () => {
@@ -194,7 +198,7 @@ Deno.test("FakeClock", async (t) => {
     let during = -1;
     clock.setTimeout(() => during = clock.pendingTimers, 10);
     await clock.tick(10);
-    assert.equal(during, 0);
+    assertEquals(during, 0);
   });
 
   await t.step("tick(0) settles promise jobs and stream pipes", async () => {
@@ -209,8 +213,8 @@ Deno.test("FakeClock", async (t) => {
       new WritableStream({ write: (n) => void seen.push(n) }),
     );
     await clock.tick(0);
-    assert.equal(chained, true);
-    assert.deepEqual(seen, [1, 2, 3]);
+    assertEquals(chained, true);
+    assertEquals(seen, [1, 2, 3]);
     await piped;
   });
 
@@ -227,7 +231,7 @@ Deno.test("FakeClock", async (t) => {
     }, 100);
     clock.setTimeout(() => log.push("second"), 100);
     await clock.tick(100);
-    assert.deepEqual(log, ["first", "job of first", "second"]);
+    assertEquals(log, ["first", "job of first", "second"]);
   });
 
   await t.step("a timer set from a callback fires within the same tick when due", async () => {
@@ -240,10 +244,10 @@ Deno.test("FakeClock", async (t) => {
       clock.setTimeout(() => fired.push(["late", clock.now()]), 500);
     }, 100);
     await clock.tick(200);
-    assert.deepEqual(fired, [["outer", 100], ["now", 100], ["inner", 150]]);
-    assert.equal(clock.pendingTimers, 1);
+    assertEquals(fired, [["outer", 100], ["now", 100], ["inner", 150]]);
+    assertEquals(clock.pendingTimers, 1);
     await clock.tick(400);
-    assert.deepEqual(fired.at(-1), ["late", 600]);
+    assertEquals(fired.at(-1), ["late", 600]);
   });
 
   await t.step("a timer set from a promise job of a callback also fires when due", async () => {
@@ -253,7 +257,7 @@ Deno.test("FakeClock", async (t) => {
       Promise.resolve().then(() => clock.setTimeout(() => fired.push(clock.now()), 10));
     }, 100);
     await clock.tick(200);
-    assert.deepEqual(fired, [110]);
+    assertEquals(fired, [110]);
   });
 
   await t.step(
@@ -267,25 +271,24 @@ Deno.test("FakeClock", async (t) => {
       };
       clock.setTimeout(next, 100);
       await clock.tick(450);
-      assert.deepEqual(fired, [100, 200, 300, 400]);
-      assert.equal(clock.pendingTimers, 1);
+      assertEquals(fired, [100, 200, 300, 400]);
+      assertEquals(clock.pendingTimers, 1);
     },
   );
 });
 
 Deno.test("SYSTEM_CLOCK", async (t) => {
   await t.step("now() is Date.now()", () => {
-    const before = Date.now();
-    const now = SYSTEM_CLOCK.now();
-    assert.ok(now >= before && now <= Date.now());
+    using _time = new FakeTime(1_700_000_000_123);
+    assertEquals(SYSTEM_CLOCK.now(), 1_700_000_000_123);
   });
 
   await t.step("cancelled timers never fire, and leave nothing for the sanitizer", async () => {
-    let fired = 0;
-    SYSTEM_CLOCK.setTimeout(() => fired++, 0).cancel();
-    SYSTEM_CLOCK.setInterval(() => fired++, 1).cancel();
+    const callback = spy();
+    SYSTEM_CLOCK.setTimeout(callback, 0).cancel();
+    SYSTEM_CLOCK.setInterval(callback, 1).cancel();
     await new FakeClock().tick();
-    assert.equal(fired, 0);
+    assertSpyCalls(callback, 0);
   });
 
   await t.step("a timeout of 0 fires", async () => {
@@ -296,6 +299,6 @@ Deno.test("SYSTEM_CLOCK", async (t) => {
         resolve();
       }, 0);
     });
-    assert.equal(fired, 1);
+    assertEquals(fired, 1);
   });
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   DEFAULT_TRICKLE_INTERVAL_MS,
@@ -39,13 +39,13 @@ function setup(options: Partial<InventoryTrickleOptions> = {}) {
 
 Deno.test("KnownInventory", async (t) => {
   await t.step("holds btcd's 1000 entries by default", () => {
-    assert.equal(MAX_KNOWN_INVENTORY, 1000);
+    assertEquals(MAX_KNOWN_INVENTORY, 1000);
     const known = new KnownInventory();
     for (let i = 0; i < 1_500; i++) known.add(tx(i));
-    assert.equal(known.size, 1_000);
-    assert.equal(known.has(tx(499)), false);
-    assert.equal(known.has(tx(500)), true);
-    assert.equal(known.has(tx(1_499)), true);
+    assertEquals(known.size, 1_000);
+    assertEquals(known.has(tx(499)), false);
+    assertEquals(known.has(tx(500)), true);
+    assertEquals(known.has(tx(1_499)), true);
   });
 
   await t.step("evicts the least recently added, in order", () => {
@@ -54,10 +54,10 @@ Deno.test("KnownInventory", async (t) => {
     known.add(tx(2));
     known.add(tx(3));
     known.add(tx(4));
-    assert.deepEqual([1, 2, 3, 4].map((n) => known.has(tx(n))), [false, true, true, true]);
+    assertEquals([1, 2, 3, 4].map((n) => known.has(tx(n))), [false, true, true, true]);
     known.add(tx(5));
-    assert.deepEqual([2, 3, 4, 5].map((n) => known.has(tx(n))), [false, true, true, true]);
-    assert.equal(known.size, 3);
+    assertEquals([2, 3, 4, 5].map((n) => known.has(tx(n))), [false, true, true, true]);
+    assertEquals(known.size, 3);
   });
 
   await t.step("adding a known entry refreshes it instead of growing", () => {
@@ -66,38 +66,38 @@ Deno.test("KnownInventory", async (t) => {
     known.add(tx(2));
     known.add(tx(3));
     known.add(tx(1)); // now 2 is the oldest
-    assert.equal(known.size, 3);
+    assertEquals(known.size, 3);
     known.add(tx(4));
-    assert.deepEqual([1, 2, 3, 4].map((n) => known.has(tx(n))), [true, false, true, true]);
+    assertEquals([1, 2, 3, 4].map((n) => known.has(tx(n))), [true, false, true, true]);
     known.add(tx(5));
-    assert.deepEqual([1, 3, 4, 5].map((n) => known.has(tx(n))), [true, false, true, true]);
+    assertEquals([1, 3, 4, 5].map((n) => known.has(tx(n))), [true, false, true, true]);
   });
 
   await t.step("has() does not change the order", () => {
     const known = new KnownInventory(2);
     known.add(tx(1));
     known.add(tx(2));
-    assert.equal(known.has(tx(1)), true);
+    assertEquals(known.has(tx(1)), true);
     known.add(tx(3));
-    assert.equal(known.has(tx(1)), false);
+    assertEquals(known.has(tx(1)), false);
   });
 
   await t.step("keys on type and every hash byte", () => {
     const known = new KnownInventory();
     const h = hash(7);
     known.add({ type: InvType.TX, hash: h });
-    assert.equal(known.has({ type: InvType.TX, hash: Uint8Array.from(h) }), true, "by value");
-    assert.equal(known.has({ type: InvType.WITNESS_TX, hash: h }), false);
-    assert.equal(known.has({ type: InvType.BLOCK, hash: h }), false);
-    assert.equal(known.has({ type: InvType.TX | 0x10000, hash: h }), false, "high type bits");
+    assertEquals(known.has({ type: InvType.TX, hash: Uint8Array.from(h) }), true, "by value");
+    assertEquals(known.has({ type: InvType.WITNESS_TX, hash: h }), false);
+    assertEquals(known.has({ type: InvType.BLOCK, hash: h }), false);
+    assertEquals(known.has({ type: InvType.TX | 0x10000, hash: h }), false, "high type bits");
     for (let i = 0; i < 32; i++) {
       const other = Uint8Array.from(h);
       other[i] ^= 1;
-      assert.equal(known.has({ type: InvType.TX, hash: other }), false, `byte ${i}`);
+      assertEquals(known.has({ type: InvType.TX, hash: other }), false, `byte ${i}`);
     }
     const longer = new Uint8Array(33);
     longer.set(h);
-    assert.equal(known.has({ type: InvType.TX, hash: longer }), false);
+    assertEquals(known.has({ type: InvType.TX, hash: longer }), false);
   });
 
   await t.step("a hash viewing part of a larger buffer keys by its own bytes", () => {
@@ -105,23 +105,23 @@ Deno.test("KnownInventory", async (t) => {
     const buffer = new Uint8Array(100);
     buffer.set(hash(9), 40);
     known.add({ type: InvType.TX, hash: buffer.subarray(40, 72) });
-    assert.equal(known.has(tx(9)), true);
+    assertEquals(known.has(tx(9)), true);
   });
 
   await t.step("a limit of 1 keeps only the last", () => {
     const known = new KnownInventory(1);
     known.add(tx(1));
     known.add(tx(2));
-    assert.equal(known.size, 1);
-    assert.equal(known.has(tx(1)), false);
-    assert.equal(known.has(tx(2)), true);
+    assertEquals(known.size, 1);
+    assertEquals(known.has(tx(1)), false);
+    assertEquals(known.has(tx(2)), true);
   });
 });
 
 Deno.test("InventoryTrickle", async (t) => {
   await t.step("btcd's numbers: 10 s, 1000 per inv", () => {
-    assert.equal(DEFAULT_TRICKLE_INTERVAL_MS, 10_000);
-    assert.equal(MAX_INV_TRICKLE_SIZE, 1000);
+    assertEquals(DEFAULT_TRICKLE_INTERVAL_MS, 10_000);
+    assertEquals(MAX_INV_TRICKLE_SIZE, 1000);
   });
 
   await t.step("transactions wait for the tick, then go out together", async () => {
@@ -130,15 +130,15 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue(tx(1));
     trickle.queue(tx(2));
     trickle.queue({ type: InvType.WITNESS_TX, hash: hash(3) });
-    assert.equal(trickle.pending, 3);
+    assertEquals(trickle.pending, 3);
     await clock.tick(9_999);
-    assert.equal(sent.length, 0);
+    assertEquals(sent.length, 0);
     await clock.tick(1);
-    assert.equal(sent.length, 1);
-    assert.equal(sent[0].at, 10_000);
-    assert.deepEqual(sent[0].inventory.map(idOf), [1, 2, 3]);
-    assert.equal(sent[0].inventory[2].type, InvType.WITNESS_TX);
-    assert.equal(trickle.pending, 0);
+    assertEquals(sent.length, 1);
+    assertEquals(sent[0].at, 10_000);
+    assertEquals(sent[0].inventory.map(idOf), [1, 2, 3]);
+    assertEquals(sent[0].inventory[2].type, InvType.WITNESS_TX);
+    assertEquals(trickle.pending, 0);
     trickle.stop();
   });
 
@@ -147,9 +147,9 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.start();
     for (let i = 0; i < 2_500; i++) trickle.queue(tx(i));
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => s.inventory.length), [1000, 1000, 500]);
-    assert.deepEqual(sent.flatMap((s) => s.inventory.map(idOf)), [...Array(2_500).keys()]);
-    assert.ok(sent.every((s) => s.at === 10_000), "all on the same tick");
+    assertEquals(sent.map((s) => s.inventory.length), [1000, 1000, 500]);
+    assertEquals(sent.flatMap((s) => s.inventory.map(idOf)), [...Array(2_500).keys()]);
+    assert(sent.every((s) => s.at === 10_000), "all on the same tick");
     trickle.stop();
   });
 
@@ -159,7 +159,7 @@ Deno.test("InventoryTrickle", async (t) => {
       trickle.start();
       for (let i = 0; i < n; i++) trickle.queue(tx(i));
       await clock.tick(10_000);
-      assert.deepEqual(sent.map((s) => s.inventory.length), expected);
+      assertEquals<readonly number[]>(sent.map((s) => s.inventory.length), expected);
       trickle.stop();
     }
   });
@@ -168,7 +168,7 @@ Deno.test("InventoryTrickle", async (t) => {
     const { clock, sent, trickle } = setup();
     trickle.start();
     await clock.tick(60_000);
-    assert.equal(sent.length, 0);
+    assertEquals(sent.length, 0);
     trickle.stop();
   });
 
@@ -180,7 +180,7 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue(tx(2));
     trickle.queue(tx(3));
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => [s.at, s.inventory.map(idOf)]), [
+    assertEquals(sent.map((s) => [s.at, s.inventory.map(idOf)]), [
       [10_000, [1]],
       [20_000, [2, 3]],
     ]);
@@ -193,15 +193,15 @@ Deno.test("InventoryTrickle", async (t) => {
       trickle.start();
       trickle.queue(tx(1));
       trickle.queue({ type, hash: hash(2) });
-      assert.equal(sent.length, 1);
-      assert.equal(sent[0].at, 0);
-      assert.deepEqual(sent[0].inventory, [{ type, hash: hash(2) }]);
-      assert.equal(trickle.known.has({ type, hash: hash(2) }), true);
-      assert.equal(trickle.pending, 1, "the transaction still waits");
+      assertEquals(sent.length, 1);
+      assertEquals(sent[0].at, 0);
+      assertEquals(sent[0].inventory, [{ type, hash: hash(2) }]);
+      assertEquals(trickle.known.has({ type, hash: hash(2) }), true);
+      assertEquals(trickle.pending, 1, "the transaction still waits");
       trickle.queue({ type, hash: hash(2) });
-      assert.equal(sent.length, 1, "a repeat is suppressed");
+      assertEquals(sent.length, 1, "a repeat is suppressed");
       await clock.tick(10_000);
-      assert.deepEqual(sent[1].inventory.map(idOf), [1]);
+      assertEquals(sent[1].inventory.map(idOf), [1]);
       trickle.stop();
     });
   }
@@ -209,7 +209,7 @@ Deno.test("InventoryTrickle", async (t) => {
   await t.step("blocks go out at once even before start", () => {
     const { sent, trickle } = setup();
     trickle.queue({ type: InvType.BLOCK, hash: hash(1) });
-    assert.equal(sent.length, 1);
+    assertEquals(sent.length, 1);
   });
 
   await t.step("other types (filtered blocks, wtx) are trickled", async () => {
@@ -218,9 +218,9 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue({ type: InvType.FILTERED_BLOCK, hash: hash(1) });
     trickle.queue({ type: InvType.FILTERED_WITNESS_BLOCK, hash: hash(2) });
     trickle.queue({ type: InvType.WTX, hash: hash(3) });
-    assert.equal(sent.length, 0);
+    assertEquals(sent.length, 0);
     await clock.tick(10_000);
-    assert.deepEqual(sent[0].inventory.map(idOf), [1, 2, 3]);
+    assertEquals(sent[0].inventory.map(idOf), [1, 2, 3]);
     trickle.stop();
   });
 
@@ -230,9 +230,9 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.known.add(tx(1));
     trickle.queue(tx(1));
     trickle.queue(tx(2));
-    assert.equal(trickle.pending, 1);
+    assertEquals(trickle.pending, 1);
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => s.inventory.map(idOf)), [[2]]);
+    assertEquals(sent.map((s) => s.inventory.map(idOf)), [[2]]);
     trickle.stop();
   });
 
@@ -243,7 +243,7 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue(tx(2));
     trickle.known.add(tx(1)); // the peer announced it to us meanwhile
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => s.inventory.map(idOf)), [[2]]);
+    assertEquals(sent.map((s) => s.inventory.map(idOf)), [[2]]);
     trickle.stop();
   });
 
@@ -255,7 +255,7 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue(tx(2));
     trickle.queue(tx(1));
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => s.inventory.map(idOf)), [[1, 2]]);
+    assertEquals(sent.map((s) => s.inventory.map(idOf)), [[1, 2]]);
     trickle.stop();
   });
 
@@ -264,11 +264,11 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.start();
     trickle.queue(tx(1));
     await clock.tick(10_000);
-    assert.equal(trickle.known.has(tx(1)), true);
+    assertEquals(trickle.known.has(tx(1)), true);
     trickle.queue(tx(1));
-    assert.equal(trickle.pending, 0);
+    assertEquals(trickle.pending, 0);
     await clock.tick(10_000);
-    assert.equal(sent.length, 1);
+    assertEquals(sent.length, 1);
     trickle.stop();
   });
 
@@ -276,13 +276,13 @@ Deno.test("InventoryTrickle", async (t) => {
     const known = new KnownInventory(10);
     known.add(tx(1));
     const { clock, sent, trickle } = setup({ known });
-    assert.equal(trickle.known, known);
+    assertStrictEquals(trickle.known, known);
     trickle.start();
     trickle.queue(tx(1));
     trickle.queue(tx(2));
     await clock.tick(10_000);
-    assert.deepEqual(sent.map((s) => s.inventory.map(idOf)), [[2]]);
-    assert.equal(known.has(tx(2)), true);
+    assertEquals(sent.map((s) => s.inventory.map(idOf)), [[2]]);
+    assertEquals(known.has(tx(2)), true);
     trickle.stop();
   });
 
@@ -290,41 +290,41 @@ Deno.test("InventoryTrickle", async (t) => {
     const { sent, trickle } = setup();
     trickle.queue(tx(1));
     trickle.flush();
-    assert.deepEqual(sent.map((s) => s.inventory.map(idOf)), [[1]]);
+    assertEquals(sent.map((s) => s.inventory.map(idOf)), [[1]]);
     trickle.flush();
-    assert.equal(sent.length, 1);
+    assertEquals(sent.length, 1);
   });
 
   await t.step("the queue is bounded: past 50,000 waiting, the oldest goes", () => {
     const { sent, trickle } = setup({ known: new KnownInventory(MAX_INV_PER_MSG + 10) });
     for (let i = 0; i <= MAX_INV_PER_MSG; i++) trickle.queue(tx(i));
-    assert.equal(trickle.pending, MAX_INV_PER_MSG);
+    assertEquals(trickle.pending, MAX_INV_PER_MSG);
     trickle.flush();
     const ids = sent.flatMap((s) => s.inventory.map(idOf));
-    assert.equal(ids.length, MAX_INV_PER_MSG);
-    assert.equal(ids[0], 1);
-    assert.equal(ids.at(-1), MAX_INV_PER_MSG);
-    assert.ok(sent.every((s) => s.inventory.length <= MAX_INV_TRICKLE_SIZE));
+    assertEquals(ids.length, MAX_INV_PER_MSG);
+    assertEquals(ids[0], 1);
+    assertEquals(ids.at(-1), MAX_INV_PER_MSG);
+    assert(sent.every((s) => s.inventory.length <= MAX_INV_TRICKLE_SIZE));
   });
 
   await t.step("stop drops what waits, cancels the timer, and is final", async () => {
     const { clock, sent, trickle } = setup();
     trickle.start();
-    assert.equal(clock.pendingTimers, 0, "an idle trickle costs no timer");
+    assertEquals(clock.pendingTimers, 0, "an idle trickle costs no timer");
     trickle.queue(tx(1));
     trickle.queue(tx(2));
-    assert.equal(clock.pendingTimers, 1);
+    assertEquals(clock.pendingTimers, 1);
     trickle.stop();
     trickle.stop();
-    assert.equal(trickle.pending, 0);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(trickle.pending, 0);
+    assertEquals(clock.pendingTimers, 0);
     trickle.queue(tx(3));
     trickle.queue({ type: InvType.BLOCK, hash: hash(4) });
-    assert.equal(trickle.pending, 0);
+    assertEquals(trickle.pending, 0);
     trickle.start();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
     await clock.tick(60_000);
-    assert.equal(sent.length, 0);
+    assertEquals(sent.length, 0);
   });
 
   await t.step("start is idempotent; one timer per batch", async () => {
@@ -334,10 +334,10 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.queue(tx(1));
     await clock.tick(3_000);
     trickle.queue(tx(2));
-    assert.equal(clock.pendingTimers, 1);
+    assertEquals(clock.pendingTimers, 1);
     await clock.tick(7_000);
-    assert.deepEqual(sent.map((s) => s.inventory.length), [2], "sent 10 s after the first");
-    assert.equal(clock.pendingTimers, 0, "the timer ends with its batch");
+    assertEquals(sent.map((s) => s.inventory.length), [2], "sent 10 s after the first");
+    assertEquals(clock.pendingTimers, 0, "the timer ends with its batch");
     trickle.stop();
   });
 
@@ -346,9 +346,9 @@ Deno.test("InventoryTrickle", async (t) => {
     trickle.start();
     trickle.queue(tx(1));
     await clock.tick(499);
-    assert.equal(sent.length, 0);
+    assertEquals(sent.length, 0);
     await clock.tick(1);
-    assert.equal(sent.length, 1);
+    assertEquals(sent.length, 1);
     trickle.stop();
   });
 
@@ -358,9 +358,9 @@ Deno.test("InventoryTrickle", async (t) => {
       trickle.start();
       trickle.queue(tx(1));
       await clock.tick(9_999);
-      assert.equal(sent.length, 0);
+      assertEquals(sent.length, 0);
       await clock.tick(1);
-      assert.equal(sent.length, 1);
+      assertEquals(sent.length, 1);
       trickle.stop();
     });
   }

@@ -1,4 +1,5 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals, fail } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   IDLE_TIMEOUT_MS,
@@ -26,24 +27,24 @@ function setup(options: Partial<KeepaliveOptions> = {}) {
 
 Deno.test("Keepalive", async (t) => {
   await t.step("btcd's timings: ping every 2 min, idle after 5 min", () => {
-    assert.equal(PING_INTERVAL_MS, 120_000);
-    assert.equal(IDLE_TIMEOUT_MS, 300_000);
+    assertEquals(PING_INTERVAL_MS, 120_000);
+    assertEquals(IDLE_TIMEOUT_MS, 300_000);
   });
 
   await t.step("a ping every interval, each with a fresh non-zero nonce", async () => {
     const { clock, pings, keepalive } = setup({ idleTimeoutMs: 60 * 60_000 });
     keepalive.start();
     await clock.tick(PING_INTERVAL_MS - 1);
-    assert.equal(pings.length, 0);
+    assertEquals(pings.length, 0);
     await clock.tick(1);
-    assert.equal(pings.length, 1);
+    assertEquals(pings.length, 1);
     await clock.tick(4 * PING_INTERVAL_MS);
-    assert.deepEqual(pings.map(([, at]) => at), [120_000, 240_000, 360_000, 480_000, 600_000]);
+    assertEquals(pings.map(([, at]) => at), [120_000, 240_000, 360_000, 480_000, 600_000]);
     const nonces = pings.map(([nonce]) => nonce);
     for (const nonce of nonces) {
-      assert.ok(nonce > 0n && nonce < 1n << 64n, `nonce ${nonce}`);
+      assert(nonce > 0n && nonce < 1n << 64n, `nonce ${nonce}`);
     }
-    assert.equal(new Set(nonces).size, nonces.length);
+    assertEquals(new Set(nonces).size, nonces.length);
     keepalive.stop();
   });
 
@@ -51,7 +52,7 @@ Deno.test("Keepalive", async (t) => {
     const { clock, pings, keepalive } = setup({ pingIntervalMs: 1_000 });
     keepalive.start();
     await clock.tick(3_000);
-    assert.deepEqual(pings.map(([, at]) => at), [1_000, 2_000, 3_000]);
+    assertEquals(pings.map(([, at]) => at), [1_000, 2_000, 3_000]);
     keepalive.stop();
   });
 
@@ -59,22 +60,22 @@ Deno.test("Keepalive", async (t) => {
     const { clock, keepalive } = setup();
     keepalive.start();
     await clock.tick(PING_INTERVAL_MS);
-    assert.equal(keepalive.lastPingNonce, 0n);
-    assert.equal(keepalive.lastPingTime, 0);
+    assertEquals(keepalive.lastPingNonce, 0n);
+    assertEquals(keepalive.lastPingTime, 0);
     keepalive.stop();
   });
 
   await t.step("the round trip of the pong echoing the nonce", async () => {
     const { clock, keepalive } = setup();
-    assert.equal(keepalive.lastPingMicros, 0);
+    assertEquals(keepalive.lastPingMicros, 0);
     await clock.tick(1_000);
     keepalive.pingSent(42n);
-    assert.equal(keepalive.lastPingNonce, 42n);
-    assert.equal(keepalive.lastPingTime, T0 + 1_000);
+    assertEquals(keepalive.lastPingNonce, 42n);
+    assertEquals(keepalive.lastPingTime, T0 + 1_000);
     await clock.tick(250);
     keepalive.received({ command: "pong", nonce: 42n });
-    assert.equal(keepalive.lastPingMicros, 250_000);
-    assert.equal(keepalive.lastPingNonce, 0n, "answered: nothing awaited any more");
+    assertEquals(keepalive.lastPingMicros, 250_000);
+    assertEquals(keepalive.lastPingNonce, 0n, "answered: nothing awaited any more");
   });
 
   await t.step("a pong with another nonce is ignored", async () => {
@@ -84,11 +85,11 @@ Deno.test("Keepalive", async (t) => {
     keepalive.received({ command: "pong", nonce: 43n });
     keepalive.received({ command: "pong" });
     keepalive.received({ command: "ping", nonce: 42n });
-    assert.equal(keepalive.lastPingMicros, 0);
-    assert.equal(keepalive.lastPingNonce, 42n);
+    assertEquals(keepalive.lastPingMicros, 0);
+    assertEquals(keepalive.lastPingNonce, 42n);
     await clock.tick(100);
     keepalive.received({ command: "pong", nonce: 42n });
-    assert.equal(keepalive.lastPingMicros, 200_000);
+    assertEquals(keepalive.lastPingMicros, 200_000);
   });
 
   await t.step("a second pong with the same nonce is ignored", async () => {
@@ -98,14 +99,14 @@ Deno.test("Keepalive", async (t) => {
     keepalive.received({ command: "pong", nonce: 7n });
     await clock.tick(5_000);
     keepalive.received({ command: "pong", nonce: 7n });
-    assert.equal(keepalive.lastPingMicros, 30_000);
+    assertEquals(keepalive.lastPingMicros, 30_000);
   });
 
   await t.step("a pong of nonce 0 never matches, even with no ping out", async () => {
     const { clock, keepalive } = setup();
     await clock.tick(1_000);
     keepalive.received({ command: "pong", nonce: 0n });
-    assert.equal(keepalive.lastPingMicros, 0);
+    assertEquals(keepalive.lastPingMicros, 0);
   });
 
   await t.step("a newer ping replaces the awaited nonce", async () => {
@@ -115,30 +116,30 @@ Deno.test("Keepalive", async (t) => {
     keepalive.pingSent(2n);
     await clock.tick(40);
     keepalive.received({ command: "pong", nonce: 1n });
-    assert.equal(keepalive.lastPingMicros, 0);
+    assertEquals(keepalive.lastPingMicros, 0);
     keepalive.received({ command: "pong", nonce: 2n });
-    assert.equal(keepalive.lastPingMicros, 40_000);
+    assertEquals(keepalive.lastPingMicros, 40_000);
   });
 
   await t.step("idle fires once, after exactly idleTimeout of silence", async () => {
     const { clock, idles, pings, keepalive } = setup();
     keepalive.start();
     await clock.tick(IDLE_TIMEOUT_MS - 1);
-    assert.deepEqual(idles, []);
+    assertEquals(idles, []);
     await clock.tick(1);
-    assert.deepEqual(idles, [IDLE_TIMEOUT_MS]);
-    assert.equal(clock.pendingTimers, 0, "idle stops the keepalive");
+    assertEquals(idles, [IDLE_TIMEOUT_MS]);
+    assertEquals(clock.pendingTimers, 0, "idle stops the keepalive");
     const pingsBefore = pings.length;
     await clock.tick(60 * 60_000);
-    assert.deepEqual(idles, [IDLE_TIMEOUT_MS]);
-    assert.equal(pings.length, pingsBefore, "no more pings once idle");
+    assertEquals(idles, [IDLE_TIMEOUT_MS]);
+    assertEquals(pings.length, pingsBefore, "no more pings once idle");
   });
 
   await t.step("pings we send do not count as activity", async () => {
     const { clock, idles, keepalive } = setup({ pingIntervalMs: 1_000, idleTimeoutMs: 5_000 });
     keepalive.start();
     await clock.tick(5_000);
-    assert.deepEqual(idles, [5_000]);
+    assertEquals(idles, [5_000]);
   });
 
   await t.step(
@@ -149,14 +150,14 @@ Deno.test("Keepalive", async (t) => {
       for (let i = 0; i < 20; i++) {
         await clock.tick(60_000);
         keepalive.received({ command: "inv" });
-        assert.equal(clock.pendingTimers, 1, "a message costs a timestamp, not a timer");
+        assertEquals(clock.pendingTimers, 1, "a message costs a timestamp, not a timer");
       }
-      assert.deepEqual(idles, []);
+      assertEquals(idles, []);
       const last = 20 * 60_000;
       await clock.tick(IDLE_TIMEOUT_MS - 1);
-      assert.deepEqual(idles, []);
+      assertEquals(idles, []);
       await clock.tick(1);
-      assert.deepEqual(idles, [last + IDLE_TIMEOUT_MS]);
+      assertEquals(idles, [last + IDLE_TIMEOUT_MS]);
     },
   );
 
@@ -168,9 +169,9 @@ Deno.test("Keepalive", async (t) => {
       await clock.tick(IDLE_TIMEOUT_MS - 1);
       keepalive.received({ command: "ping", nonce: 1n });
       await clock.tick(IDLE_TIMEOUT_MS - 1);
-      assert.deepEqual(idles, []);
+      assertEquals(idles, []);
       await clock.tick(1);
-      assert.deepEqual(idles, [2 * IDLE_TIMEOUT_MS - 1]);
+      assertEquals(idles, [2 * IDLE_TIMEOUT_MS - 1]);
     },
   );
 
@@ -180,49 +181,46 @@ Deno.test("Keepalive", async (t) => {
     clock.setTimeout(() => keepalive.received({ command: "inv" }), 1_000);
     keepalive.start();
     await clock.tick(1_000);
-    assert.deepEqual(idles, []);
+    assertEquals(idles, []);
     await clock.tick(1_000);
-    assert.deepEqual(idles, [2_000]);
+    assertEquals(idles, [2_000]);
   });
 
   await t.step("stop cancels everything, is idempotent, and start does not revive it", async () => {
     const { clock, idles, pings, keepalive } = setup();
     keepalive.start();
     keepalive.start();
-    assert.equal(clock.pendingTimers, 1, "start twice: still one timer for ping and idleness");
+    assertEquals(clock.pendingTimers, 1, "start twice: still one timer for ping and idleness");
     keepalive.stop();
     keepalive.stop();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
     keepalive.start();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
     await clock.tick(60 * 60_000);
-    assert.deepEqual(pings, []);
-    assert.deepEqual(idles, []);
+    assertEquals(pings, []);
+    assertEquals(idles, []);
   });
 
   await t.step("stop from inside sendPing stops the rest", async () => {
     const clock = new FakeClock(T0);
-    let pings = 0;
+    const sendPing = spy(() => keepalive.stop());
     const keepalive: Keepalive = new Keepalive({
       clock,
-      sendPing: () => {
-        pings++;
-        keepalive.stop();
-      },
-      onIdle: () => assert.fail("idle after stop"),
+      sendPing,
+      onIdle: () => fail("idle after stop"),
     });
     keepalive.start();
     await clock.tick(60 * 60_000);
-    assert.equal(pings, 1);
-    assert.equal(clock.pendingTimers, 0);
+    assertSpyCalls(sendPing, 1);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("nothing runs before start", async () => {
     const { clock, idles, pings } = setup();
     await clock.tick(60 * 60_000);
-    assert.deepEqual(pings, []);
-    assert.deepEqual(idles, []);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(pings, []);
+    assertEquals(idles, []);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("idle counts from start, not from construction", async () => {
@@ -230,9 +228,9 @@ Deno.test("Keepalive", async (t) => {
     await clock.tick(10 * 60_000);
     keepalive.start();
     await clock.tick(IDLE_TIMEOUT_MS - 1);
-    assert.deepEqual(idles, []);
+    assertEquals(idles, []);
     await clock.tick(1);
-    assert.deepEqual(idles, [10 * 60_000 + IDLE_TIMEOUT_MS]);
+    assertEquals(idles, [10 * 60_000 + IDLE_TIMEOUT_MS]);
   });
 
   await t.step("the outbound tap passes frames through and records pings", async () => {
@@ -246,10 +244,10 @@ Deno.test("Keepalive", async (t) => {
     const out = await Array.fromAsync(
       ReadableStream.from(items).pipeThrough(keepalive.outbound()),
     );
-    assert.equal(out.length, 3);
-    out.forEach((item, i) => assert.equal(item, items[i]));
-    assert.equal(keepalive.lastPingNonce, 99n);
-    assert.equal(keepalive.lastPingTime, T0 + 500);
+    assertEquals(out.length, 3);
+    out.forEach((item, i) => assertStrictEquals(item, items[i]));
+    assertEquals(keepalive.lastPingNonce, 99n);
+    assertEquals(keepalive.lastPingTime, T0 + 500);
   });
 
   await t.step("the inbound tap passes messages through, times pongs, resets idle", async () => {
@@ -261,13 +259,13 @@ Deno.test("Keepalive", async (t) => {
     const out = await Array.fromAsync(
       ReadableStream.from(messages).pipeThrough(keepalive.inbound()),
     );
-    assert.equal(out.length, 2);
-    out.forEach((m, i) => assert.equal(m, messages[i]));
-    assert.equal(keepalive.lastPingMicros, 9_000_000);
+    assertEquals(out.length, 2);
+    out.forEach((m, i) => assertStrictEquals(m, messages[i]));
+    assertEquals(keepalive.lastPingMicros, 9_000_000);
     await clock.tick(9_999);
-    assert.deepEqual(idles, []);
+    assertEquals(idles, []);
     await clock.tick(1);
-    assert.deepEqual(idles, [19_000]);
+    assertEquals(idles, [19_000]);
   });
 });
 
@@ -277,12 +275,12 @@ Deno.test("randomNonce", async (t) => {
     let high = false;
     for (let i = 0; i < 1_000; i++) {
       const nonce = randomNonce();
-      assert.equal(typeof nonce, "bigint");
-      assert.ok(nonce > 0n && nonce < 1n << 64n, `nonce ${nonce}`);
+      assertEquals(typeof nonce, "bigint");
+      assert(nonce > 0n && nonce < 1n << 64n, `nonce ${nonce}`);
       if (nonce >= 1n << 63n) high = true;
       seen.add(nonce);
     }
-    assert.equal(seen.size, 1_000);
-    assert.ok(high, "the top bit is used (about half the draws)");
+    assertEquals(seen.size, 1_000);
+    assert(high, "the top bit is used (about half the draws)");
   });
 });

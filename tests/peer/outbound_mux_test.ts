@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertRejects } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { OutboundMux, type Outgoing } from "../../peer/outbound_mux.ts";
 import { tap } from "../../peer/tap.ts";
@@ -18,7 +18,7 @@ function frame(id: number, size: number, settled: Map<number, boolean[]>): Outgo
 }
 
 function idOf(entry: Outgoing): number {
-  assert.equal(entry.message.command, "ping");
+  assertEquals(entry.message.command, "ping");
   return Number((entry.message as { nonce: bigint }).nonce);
 }
 
@@ -26,7 +26,7 @@ Deno.test("OutboundMux", async (t) => {
   await t.step("frames come out in the order pushed", async () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ entryOverheadBytes: 0 });
-    for (let i = 0; i < 5; i++) assert.equal(mux.push(frame(i, 10, settled)), true);
+    for (let i = 0; i < 5; i++) assertEquals(mux.push(frame(i, 10, settled)), true);
     const reader = mux.readable.getReader();
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -34,9 +34,9 @@ Deno.test("OutboundMux", async (t) => {
       ids.push(idOf(value!));
       mux.written(value!);
     }
-    assert.deepEqual(ids, [0, 1, 2, 3, 4]);
+    assertEquals(ids, [0, 1, 2, 3, 4]);
     mux.close();
-    assert.equal((await reader.read()).done, true);
+    assertEquals((await reader.read()).done, true);
   });
 
   await t.step("pull-based: nothing leaves the queue until a reader asks", async () => {
@@ -45,13 +45,13 @@ Deno.test("OutboundMux", async (t) => {
     for (let i = 0; i < 3; i++) mux.push(frame(i, 10, settled));
     const reader = mux.readable.getReader();
     await settle();
-    assert.equal(mux.pending, 3, "acquiring a reader pulls nothing");
+    assertEquals(mux.pending, 3, "acquiring a reader pulls nothing");
     await reader.read();
     await settle();
-    assert.equal(mux.pending, 2, "one read takes exactly one frame");
+    assertEquals(mux.pending, 2, "one read takes exactly one frame");
     await reader.read();
     await settle();
-    assert.equal(mux.pending, 1);
+    assertEquals(mux.pending, 1);
     mux.close();
   });
 
@@ -71,13 +71,13 @@ Deno.test("OutboundMux", async (t) => {
       }, { highWaterMark: 1 }),
     );
     await settle();
-    assert.deepEqual(writes, [0]);
+    assertEquals(writes, [0]);
     // One in the sink, at most one more held by the sink's queue: the rest stays in the mux.
-    assert.ok(mux.pending >= 8, `pending ${mux.pending}`);
+    assertGreaterOrEqual(mux.pending, 8, `pending ${mux.pending}`);
     release();
     await settle();
-    assert.deepEqual(writes, [0, 1]);
-    assert.deepEqual(settled.get(0), [true]);
+    assertEquals(writes, [0, 1]);
+    assertEquals(settled.get(0), [true]);
     mux.close();
     release();
     await piping;
@@ -86,29 +86,29 @@ Deno.test("OutboundMux", async (t) => {
   await t.step("queuedBytes and pending through push, pull and written", async () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ entryOverheadBytes: 0 });
-    assert.equal(mux.queuedBytes, 0);
-    assert.equal(mux.pending, 0);
+    assertEquals(mux.queuedBytes, 0);
+    assertEquals(mux.pending, 0);
     mux.push(frame(1, 10, settled));
     mux.push(frame(2, 20, settled));
     mux.push(frame(3, 30, settled));
-    assert.equal(mux.queuedBytes, 60);
-    assert.equal(mux.pending, 3);
+    assertEquals(mux.queuedBytes, 60);
+    assertEquals(mux.pending, 3);
     const reader = mux.readable.getReader();
     const first = (await reader.read()).value!;
-    assert.equal(mux.pending, 2);
-    assert.equal(mux.queuedBytes, 60, "a pulled frame is in flight: still counted");
+    assertEquals(mux.pending, 2);
+    assertEquals(mux.queuedBytes, 60, "a pulled frame is in flight: still counted");
     mux.written(first);
-    assert.equal(mux.queuedBytes, 50);
-    assert.deepEqual(settled.get(1), [true]);
-    assert.deepEqual(settled.get(2), []);
+    assertEquals(mux.queuedBytes, 50);
+    assertEquals(settled.get(1), [true]);
+    assertEquals(settled.get(2), []);
     const second = (await reader.read()).value!;
     const third = (await reader.read()).value!;
-    assert.equal(mux.pending, 0);
-    assert.equal(mux.queuedBytes, 50);
+    assertEquals(mux.pending, 0);
+    assertEquals(mux.queuedBytes, 50);
     mux.written(second);
     mux.written(third);
-    assert.equal(mux.queuedBytes, 0);
-    assert.deepEqual(settled.get(3), [true]);
+    assertEquals(mux.queuedBytes, 0);
+    assertEquals(settled.get(3), [true]);
     mux.close();
   });
 
@@ -121,70 +121,70 @@ Deno.test("OutboundMux", async (t) => {
     const first = (await reader.read()).value!;
     const second = (await reader.read()).value!;
     mux.written(second);
-    assert.equal(mux.queuedBytes, 30);
-    assert.deepEqual(settled.get(2), []);
+    assertEquals(mux.queuedBytes, 30);
+    assertEquals(settled.get(2), []);
     mux.written(frame(9, 5, settled));
-    assert.equal(mux.queuedBytes, 30);
+    assertEquals(mux.queuedBytes, 30);
     mux.written(first);
     mux.written(first);
-    assert.equal(mux.queuedBytes, 20);
-    assert.deepEqual(settled.get(1), [true]);
+    assertEquals(mux.queuedBytes, 20);
+    assertEquals(settled.get(1), [true]);
     mux.written(second);
-    assert.equal(mux.queuedBytes, 0);
-    assert.deepEqual(settled.get(2), [true]);
+    assertEquals(mux.queuedBytes, 0);
+    assertEquals(settled.get(2), [true]);
     mux.close();
-    assert.deepEqual(settled.get(1), [true], "close does not settle a written frame again");
-    assert.deepEqual(settled.get(2), [true]);
+    assertEquals(settled.get(1), [true], "close does not settle a written frame again");
+    assertEquals(settled.get(2), [true]);
   });
 
   await t.step("the cap refuses a push that would pass it, without settling it", () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ capBytes: 100, entryOverheadBytes: 0 });
-    assert.equal(mux.push(frame(1, 60, settled)), true);
-    assert.equal(mux.push(frame(2, 40, settled)), true, "exactly at the cap is allowed");
-    assert.equal(mux.push(frame(3, 1, settled)), false);
-    assert.deepEqual(settled.get(3), [], "a refused frame is the caller's to settle");
-    assert.equal(mux.queuedBytes, 100);
-    assert.equal(mux.pending, 2);
+    assertEquals(mux.push(frame(1, 60, settled)), true);
+    assertEquals(mux.push(frame(2, 40, settled)), true, "exactly at the cap is allowed");
+    assertEquals(mux.push(frame(3, 1, settled)), false);
+    assertEquals(settled.get(3), [], "a refused frame is the caller's to settle");
+    assertEquals(mux.queuedBytes, 100);
+    assertEquals(mux.pending, 2);
     mux.close();
-    assert.deepEqual(settled.get(3), [], "nor does close settle it");
+    assertEquals(settled.get(3), [], "nor does close settle it");
   });
 
   await t.step("a push into an empty queue always succeeds, even over the cap", async () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ capBytes: 100, entryOverheadBytes: 0 });
-    assert.equal(mux.push(frame(1, 1_000, settled)), true);
-    assert.equal(mux.queuedBytes, 1_000);
-    assert.equal(mux.push(frame(2, 1, settled)), false, "but nothing joins it");
+    assertEquals(mux.push(frame(1, 1_000, settled)), true);
+    assertEquals(mux.queuedBytes, 1_000);
+    assertEquals(mux.push(frame(2, 1, settled)), false, "but nothing joins it");
     const reader = mux.readable.getReader();
     const big = (await reader.read()).value!;
-    assert.equal(mux.push(frame(3, 1, settled)), false, "still in flight: still counted");
+    assertEquals(mux.push(frame(3, 1, settled)), false, "still in flight: still counted");
     mux.written(big);
-    assert.equal(mux.push(frame(4, 500, settled)), true, "empty again");
+    assertEquals(mux.push(frame(4, 500, settled)), true, "empty again");
     mux.close();
-    assert.deepEqual(settled.get(4), [false]);
+    assertEquals(settled.get(4), [false]);
   });
 
   await t.step("a cap of 0 lets one frame at a time through", async () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ capBytes: 0, entryOverheadBytes: 0 });
-    assert.equal(mux.push(frame(1, 24, settled)), true);
-    assert.equal(mux.push(frame(2, 24, settled)), false);
+    assertEquals(mux.push(frame(1, 24, settled)), true);
+    assertEquals(mux.push(frame(2, 24, settled)), false);
     const reader = mux.readable.getReader();
     mux.written((await reader.read()).value!);
-    assert.equal(mux.push(frame(3, 24, settled)), true);
+    assertEquals(mux.push(frame(3, 24, settled)), true);
     mux.close();
   });
 
   await t.step("the cap frees bytes as frames are written", async () => {
     const settled = new Map<number, boolean[]>();
     const mux = new OutboundMux({ capBytes: 50, entryOverheadBytes: 0 });
-    for (let i = 0; i < 5; i++) assert.equal(mux.push(frame(i, 10, settled)), true);
-    assert.equal(mux.push(frame(5, 10, settled)), false);
+    for (let i = 0; i < 5; i++) assertEquals(mux.push(frame(i, 10, settled)), true);
+    assertEquals(mux.push(frame(5, 10, settled)), false);
     const reader = mux.readable.getReader();
     mux.written((await reader.read()).value!);
-    assert.equal(mux.push(frame(6, 10, settled)), true);
-    assert.equal(mux.push(frame(7, 10, settled)), false);
+    assertEquals(mux.push(frame(6, 10, settled)), true);
+    assertEquals(mux.push(frame(7, 10, settled)), false);
     mux.close();
   });
 
@@ -198,12 +198,12 @@ Deno.test("OutboundMux", async (t) => {
     mux.written(first);
     mux.close();
     mux.close();
-    assert.deepEqual(settled.get(0), [true]);
-    assert.deepEqual(settled.get(1), [false], "in flight");
-    assert.deepEqual(settled.get(2), [false], "queued");
-    assert.deepEqual(settled.get(3), [false]);
-    assert.equal(mux.queuedBytes, 0);
-    assert.equal(mux.pending, 0);
+    assertEquals(settled.get(0), [true]);
+    assertEquals(settled.get(1), [false], "in flight");
+    assertEquals(settled.get(2), [false], "queued");
+    assertEquals(settled.get(3), [false]);
+    assertEquals(mux.queuedBytes, 0);
+    assertEquals(mux.pending, 0);
   });
 
   await t.step("settle(false) is in push order", () => {
@@ -217,7 +217,7 @@ Deno.test("OutboundMux", async (t) => {
       });
     }
     mux.close();
-    assert.deepEqual(order, [0, 1, 2, 3, 4]);
+    assertEquals(order, [0, 1, 2, 3, 4]);
   });
 
   await t.step("written() after close does nothing", async () => {
@@ -228,8 +228,8 @@ Deno.test("OutboundMux", async (t) => {
     const entry = (await reader.read()).value!;
     mux.close();
     mux.written(entry);
-    assert.deepEqual(settled.get(1), [false]);
-    assert.equal(mux.queuedBytes, 0);
+    assertEquals(settled.get(1), [false]);
+    assertEquals(mux.queuedBytes, 0);
   });
 
   await t.step("after close, push is refused and the readable ends", async () => {
@@ -237,10 +237,10 @@ Deno.test("OutboundMux", async (t) => {
     const mux = new OutboundMux({ entryOverheadBytes: 0 });
     mux.push(frame(1, 10, settled));
     mux.close();
-    assert.equal(mux.push(frame(2, 10, settled)), false);
-    assert.deepEqual(settled.get(2), []);
+    assertEquals(mux.push(frame(2, 10, settled)), false);
+    assertEquals(settled.get(2), []);
     const reader = mux.readable.getReader();
-    assert.equal((await reader.read()).done, true, "queued frames are dropped, not delivered");
+    assertEquals((await reader.read()).done, true, "queued frames are dropped, not delivered");
   });
 
   await t.step("a pending read resolves on the next push", async () => {
@@ -250,17 +250,17 @@ Deno.test("OutboundMux", async (t) => {
     let result: ReadableStreamReadResult<Outgoing> | undefined;
     const reading = reader.read().then((r) => result = r);
     await settle();
-    assert.equal(result, undefined);
+    assertEquals(result, undefined);
     mux.push(frame(7, 10, settled));
     await reading;
-    assert.equal(idOf(result!.value!), 7);
-    assert.equal(mux.pending, 0, "handed straight to the reader");
-    assert.equal(mux.queuedBytes, 10);
+    assertEquals(idOf(result!.value!), 7);
+    assertEquals(mux.pending, 0, "handed straight to the reader");
+    assertEquals(mux.queuedBytes, 10);
     mux.written(result!.value!);
-    assert.deepEqual(settled.get(7), [true]);
+    assertEquals(settled.get(7), [true]);
     // The next push after a served wait queues normally.
     mux.push(frame(8, 10, settled));
-    assert.equal(mux.pending, 1);
+    assertEquals(mux.pending, 1);
     mux.close();
   });
 
@@ -270,7 +270,7 @@ Deno.test("OutboundMux", async (t) => {
     const reading = reader.read();
     await settle();
     mux.close();
-    assert.equal((await reading).done, true);
+    assertEquals((await reading).done, true);
     await reader.closed;
   });
 
@@ -282,10 +282,10 @@ Deno.test("OutboundMux", async (t) => {
     const reader = mux.readable.getReader();
     await reader.read();
     await reader.cancel(new Error("socket gone"));
-    assert.deepEqual(settled.get(1), [false]);
-    assert.deepEqual(settled.get(2), [false]);
-    assert.equal(mux.push(frame(3, 10, settled)), false);
-    assert.equal(mux.queuedBytes, 0);
+    assertEquals(settled.get(1), [false]);
+    assertEquals(settled.get(2), [false]);
+    assertEquals(mux.push(frame(3, 10, settled)), false);
+    assertEquals(mux.queuedBytes, 0);
   });
 
   await t.step("cancelling while a read waits settles the frame in flight", async () => {
@@ -297,9 +297,9 @@ Deno.test("OutboundMux", async (t) => {
     const waiting = reader.read(); // the queue is empty: this read waits for a push
     await settle();
     await reader.cancel(new Error("socket gone"));
-    assert.equal((await waiting).done, true);
-    assert.deepEqual(settled.get(1), [false], "the sender's promise must not hang");
-    assert.equal(mux.push(frame(2, 10, settled)), false);
+    assertEquals((await waiting).done, true);
+    assertEquals(settled.get(1), [false], "the sender's promise must not hang");
+    assertEquals(mux.push(frame(2, 10, settled)), false);
   });
 
   await t.step("a failing sink cancels the mux through pipeTo; every sender settles", async () => {
@@ -320,10 +320,10 @@ Deno.test("OutboundMux", async (t) => {
           },
         }, { highWaterMark: 1 }),
       );
-    await assert.rejects(piping, /write failed/);
-    assert.deepEqual(seen, [1]);
-    assert.deepEqual(settled.get(1), [false]);
-    assert.equal(mux.push(frame(2, 10, settled)), false);
+    await assertRejects(() => piping, Error, "write failed");
+    assertEquals(seen, [1]);
+    assertEquals(settled.get(1), [false]);
+    assertEquals(mux.push(frame(2, 10, settled)), false);
   });
 
   await t.step("10,000 frames keep FIFO and accounting across compaction", async () => {
@@ -332,25 +332,25 @@ Deno.test("OutboundMux", async (t) => {
     const mux = new OutboundMux({ entryOverheadBytes: 0 });
     for (let i = 0; i < n; i++) mux.push(frame(i, 1 + (i % 7), settled));
     const total = Array.from({ length: n }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b);
-    assert.equal(mux.queuedBytes, total);
-    assert.equal(mux.pending, n);
+    assertEquals(mux.queuedBytes, total);
+    assertEquals(mux.pending, n);
     const reader = mux.readable.getReader();
     let written = 0;
     // Interleave pushes with reads so both internal lists compact while non-empty.
     for (let i = 0; i < n + 3_000; i++) {
       const { value } = await reader.read();
-      assert.equal(idOf(value!), i);
+      assertEquals(idOf(value!), i);
       if (i % 3 === 0 && i < 9_000) mux.push(frame(n + i / 3, 1 + ((n + i / 3) % 7), settled));
       mux.written(value!);
       written += value!.buffer.length;
     }
-    assert.equal(mux.pending, 0);
-    assert.equal(mux.queuedBytes, 0);
+    assertEquals(mux.pending, 0);
+    assertEquals(mux.queuedBytes, 0);
     for (let i = 0; i < n + 3_000; i++) {
-      assert.deepEqual(settled.get(i), [true], `frame ${i}`);
+      assertEquals(settled.get(i), [true], `frame ${i}`);
     }
     mux.close();
-    assert.equal((await reader.read()).done, true);
+    assertEquals((await reader.read()).done, true);
   });
 
   await t.step("10,000 pulled but unwritten frames all settle false on close", async () => {
@@ -363,11 +363,11 @@ Deno.test("OutboundMux", async (t) => {
       const { value } = await reader.read();
       if (i < 2_000) mux.written(value!);
     }
-    assert.equal(mux.pending, 4_000);
-    assert.equal(mux.queuedBytes, (n - 2_000) * 3);
+    assertEquals(mux.pending, 4_000);
+    assertEquals(mux.queuedBytes, (n - 2_000) * 3);
     mux.close();
     for (let i = 0; i < n; i++) {
-      assert.deepEqual(settled.get(i), [i < 2_000], `frame ${i}`);
+      assertEquals(settled.get(i), [i < 2_000], `frame ${i}`);
     }
   });
 });

@@ -1,7 +1,14 @@
 // Bad input from the remote never throws out of the Peer: it ends in a reject where the
 // protocol has one, a disconnect with a reason, and a log line. And a slow handler slows the
 // remote down instead of buffering its flood.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertLess,
+  assertLessOrEqual,
+  assertMatch,
+} from "@std/assert";
 import type { LogRecord } from "@logtape/logtape";
 import { MessageError, RejectCode } from "../../wire/mod.ts";
 import type { DisconnectReason } from "../../peer/disconnect.ts";
@@ -17,9 +24,9 @@ function disconnectLine(records: LogRecord[], peer: Peer): LogRecord | undefined
 }
 
 function assertProtocolError(reason: DisconnectReason, code: string): void {
-  assert.equal(reason.code, "protocol-error");
-  assert.ok(reason.error instanceof MessageError, `error: ${reason.error}`);
-  assert.equal(reason.error.code, code);
+  assertEquals(reason.code, "protocol-error");
+  assertInstanceOf(reason.error, MessageError, `error: ${reason.error}`);
+  assertEquals(reason.error.code, code);
 }
 
 Deno.test("bad input: garbage before version", async (t) => {
@@ -28,23 +35,23 @@ Deno.test("bad input: garbage before version", async (t) => {
       const { peer, remote, close } = startPeer({ inbound: true });
       await remote.sendBytes(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: example\r\n\r\n"));
       const rejected = await remote.expect("reject");
-      assert.equal(rejected.code, RejectCode.MALFORMED);
-      assert.match(rejected.reason, /magic/);
-      assert.deepEqual(await remote.rest(), []);
-      assert.equal(await peer.ready, false);
+      assertEquals(rejected.code, RejectCode.MALFORMED);
+      assertMatch(rejected.reason, /magic/);
+      assertEquals(await remote.rest(), []);
+      assertEquals(await peer.ready, false);
       const reason = await peer.closed;
       assertProtocolError(reason, "bad-magic");
       const line = disconnectLine(records, peer);
-      assert.ok(line !== undefined, "a log line names the peer");
-      assert.equal(line.level, "info");
-      assert.equal(line.properties.code, "protocol-error");
+      assert(line !== undefined, "a log line names the peer");
+      assertEquals(line.level, "info");
+      assertEquals(line.properties.code, "protocol-error");
       await close();
     });
   });
   await t.step("another network's magic", async () => {
     const { peer, remote, close } = startPeer({ inbound: true });
     await remote.sendBytes(rawFrame("verack", new Uint8Array(0), { network: "mainnet" }));
-    assert.equal((await remote.expect("reject")).code, RejectCode.MALFORMED);
+    assertEquals((await remote.expect("reject")).code, RejectCode.MALFORMED);
     assertProtocolError(await peer.closed, "bad-magic");
     await close();
   });
@@ -52,7 +59,7 @@ Deno.test("bad input: garbage before version", async (t) => {
     const { peer, remote, close } = startPeer({ inbound: true });
     await remote.sendBytes(new Uint8Array([0xfa, 0xbf, 0xb5]));
     await remote.close();
-    assert.equal(await peer.ready, false);
+    assertEquals(await peer.ready, false);
     assertProtocolError(await peer.closed, "truncated");
     await close();
   });
@@ -66,13 +73,13 @@ Deno.test("bad input: after the handshake", async (t) => {
       frame[20] ^= 0xff;
       await remote.sendBytes(frame);
       const rejected = await remote.expect("reject");
-      assert.deepEqual([rejected.message, rejected.code], ["ping", RejectCode.MALFORMED]);
-      assert.match(rejected.reason, /checksum/);
-      assert.deepEqual(await remote.rest(), []);
+      assertEquals([rejected.message, rejected.code], ["ping", RejectCode.MALFORMED]);
+      assertMatch(rejected.reason, /checksum/);
+      assertEquals(await remote.rest(), []);
       const reason = await peer.closed;
       assertProtocolError(reason, "bad-checksum");
-      assert.equal(peer.connected, false);
-      assert.equal(disconnectLine(records, peer)?.properties.code, "protocol-error");
+      assertEquals(peer.connected, false);
+      assertEquals(disconnectLine(records, peer)?.properties.code, "protocol-error");
       await close();
     });
   });
@@ -82,14 +89,14 @@ Deno.test("bad input: after the handshake", async (t) => {
       rawFrame("block", new Uint8Array(0), { length: 4_000_001 }).slice(0, 24),
     );
     const rejected = await remote.expect("reject");
-    assert.deepEqual([rejected.message, rejected.code], ["block", RejectCode.MALFORMED]);
+    assertEquals([rejected.message, rejected.code], ["block", RejectCode.MALFORMED]);
     assertProtocolError(await peer.closed, "payload-too-large");
     await close();
   });
   await t.step("a header over its command's limit (a 9-byte ping)", async () => {
     const { peer, remote, close } = await connectedPeer();
     await remote.sendBytes(rawFrame("ping", new Uint8Array(9)));
-    assert.equal((await remote.expect("reject")).code, RejectCode.MALFORMED);
+    assertEquals((await remote.expect("reject")).code, RejectCode.MALFORMED);
     assertProtocolError(await peer.closed, "payload-too-large");
     await close();
   });
@@ -97,14 +104,14 @@ Deno.test("bad input: after the handshake", async (t) => {
     const { peer, remote, close } = await connectedPeer();
     // An empty inv, then one byte too many.
     await remote.sendBytes(rawFrame("inv", new Uint8Array([0, 1])));
-    assert.equal((await remote.expect("reject")).code, RejectCode.MALFORMED);
+    assertEquals((await remote.expect("reject")).code, RejectCode.MALFORMED);
     assertProtocolError(await peer.closed, "trailing-bytes");
     await close();
   });
   await t.step("a command that is not printable ASCII", async () => {
     const { peer, remote, close } = await connectedPeer();
     await remote.sendBytes(rawFrame("pi\x01g"));
-    assert.equal((await remote.expect("reject")).code, RejectCode.MALFORMED);
+    assertEquals((await remote.expect("reject")).code, RejectCode.MALFORMED);
     assertProtocolError(await peer.closed, "invalid-command");
     await close();
   });
@@ -112,7 +119,7 @@ Deno.test("bad input: after the handshake", async (t) => {
     const { peer, remote, clock, close } = await connectedPeer();
     await remote.sendBytes(remote.frame({ command: "ping", nonce: 1n }).subarray(0, 28));
     await clock.tick(0);
-    assert.equal(peer.connected, true, "waiting for the rest");
+    assertEquals(peer.connected, true, "waiting for the rest");
     await remote.close();
     assertProtocolError(await peer.closed, "truncated");
     await close();
@@ -128,7 +135,7 @@ Deno.test("bad input: after the handshake", async (t) => {
     const { peer, remote, close } = startPeer({ inbound: true });
     await remote.sendBytes(remote.frame(remoteVersion()).subarray(0, 50));
     await remote.close();
-    assert.equal(await peer.ready, false);
+    assertEquals(await peer.ready, false);
     assertProtocolError(await peer.closed, "truncated");
     await close();
   });
@@ -143,15 +150,16 @@ Deno.test("bad input: after the handshake", async (t) => {
     });
     await remote.sendBytes(rawFrame("ping", new Uint8Array(8), { checksum: 0 }));
     await peer.closed;
-    assert.equal(errors.length, 1);
+    assertEquals(errors.length, 1);
     const [bytes, message, error] = errors[0] as [number, unknown, MessageError];
-    assert.deepEqual([bytes, message, error.code], [0, undefined, "bad-checksum"]);
+    assertEquals([bytes, message, error.code], [0, undefined, "bad-checksum"]);
     await close();
   });
   await t.step("a bad frame from a remote that stopped reading still ends the peer", async () => {
     const { peer, remote, clock, close } = await connectedPeer({ bufferBytes: 1024 });
-    // Fill the connection towards the remote, which reads nothing from now on.
-    const inventory = Array.from({ length: 100 }, () => ({ type: 1, hash: new Uint8Array(32) }));
+    // Fill the connection towards the remote, which reads nothing from now on. Each inv is
+    // larger than a batched write, so each goes out in a write of its own.
+    const inventory = Array.from({ length: 2000 }, () => ({ type: 1, hash: new Uint8Array(32) }));
     const queued = Array.from(
       { length: 8 },
       () => peer.queueMessage({ command: "inv", inventory }),
@@ -159,13 +167,13 @@ Deno.test("bad input: after the handshake", async (t) => {
     await clock.tick(0);
     await remote.sendBytes(rawFrame("ping", new Uint8Array(8), { checksum: 0 }));
     await clock.tick(0);
-    assert.equal(peer.connected, true, "the reject may wait a moment for the connection");
+    assertEquals(peer.connected, true, "the reject may wait a moment for the connection");
     // It waits at most 1 s: the remote would not read it anyway.
     await clock.tick(1_000);
     assertProtocolError(await peer.closed, "bad-checksum");
     const written = await Promise.all(queued);
-    assert.equal(written[0], true);
-    assert.equal(written.at(-1), false, "the last frame never went out");
+    assertEquals(written[0], true);
+    assertEquals(written.at(-1), false, "the last frame never went out");
     await close();
   });
 });
@@ -182,10 +190,10 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
       });
       await remote.send({ command: "inv", inventory: [] });
       const reason = await peer.closed;
-      assert.equal(reason.code, "listener-error");
-      assert.match(reason.message, /"inv": boom/);
-      assert.equal((reason.error as Error).message, "boom");
-      assert.equal(disconnectLine(records, peer)?.properties.code, "listener-error");
+      assertEquals(reason.code, "listener-error");
+      assertMatch(reason.message, /"inv": boom/);
+      assertEquals((reason.error as Error).message, "boom");
+      assertEquals(disconnectLine(records, peer)?.properties.code, "listener-error");
       await close();
     });
   });
@@ -199,7 +207,7 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
       },
     });
     await remote.send({ command: "headers", headers: [] });
-    assert.equal((await peer.closed).code, "listener-error");
+    assertEquals((await peer.closed).code, "listener-error");
     await close();
   });
   await t.step("a throwing onVersion, during the handshake", async () => {
@@ -213,10 +221,10 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
     });
     await remote.send(remoteVersion());
     const reason = await peer.closed;
-    assert.equal(reason.code, "listener-error");
-    assert.match(reason.message, /version boom/);
-    assert.equal((reason.error as Error).message, "version boom");
-    assert.equal(await peer.ready, false);
+    assertEquals(reason.code, "listener-error");
+    assertMatch(reason.message, /version boom/);
+    assertEquals((reason.error as Error).message, "version boom");
+    assertEquals(await peer.ready, false);
     await close();
   });
   await t.step("a throwing onVerAck, during the handshake", async () => {
@@ -228,8 +236,8 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
       },
     });
     await remote.handshake().catch(() => {});
-    assert.equal((await peer.closed).code, "listener-error");
-    assert.equal(await peer.ready, false);
+    assertEquals((await peer.closed).code, "listener-error");
+    assertEquals(await peer.ready, false);
     await close();
   });
   await t.step("a throwing onWrite", async () => {
@@ -242,8 +250,8 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
     });
     await peer.queueMessage({ command: "getaddr" });
     const reason = await peer.closed;
-    assert.equal(reason.code, "listener-error");
-    assert.match(reason.message, /write boom/);
+    assertEquals(reason.code, "listener-error");
+    assertMatch(reason.message, /write boom/);
     await remote.rest();
     await close();
   });
@@ -257,8 +265,8 @@ Deno.test("bad input: a listener that throws ends the peer, never the process", 
     });
     await remote.send({ command: "getaddr" });
     const reason = await peer.closed;
-    assert.equal(reason.code, "listener-error");
-    assert.match(reason.message, /read boom/);
+    assertEquals(reason.code, "listener-error");
+    assertMatch(reason.message, /read boom/);
     await close();
   });
 });
@@ -286,17 +294,18 @@ Deno.test("bad input: a slow handler pauses reading, so the remote's writes bloc
     () => remote.sendBytes(frame).then((ok) => (done++, ok)),
   );
   await clock.tick(1000);
-  assert.deepEqual(seen, [27], "the first handler is still running");
-  assert.ok(done < 20, `only a bounded number of writes completed, not ${done}`);
-  assert.ok(
-    peer.bytesReceived - received < 20 * frame.length,
+  assertEquals(seen, [27], "the first handler is still running");
+  assertLess(done, 20, `only a bounded number of writes completed, not ${done}`);
+  assertLess(
+    peer.bytesReceived - received,
+    20 * frame.length,
     `the peer decoded ${peer.bytesReceived - received} bytes, not the whole flood`,
   );
-  assert.ok(remote.desiredSize <= 0, "the remote's writer is held back");
+  assertLessOrEqual(remote.desiredSize, 0, "the remote's writer is held back");
   release();
-  assert.deepEqual(await Promise.all(sends), Array(200).fill(true));
+  assertEquals(await Promise.all(sends), Array(200).fill(true));
   await clock.tick(0);
-  assert.equal(seen.length, 200);
-  assert.equal(peer.connected, true);
+  assertEquals(seen.length, 200);
+  assertEquals(peer.connected, true);
   await close();
 });

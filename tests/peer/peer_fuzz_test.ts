@@ -4,7 +4,7 @@
 // disconnect with a reason, or in the peer carrying on until the remote closes. An exception
 // escaping anywhere (a listener call, a timer, a promise nobody awaited) fails the test: Deno
 // reports uncaught errors and unhandled rejections as failures.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { fixChecksum } from "../_util/fix_checksum.ts";
 import type { DisconnectCode } from "../../peer/mod.ts";
@@ -82,13 +82,13 @@ Deno.test("a peer survives anything a remote sends", async (t) => {
             }),
           });
           await remote.handshake({ peerInbound: inbound });
-          assert.equal(await peer.ready, true);
+          assertEquals(await peer.ready, true);
           await feed((b) => remote.sendBytes(b), inputs.map((f) => f("regtest")), chunk);
           await remote.close();
           const reason = await peer.closed;
-          assert.ok(EXPECTED_ENDS.has(reason.code), `ended with ${reason.code}: ${reason.message}`);
-          assert.ok(seen.every((m) => typeof m.command === "string"));
-          assert.equal(clock.pendingTimers, 0, "no timer left behind");
+          assert(EXPECTED_ENDS.has(reason.code), `ended with ${reason.code}: ${reason.message}`);
+          assert(seen.every((m) => typeof m.command === "string"));
+          assertEquals(clock.pendingTimers, 0, "no timer left behind");
         },
       ),
       { numRuns: 60 },
@@ -106,9 +106,9 @@ Deno.test("a peer survives anything a remote sends", async (t) => {
           await feed((b) => remote.sendBytes(b), inputs.map((f) => f("regtest")), chunk);
           await remote.close();
           const reason = await peer.closed;
-          assert.ok(EXPECTED_ENDS.has(reason.code), `ended with ${reason.code}: ${reason.message}`);
-          assert.equal(await peer.ready, false);
-          assert.equal(clock.pendingTimers, 0, "no timer left behind");
+          assert(EXPECTED_ENDS.has(reason.code), `ended with ${reason.code}: ${reason.message}`);
+          assertEquals(await peer.ready, false);
+          assertEquals(clock.pendingTimers, 0, "no timer left behind");
         },
       ),
       { numRuns: 60 },

@@ -1,6 +1,6 @@
 // The version handshake of a Peer, played against a hand-driven remote: both directions, old
 // and new versions, self-connection, rejects and the pre-verack rules (REFERENCE 1.6).
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertMatch, assertNotEquals } from "@std/assert";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { SentNonces } from "../../peer/handshake.ts";
@@ -26,17 +26,17 @@ Deno.test("handshake: outbound peer speaks first, then sendaddrv2, wtxidrelay, v
     newestBlock: () => ({ hash: new Uint8Array(32), height: 840_000 }),
   });
   const version = await remote.expect("version");
-  assert.equal(version.protocolVersion, 70016);
-  assert.equal(version.services, ServiceFlag.WITNESS);
-  assert.equal(version.timestamp, BigInt(Date.UTC(2026, 0, 1, 12) / 1000));
-  assert.deepEqual(version.addrRecv, netAddressFromHost("203.0.113.5", 18444));
-  assert.equal(version.addrFrom.services, ServiceFlag.WITNESS);
-  assert.equal(version.userAgent, "/btcstream:0.1.0/");
-  assert.equal(version.startHeight, 840_000);
-  assert.equal(version.relay, true);
-  assert.notEqual(version.nonce, 0n);
-  assert.equal(peer.versionKnown, false);
-  assert.equal(peer.id, 0);
+  assertEquals(version.protocolVersion, 70016);
+  assertEquals(version.services, ServiceFlag.WITNESS);
+  assertEquals(version.timestamp, BigInt(Date.UTC(2026, 0, 1, 12) / 1000));
+  assertEquals(version.addrRecv, netAddressFromHost("203.0.113.5", 18444));
+  assertEquals(version.addrFrom.services, ServiceFlag.WITNESS);
+  assertEquals(version.userAgent, "/btcstream:0.1.0/");
+  assertEquals(version.startHeight, 840_000);
+  assertEquals(version.relay, true);
+  assertNotEquals(version.nonce, 0n);
+  assertEquals(peer.versionKnown, false);
+  assertEquals(peer.id, 0);
 
   const theirs = remoteVersion({
     userAgent: "/Satoshi:29.0.0/",
@@ -49,42 +49,42 @@ Deno.test("handshake: outbound peer speaks first, then sendaddrv2, wtxidrelay, v
   await remote.send({ command: "verack" });
   const commands = [];
   for (let i = 0; i < 3; i++) commands.push((await remote.next())?.command);
-  assert.deepEqual(commands, ["sendaddrv2", "wtxidrelay", "verack"]);
-  assert.equal(await peer.ready, true);
-  assert.equal(peer.connected, true);
-  assert.equal(peer.versionKnown, true);
-  assert.equal(peer.verAckReceived, true);
-  assert.equal(peer.protocolVersion, 70016);
-  assert.equal(peer.wantsAddrV2, true);
-  assert.equal(peer.wtxidRelay, true);
-  assert.equal(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS);
-  assert.equal(peer.witnessEnabled, true);
-  assert.equal(peer.userAgent, "/Satoshi:29.0.0/");
-  assert.equal(peer.startingHeight, 850_000);
-  assert.equal(peer.lastBlock, 850_000);
-  assert.equal(peer.timeOffset, 7);
-  assert.equal(peer.remoteVersion?.nonce, theirs.nonce);
-  assert.ok(peer.id > 0);
-  assert.equal(peer.inbound, false);
-  assert.equal(String(peer), "203.0.113.5:18444 (outbound)");
+  assertEquals(commands, ["sendaddrv2", "wtxidrelay", "verack"]);
+  assertEquals(await peer.ready, true);
+  assertEquals(peer.connected, true);
+  assertEquals(peer.versionKnown, true);
+  assertEquals(peer.verAckReceived, true);
+  assertEquals(peer.protocolVersion, 70016);
+  assertEquals(peer.wantsAddrV2, true);
+  assertEquals(peer.wtxidRelay, true);
+  assertEquals(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS);
+  assertEquals(peer.witnessEnabled, true);
+  assertEquals(peer.userAgent, "/Satoshi:29.0.0/");
+  assertEquals(peer.startingHeight, 850_000);
+  assertEquals(peer.lastBlock, 850_000);
+  assertEquals(peer.timeOffset, 7);
+  assertEquals(peer.remoteVersion?.nonce, theirs.nonce);
+  assertGreater(peer.id, 0);
+  assertEquals(peer.inbound, false);
+  assertEquals(String(peer), "203.0.113.5:18444 (outbound)");
   await close();
 });
 
 Deno.test("handshake: inbound peer waits for the remote's version, then answers", async () => {
   const { peer, remote, clock, close } = startPeer({ inbound: true });
   await clock.tick(1000);
-  assert.deepEqual(await remote.received(), [], "an inbound peer must not speak first");
+  assertEquals(await remote.received(), [], "an inbound peer must not speak first");
   await remote.send(remoteVersion());
   const sent = [];
   for (let i = 0; i < 4; i++) sent.push((await remote.next())?.command);
-  assert.deepEqual(sent, ["version", "sendaddrv2", "wtxidrelay", "verack"]);
+  assertEquals(sent, ["version", "sendaddrv2", "wtxidrelay", "verack"]);
   await remote.send({ command: "verack" });
-  assert.equal(await peer.ready, true);
-  assert.equal(peer.inbound, true);
-  assert.equal(String(peer), "203.0.113.5:18444 (inbound)");
+  assertEquals(await peer.ready, true);
+  assertEquals(peer.inbound, true);
+  assertEquals(String(peer), "203.0.113.5:18444 (inbound)");
   // The remote sent neither feature message.
-  assert.equal(peer.wantsAddrV2, false);
-  assert.equal(peer.wtxidRelay, false);
+  assertEquals(peer.wantsAddrV2, false);
+  assertEquals(peer.wtxidRelay, false);
   await close();
 });
 
@@ -96,12 +96,12 @@ Deno.test("handshake: the negotiated version is the lower one and gates the feat
         inbound: peerInbound,
         handshake: { version: { protocolVersion: 70015 }, sendAddrV2: true, wtxidRelay: true },
       });
-      assert.equal(handshake.version.protocolVersion, 70016);
-      assert.deepEqual(handshake.preVerack.map((m) => m.command), ["verack"]);
-      assert.equal(peer.protocolVersion, 70015);
+      assertEquals(handshake.version.protocolVersion, 70016);
+      assertEquals(handshake.preVerack.map((m) => m.command), ["verack"]);
+      assertEquals(peer.protocolVersion, 70015);
       // Sent by the remote, but meaningless at 70015: not recorded.
-      assert.equal(peer.wantsAddrV2, false);
-      assert.equal(peer.wtxidRelay, false);
+      assertEquals(peer.wantsAddrV2, false);
+      assertEquals(peer.wtxidRelay, false);
       await close();
     });
     await t.step(`${direction}: we are at 70015, the remote at 70016`, async () => {
@@ -109,10 +109,10 @@ Deno.test("handshake: the negotiated version is the lower one and gates the feat
         inbound: peerInbound,
         protocolVersion: 70015,
       });
-      assert.equal(handshake.version.protocolVersion, 70015);
-      assert.equal(handshake.protocolVersion, 70015);
-      assert.deepEqual(handshake.preVerack.map((m) => m.command), ["verack"]);
-      assert.equal(peer.protocolVersion, 70015);
+      assertEquals(handshake.version.protocolVersion, 70015);
+      assertEquals(handshake.protocolVersion, 70015);
+      assertEquals(handshake.preVerack.map((m) => m.command), ["verack"]);
+      assertEquals(peer.protocolVersion, 70015);
       await close();
     });
     await t.step(`${direction}: a newer remote (70017) negotiates down to ours`, async () => {
@@ -120,14 +120,14 @@ Deno.test("handshake: the negotiated version is the lower one and gates the feat
         inbound: peerInbound,
         handshake: { version: { protocolVersion: 70017 } },
       });
-      assert.deepEqual(handshake.preVerack.map((m) => m.command), [
+      assertEquals(handshake.preVerack.map((m) => m.command), [
         "sendaddrv2",
         "wtxidrelay",
         "verack",
       ]);
-      assert.equal(peer.protocolVersion, 70016);
-      assert.equal(peer.remoteVersion?.protocolVersion, 70017);
-      assert.equal(peer.statsSnapshot().version, 70017, "the snapshot has the advertised version");
+      assertEquals(peer.protocolVersion, 70016);
+      assertEquals(peer.remoteVersion?.protocolVersion, 70017);
+      assertEquals(peer.statsSnapshot().version, 70017, "the snapshot has the advertised version");
       await close();
     });
     await t.step(`${direction}: 209, the oldest acceptable version, connects`, async () => {
@@ -135,8 +135,8 @@ Deno.test("handshake: the negotiated version is the lower one and gates the feat
         inbound: peerInbound,
         handshake: { version: { protocolVersion: 209 } },
       });
-      assert.deepEqual(handshake.preVerack.map((m) => m.command), ["verack"]);
-      assert.equal(peer.protocolVersion, 209);
+      assertEquals(handshake.preVerack.map((m) => m.command), ["verack"]);
+      assertEquals(peer.protocolVersion, 209);
       await close();
     });
     await t.step(`${direction}: 208 is obsolete`, async () => {
@@ -145,17 +145,17 @@ Deno.test("handshake: the negotiated version is the lower one and gates the feat
       if (!peerInbound) await remote.expect("version");
       await remote.send(remoteVersion({ protocolVersion: 208 }));
       // A reject does not exist before 70002, so the connection just ends.
-      assert.deepEqual(await remote.rest(), []);
-      assert.equal(await peer.ready, false);
+      assertEquals(await remote.rest(), []);
+      assertEquals(await peer.ready, false);
       const reason = await peer.closed;
-      assert.equal(reason.code, "obsolete");
-      assert.match(reason.message, /208 is below 209/);
+      assertEquals(reason.code, "obsolete");
+      assertMatch(reason.message, /208 is below 209/);
       await close();
     });
   }
   await t.step("wtxidRelay: false sends no wtxidrelay", async () => {
     const { handshake, close } = await connectedPeer({ wtxidRelay: false });
-    assert.deepEqual(handshake.preVerack.map((m) => m.command), ["sendaddrv2", "verack"]);
+    assertEquals(handshake.preVerack.map((m) => m.command), ["sendaddrv2", "verack"]);
     await close();
   });
 });
@@ -165,9 +165,9 @@ Deno.test("handshake: self-connection is detected by nonce", async (t) => {
     const { peer, remote, close } = startPeer();
     const ours = await remote.expect("version");
     await remote.send(remoteVersion({ nonce: ours.nonce }));
-    assert.deepEqual(await remote.rest(), []);
-    assert.equal(await peer.ready, false);
-    assert.equal((await peer.closed).code, "self-connection");
+    assertEquals(await remote.rest(), []);
+    assertEquals(await peer.ready, false);
+    assertEquals((await peer.closed).code, "self-connection");
     await close();
   });
   await t.step("allowSelfConnections accepts it", async () => {
@@ -175,7 +175,7 @@ Deno.test("handshake: self-connection is detected by nonce", async (t) => {
     const ours = await remote.expect("version");
     await remote.send(remoteVersion({ nonce: ours.nonce }));
     await remote.send({ command: "verack" });
-    assert.equal(await peer.ready, true);
+    assertEquals(await peer.ready, true);
     await close();
   });
   await t.step("two peers sharing one SentNonces look like one node", async () => {
@@ -184,10 +184,10 @@ Deno.test("handshake: self-connection is detected by nonce", async (t) => {
     const [a, b] = memoryConnectionPair();
     const outbound = new Peer(a, { network: "regtest", clock, sentNonces: nonces });
     const inbound = new Peer(b, { network: "regtest", clock, sentNonces: nonces, inbound: true });
-    assert.equal(await inbound.ready, false);
-    assert.equal((await inbound.closed).code, "self-connection");
-    assert.equal(await outbound.ready, false);
-    assert.equal((await outbound.closed).code, "remote-closed");
+    assertEquals(await inbound.ready, false);
+    assertEquals((await inbound.closed).code, "self-connection");
+    assertEquals(await outbound.ready, false);
+    assertEquals((await outbound.closed).code, "remote-closed");
   });
   await t.step("two peers with their own SentNonces connect", async () => {
     const clock = new FakeClock();
@@ -199,12 +199,12 @@ Deno.test("handshake: self-connection is detected by nonce", async (t) => {
       sentNonces: new SentNonces(),
       inbound: true,
     });
-    assert.deepEqual([await outbound.ready, await inbound.ready], [true, true]);
-    assert.equal(outbound.wantsAddrV2 && inbound.wantsAddrV2, true);
-    assert.equal(outbound.wtxidRelay && inbound.wtxidRelay, true);
+    assertEquals([await outbound.ready, await inbound.ready], [true, true]);
+    assertEquals(outbound.wantsAddrV2 && inbound.wantsAddrV2, true);
+    assertEquals(outbound.wtxidRelay && inbound.wtxidRelay, true);
     outbound.disconnect();
-    assert.equal((await inbound.closed).code, "remote-closed");
-    assert.equal((await outbound.closed).code, "local");
+    assertEquals((await inbound.closed).code, "remote-closed");
+    assertEquals((await outbound.closed).code, "local");
   });
 });
 
@@ -216,29 +216,29 @@ Deno.test("handshake: the first message must be version", async (t) => {
       if (!peerInbound) await remote.expect("version");
       await remote.send({ command: "ping", nonce: 1n });
       const rejected = await remote.expect("reject");
-      assert.equal(rejected.message, "version");
-      assert.equal(rejected.code, RejectCode.MALFORMED);
-      assert.equal(rejected.reason, "a version message must precede all others");
-      assert.deepEqual(await remote.rest(), []);
-      assert.equal(await peer.ready, false);
+      assertEquals(rejected.message, "version");
+      assertEquals(rejected.code, RejectCode.MALFORMED);
+      assertEquals(rejected.reason, "a version message must precede all others");
+      assertEquals(await remote.rest(), []);
+      assertEquals(await peer.ready, false);
       const reason = await peer.closed;
-      assert.equal(reason.code, "handshake-failed");
-      assert.match(reason.message, /"ping" before "version"/);
+      assertEquals(reason.code, "handshake-failed");
+      assertMatch(reason.message, /"ping" before "version"/);
       await close();
     });
   }
   await t.step("an unknown command first is rejected too", async () => {
     const { peer, remote, close } = startPeer({ inbound: true });
     await remote.sendBytes(rawFrame("feature"));
-    assert.equal((await remote.expect("reject")).code, RejectCode.MALFORMED);
-    assert.match((await peer.closed).message, /"feature" before "version"/);
+    assertEquals((await remote.expect("reject")).code, RejectCode.MALFORMED);
+    assertMatch((await peer.closed).message, /"feature" before "version"/);
     await close();
   });
   await t.step("the remote closing before version ends the peer", async () => {
     const { peer, remote, close } = startPeer({ inbound: true });
     await remote.close();
-    assert.equal(await peer.ready, false);
-    assert.equal((await peer.closed).code, "remote-closed");
+    assertEquals(await peer.ready, false);
+    assertEquals((await peer.closed).code, "remote-closed");
     await close();
   });
 });
@@ -251,7 +251,7 @@ Deno.test("handshake: onVersion sees the version and may reject it", async (t) =
       listeners: {
         onVersion: (p, version) => {
           seen = version;
-          assert.equal(p.versionKnown, true, "the peer has recorded the version");
+          assertEquals(p.versionKnown, true, "the peer has recorded the version");
           return {
             command: "reject",
             message: "version",
@@ -264,16 +264,16 @@ Deno.test("handshake: onVersion sees the version and may reject it", async (t) =
     const theirs = remoteVersion({ userAgent: "/old:1.0/" });
     await remote.send(theirs);
     const rejected = await remote.expect("reject");
-    assert.deepEqual(
+    assertEquals(
       [rejected.message, rejected.code, rejected.reason],
       ["version", RejectCode.OBSOLETE, "too old for us"],
     );
-    assert.deepEqual(await remote.rest(), [], "no version of ours after a reject");
-    assert.equal(seen?.userAgent, "/old:1.0/");
-    assert.equal(await peer.ready, false);
+    assertEquals(await remote.rest(), [], "no version of ours after a reject");
+    assertEquals(seen?.userAgent, "/old:1.0/");
+    assertEquals(await peer.ready, false);
     const reason = await peer.closed;
-    assert.equal(reason.code, "rejected");
-    assert.match(reason.message, /too old for us/);
+    assertEquals(reason.code, "rejected");
+    assertMatch(reason.message, /too old for us/);
     await close();
   });
   await t.step("an async onVersion returning nothing lets the handshake go on", async () => {
@@ -289,7 +289,7 @@ Deno.test("handshake: onVersion sees the version and may reject it", async (t) =
     await remote.expect("version");
     await clock.tick(0);
     await remote.send({ command: "verack" });
-    assert.equal(await peer.ready, true);
+    assertEquals(await peer.ready, true);
     await close();
   });
 });
@@ -313,16 +313,16 @@ Deno.test("handshake: before verack, unknown messages are ignored and known ones
     await remote.send({ command: "sendtxrcncl", version: 1, salt: 5n });
     await remote.send({ command: "wtxidrelay" });
     await remote.send({ command: "verack" });
-    assert.equal(await peer.ready, true);
-    assert.deepEqual(seen, [
+    assertEquals(await peer.ready, true);
+    assertEquals(seen, [
       "unknown:feature",
       "sendaddrv2",
       "sendtxrcncl",
       "wtxidrelay",
       "verack",
     ]);
-    assert.equal(peer.wantsAddrV2, true);
-    assert.equal(peer.wtxidRelay, true);
+    assertEquals(peer.wantsAddrV2, true);
+    assertEquals(peer.wtxidRelay, true);
     await close();
   });
   for (const peerInbound of [false, true]) {
@@ -338,11 +338,11 @@ Deno.test("handshake: before verack, unknown messages are ignored and known ones
       }
       await remote.send({ command: "ping", nonce: 3n });
       const rest = await remote.rest();
-      assert.deepEqual(rest.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack"]);
-      assert.equal(await peer.ready, false);
+      assertEquals(rest.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack"]);
+      assertEquals(await peer.ready, false);
       const reason = await peer.closed;
-      assert.equal(reason.code, "handshake-failed");
-      assert.match(reason.message, /"ping" before "verack"/);
+      assertEquals(reason.code, "handshake-failed");
+      assertMatch(reason.message, /"ping" before "verack"/);
       await close();
     });
   }
@@ -352,12 +352,12 @@ Deno.test("handshake: before verack, unknown messages are ignored and known ones
     await remote.send(remoteVersion());
     await remote.send(remoteVersion());
     const rest = await remote.rest();
-    assert.deepEqual(rest.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack", "reject"]);
+    assertEquals(rest.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack", "reject"]);
     const rejected = rest[3];
-    assert.ok(rejected.command === "reject");
-    assert.equal(rejected.code, RejectCode.DUPLICATE);
-    assert.equal(rejected.message, "version");
-    assert.equal((await peer.closed).code, "duplicate");
+    assert(rejected.command === "reject");
+    assertEquals(rejected.code, RejectCode.DUPLICATE);
+    assertEquals(rejected.message, "version");
+    assertEquals((await peer.closed).code, "duplicate");
     await close();
   });
 });
@@ -368,13 +368,13 @@ Deno.test("handshake: after verack, duplicates and late feature messages disconn
       const { peer, remote, close } = await connectedPeer();
       await remote.send(command === "version" ? remoteVersion() : { command });
       const rejected = await remote.expect("reject");
-      assert.equal(rejected.message, command);
-      assert.equal(rejected.code, RejectCode.DUPLICATE);
-      assert.equal(rejected.reason, `duplicate ${command} message`);
-      assert.deepEqual(await remote.rest(), []);
+      assertEquals(rejected.message, command);
+      assertEquals(rejected.code, RejectCode.DUPLICATE);
+      assertEquals(rejected.reason, `duplicate ${command} message`);
+      assertEquals(await remote.rest(), []);
       const reason = await peer.closed;
-      assert.equal(reason.code, "duplicate");
-      assert.equal(peer.connected, false);
+      assertEquals(reason.code, "duplicate");
+      assertEquals(peer.connected, false);
       await close();
     });
   }
@@ -382,10 +382,10 @@ Deno.test("handshake: after verack, duplicates and late feature messages disconn
     await t.step(`${command} after verack disconnects`, async () => {
       const { peer, remote, close } = await connectedPeer();
       await remote.send({ command });
-      assert.deepEqual(await remote.rest(), []);
+      assertEquals(await remote.rest(), []);
       const reason = await peer.closed;
-      assert.equal(reason.code, "misbehaving");
-      assert.match(reason.message, new RegExp(`"${command}" after "verack"`));
+      assertEquals(reason.code, "misbehaving");
+      assertMatch(reason.message, new RegExp(`"${command}" after "verack"`));
       await close();
     });
   }
@@ -394,8 +394,8 @@ Deno.test("handshake: after verack, duplicates and late feature messages disconn
       handshake: { version: { protocolVersion: 70001 } },
     });
     await remote.send({ command: "verack" });
-    assert.deepEqual(await remote.rest(), []);
-    assert.equal((await peer.closed).code, "duplicate");
+    assertEquals(await remote.rest(), []);
+    assertEquals((await peer.closed).code, "duplicate");
     await close();
   });
 });
@@ -413,10 +413,10 @@ Deno.test("handshake: messages right behind verack in the same chunk are not los
     remote.frame({ command: "ping", nonce: 12n }),
   ];
   await remote.sendBytes(new Uint8Array(frames.flatMap((f) => [...f])));
-  assert.equal(await peer.ready, true);
-  assert.equal((await remote.expect("pong", ["sendaddrv2", "wtxidrelay", "verack"])).nonce, 11n);
-  assert.equal((await remote.expect("pong")).nonce, 12n);
-  assert.deepEqual(pings, [11n, 12n]);
+  assertEquals(await peer.ready, true);
+  assertEquals((await remote.expect("pong", ["sendaddrv2", "wtxidrelay", "verack"])).nonce, 11n);
+  assertEquals((await remote.expect("pong")).nonce, 12n);
+  assertEquals(pings, [11n, 12n]);
   await close();
 });
 
@@ -426,8 +426,8 @@ Deno.test("handshake: the RawRemote harness reads both directions at the remote'
   const a = new RawRemote(near, { protocolVersion: 70012 });
   const b = new RawRemote(far, { protocolVersion: 70012 });
   await a.send({ command: "sendheaders" });
-  assert.deepEqual(await b.next(), { command: "sendheaders" });
+  assertEquals(await b.next(), { command: "sendheaders" });
   await a.close();
-  assert.equal(await b.next(), undefined);
+  assertEquals(await b.next(), undefined);
   await b.close();
 });

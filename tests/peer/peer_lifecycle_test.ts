@@ -1,7 +1,7 @@
 // Ending a Peer from every state: disconnect() is idempotent, `closed` resolves with the
 // reason, `ready` says whether the handshake completed, queued promises resolve false, and
 // nothing (timer, promise, stream) is left behind.
-import assert from "node:assert/strict";
+import { assertEquals, assertGreater, assertMatch } from "@std/assert";
 import { InvType } from "../../wire/mod.ts";
 import { connectedPeer, type PeerHarness, remoteVersion, startPeer } from "../_util/raw_remote.ts";
 
@@ -12,15 +12,15 @@ async function disconnectAndCheck(
 ): Promise<void> {
   const { peer, remote, clock } = harness;
   peer.disconnect("Test over");
-  assert.equal(peer.connected, false, "not connected right away");
+  assertEquals(peer.connected, false, "not connected right away");
   const reason = await peer.closed;
-  assert.deepEqual(reason, { code: "local", message: "Test over" });
-  assert.equal(await peer.ready, expectReady);
-  assert.equal(clock.pendingTimers, 0, "no timer left");
+  assertEquals(reason, { code: "local", message: "Test over" });
+  assertEquals(await peer.ready, expectReady);
+  assertEquals(clock.pendingTimers, 0, "no timer left");
   // The connection is closed: the remote reads to its end, and its writes fail.
   await remote.rest();
-  assert.equal(await remote.send({ command: "getaddr" }), false);
-  assert.equal(await peer.queueMessage({ command: "getaddr" }), false);
+  assertEquals(await remote.send({ command: "getaddr" }), false);
+  assertEquals(await peer.queueMessage({ command: "getaddr" }), false);
   await harness.close();
 }
 
@@ -40,7 +40,7 @@ Deno.test("lifecycle: disconnect from every state", async (t) => {
     await harness.remote.expect("version");
     await harness.remote.send(remoteVersion());
     await harness.remote.expect("verack", ["sendaddrv2", "wtxidrelay"]);
-    assert.equal(harness.peer.versionKnown, true);
+    assertEquals(harness.peer.versionKnown, true);
     await disconnectAndCheck(harness, false);
   });
   await t.step("inbound, from onVersion (before our version)", async () => {
@@ -49,12 +49,12 @@ Deno.test("lifecycle: disconnect from every state", async (t) => {
       listeners: { onVersion: (p) => p.disconnect("Test over") },
     });
     await harness.remote.send(remoteVersion());
-    assert.deepEqual(await harness.remote.rest(), [], "no version after disconnecting");
+    assertEquals(await harness.remote.rest(), [], "no version after disconnecting");
     await disconnectAndCheck(harness, false);
   });
   await t.step("connected", async () => {
     const harness = await connectedPeer();
-    assert.equal(harness.peer.connected, true);
+    assertEquals(harness.peer.connected, true);
     await disconnectAndCheck(harness, true);
   });
   await t.step("connected, with pings, trickle and stall deadlines pending", async () => {
@@ -63,7 +63,7 @@ Deno.test("lifecycle: disconnect from every state", async (t) => {
     await peer.queueMessage({ command: "mempool" });
     await clock.tick(20_000);
     peer.queueInventory({ type: InvType.TX, hash: new Uint8Array(32) });
-    assert.ok(clock.pendingTimers > 0);
+    assertGreater(clock.pendingTimers, 0);
     await disconnectAndCheck(harness, true);
   });
 });
@@ -73,19 +73,19 @@ Deno.test("lifecycle: disconnect is idempotent and the first reason stays", asyn
     const { peer, close } = await connectedPeer();
     peer.disconnect("first");
     peer.disconnect("second");
-    assert.equal((await peer.closed).message, "first");
+    assertEquals((await peer.closed).message, "first");
     peer.disconnect("third");
-    assert.equal((await peer.closed).message, "first");
+    assertEquals((await peer.closed).message, "first");
     await close();
   });
   await t.step("after the remote closed", async () => {
     const { peer, remote, clock, close } = await connectedPeer();
     await remote.close();
     const reason = await peer.closed;
-    assert.equal(reason.code, "remote-closed");
+    assertEquals(reason.code, "remote-closed");
     peer.disconnect();
-    assert.equal((await peer.closed).code, "remote-closed");
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals((await peer.closed).code, "remote-closed");
+    assertEquals(clock.pendingTimers, 0);
     await close();
   });
   await t.step("the remote closing during the handshake", async () => {
@@ -94,26 +94,27 @@ Deno.test("lifecycle: disconnect is idempotent and the first reason stays", asyn
     await remote.send(remoteVersion());
     await remote.expect("verack", ["sendaddrv2", "wtxidrelay"]);
     await remote.close();
-    assert.equal(await peer.ready, false);
-    assert.equal((await peer.closed).code, "remote-closed");
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(await peer.ready, false);
+    assertEquals((await peer.closed).code, "remote-closed");
+    assertEquals(clock.pendingTimers, 0);
     await close();
   });
 });
 
 Deno.test("lifecycle: queued messages resolve false when the peer ends before writing them", async () => {
   const { peer, remote, clock, close } = await connectedPeer({ bufferBytes: 1024 });
-  const inventory = Array.from({ length: 100 }, () => ({ type: 1, hash: new Uint8Array(32) }));
+  // Larger than a batched write: each inv goes out in a write of its own.
+  const inventory = Array.from({ length: 2000 }, () => ({ type: 1, hash: new Uint8Array(32) }));
   const queued = Array.from({ length: 6 }, () => peer.queueMessage({ command: "inv", inventory }));
   await clock.tick(0);
-  assert.ok(peer.sendQueueBytes > 0, "frames wait for the remote to read");
+  assertGreater(peer.sendQueueBytes, 0, "frames wait for the remote to read");
   peer.disconnect();
   const written = await Promise.all(queued);
-  assert.equal(written[0], true);
-  assert.equal(written.at(-1), false);
-  assert.equal(peer.sendQueueBytes, 0);
+  assertEquals(written[0], true);
+  assertEquals(written.at(-1), false);
+  assertEquals(peer.sendQueueBytes, 0);
   await peer.closed;
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
   await remote.rest();
   await close();
 });
@@ -123,7 +124,7 @@ Deno.test("lifecycle: disconnect from inside a listener", async () => {
     listeners: { onGetAddr: (p) => p.disconnect("Seen enough") },
   });
   await remote.send({ command: "getaddr" });
-  assert.deepEqual(await peer.closed, { code: "local", message: "Seen enough" });
+  assertEquals(await peer.closed, { code: "local", message: "Seen enough" });
   await close();
 });
 
@@ -140,16 +141,16 @@ Deno.test("lifecycle: closed waits for a running listener, then resolves", async
   });
   await remote.send({ command: "getaddr" });
   await clock.tick(0);
-  assert.equal(entered, true);
+  assertEquals(entered, true);
   let closed = false;
   peer.closed.then(() => (closed = true));
   peer.disconnect();
-  assert.equal(peer.connected, false);
+  assertEquals(peer.connected, false);
   await clock.tick(0);
-  assert.equal(clock.pendingTimers, 0, "every timer stops at once");
+  assertEquals(clock.pendingTimers, 0, "every timer stops at once");
   release();
-  assert.equal((await peer.closed).code, "local");
-  assert.equal(closed, true);
+  assertEquals((await peer.closed).code, "local");
+  assertEquals(closed, true);
   await close();
 });
 
@@ -158,7 +159,7 @@ Deno.test("lifecycle: messages() readers end with the peer", async () => {
   const reader = peer.messages().getReader();
   const read = reader.read();
   peer.disconnect();
-  assert.equal((await read).done, true);
+  assertEquals((await read).done, true);
   await close();
 });
 
@@ -166,14 +167,14 @@ Deno.test("lifecycle: after the end, sending does nothing and says so", async ()
   const { peer, remote, clock, close } = await connectedPeer();
   await close();
   const zero = new Uint8Array(32);
-  assert.equal(await peer.queueMessage({ command: "getaddr" }), false);
-  assert.equal(await peer.pushGetBlocksMsg([zero], zero), false);
-  assert.equal(await peer.pushGetHeadersMsg([zero], zero), false);
-  assert.equal(await peer.pushRejectMsg({ message: "tx", code: 0x10, reason: "x" }), false);
+  assertEquals(await peer.queueMessage({ command: "getaddr" }), false);
+  assertEquals(await peer.pushGetBlocksMsg([zero], zero), false);
+  assertEquals(await peer.pushGetHeadersMsg([zero], zero), false);
+  assertEquals(await peer.pushRejectMsg({ message: "tx", code: 0x10, reason: "x" }), false);
   peer.queueInventory({ type: InvType.BLOCK, hash: zero });
   await clock.tick(60_000);
-  assert.equal(clock.pendingTimers, 0);
-  assert.equal(await remote.next(), undefined);
+  assertEquals(clock.pendingTimers, 0);
+  assertEquals(await remote.next(), undefined);
 });
 
 Deno.test("Peer onReady: runs once the handshake completes, before any later message", async (t) => {
@@ -189,10 +190,10 @@ Deno.test("Peer onReady: runs once the handshake completes, before any later mes
     // The remote sends its verack and a ping in one go, right behind each other.
     await h.remote.handshake({ peerInbound: false });
     await h.remote.send({ command: "ping", nonce: 5n });
-    assert.equal(await h.peer.ready, true);
-    assert.equal((await h.remote.expect("getaddr")).command, "getaddr");
+    assertEquals(await h.peer.ready, true);
+    assertEquals((await h.remote.expect("getaddr")).command, "getaddr");
     await h.remote.expect("pong");
-    assert.deepEqual(order, ["ready addrv2=true connected=true", "ping"]);
+    assertEquals(order, ["ready addrv2=true connected=true", "ping"]);
     await h.close();
   });
   await t.step("a throwing onReady ends the peer with listener-error", async () => {
@@ -202,19 +203,19 @@ Deno.test("Peer onReady: runs once the handshake completes, before any later mes
       },
     });
     await h.remote.handshake({ peerInbound: false });
-    assert.equal(await h.peer.ready, false);
+    assertEquals(await h.peer.ready, false);
     const reason = await h.peer.closed;
-    assert.equal(reason.code, "listener-error");
-    assert.match(reason.message, /onReady listener threw: no thanks/);
-    assert.equal(h.clock.pendingTimers, 0);
+    assertEquals(reason.code, "listener-error");
+    assertMatch(reason.message, /onReady listener threw: no thanks/);
+    assertEquals(h.clock.pendingTimers, 0);
     await h.remote.close();
   });
   await t.step("disconnecting in onReady leaves ready false", async () => {
     const h = startPeer({ onReady: (peer) => peer.disconnect("not wanted") });
     await h.remote.handshake({ peerInbound: false });
-    assert.equal(await h.peer.ready, false);
-    assert.equal((await h.peer.closed).code, "local");
-    assert.equal(h.clock.pendingTimers, 0);
+    assertEquals(await h.peer.ready, false);
+    assertEquals((await h.peer.closed).code, "local");
+    assertEquals(h.clock.pendingTimers, 0);
     await h.remote.close();
   });
 });

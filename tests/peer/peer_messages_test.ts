@@ -1,7 +1,7 @@
 // What a connected Peer does with what it receives: the built-in handling (ping/pong, the
 // feature flags), a listener per message type, the onRead/onWrite byte hooks, the messages()
 // stream, and the statistics snapshot.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertLess } from "@std/assert";
 import type { Peer } from "../../peer/peer.ts";
 import { InvType, type Message, netAddressFromHost, type UnknownMessage } from "../../wire/mod.ts";
 import { connectedPeer, rawFrame, remoteVersion, startPeer } from "../_util/raw_remote.ts";
@@ -16,8 +16,8 @@ Deno.test("messages: ping is answered with pong (BIP 31), then onPing runs", asy
     });
     await remote.send({ command: "ping", nonce: 0xfeedn });
     const pong = await remote.expect("pong");
-    assert.equal(pong.nonce, 0xfeedn);
-    assert.deepEqual(order, ["onPing 65261"]);
+    assertEquals(pong.nonce, 0xfeedn);
+    assertEquals(order, ["onPing 65261"]);
     await close();
   });
   await t.step("a peer at 60001 gets a pong; at 60000 (before BIP 31) it does not", async () => {
@@ -31,11 +31,11 @@ Deno.test("messages: ping is answered with pong (BIP 31), then onPing runs", asy
       await clock.tick(0);
       const got = await remote.received();
       if (version === 60001) {
-        assert.deepEqual(got, [{ command: "pong", nonce: 5n }]);
+        assertEquals(got, [{ command: "pong", nonce: 5n }]);
       } else {
-        assert.deepEqual(got, []);
+        assertEquals(got, []);
       }
-      assert.equal(seen.length, 1, "onPing runs either way");
+      assertEquals(seen.length, 1, "onPing runs either way");
       await close();
     }
   });
@@ -46,24 +46,24 @@ Deno.test("messages: a pong with the awaited nonce records the round trip", asyn
   const { peer, remote, clock, close } = await connectedPeer({
     listeners: { onPong: (_p, pong) => void pongs.push(pong.nonce) },
   });
-  assert.equal(peer.lastPingNonce, 0n);
+  assertEquals(peer.lastPingNonce, 0n);
   await clock.tick(120_000);
   const ping = await remote.expect("ping");
-  assert.equal(peer.lastPingNonce, ping.nonce);
-  assert.equal(peer.statsSnapshot().lastPingTime, clock.now());
+  assertEquals(peer.lastPingNonce, ping.nonce);
+  assertEquals(peer.statsSnapshot().lastPingTime, clock.now());
   await clock.tick(250);
   // A pong with some other nonce is not timed.
   await remote.send({ command: "pong", nonce: ping.nonce ^ 1n });
   await clock.tick(0);
-  assert.equal(peer.lastPingMicros, 0);
-  assert.equal(peer.lastPingNonce, ping.nonce);
+  assertEquals(peer.lastPingMicros, 0);
+  assertEquals(peer.lastPingNonce, ping.nonce);
   await clock.tick(250);
   await remote.send({ command: "pong", nonce: ping.nonce });
   await clock.tick(0);
-  assert.equal(peer.lastPingMicros, 500_000);
-  assert.equal(peer.lastPingNonce, 0n);
-  assert.equal(peer.statsSnapshot().lastPingMicros, 500_000);
-  assert.deepEqual(pongs, [ping.nonce ^ 1n, ping.nonce], "onPong sees both");
+  assertEquals(peer.lastPingMicros, 500_000);
+  assertEquals(peer.lastPingNonce, 0n);
+  assertEquals(peer.statsSnapshot().lastPingMicros, 500_000);
+  assertEquals(pongs, [ping.nonce ^ 1n, ping.nonce], "onPong sees both");
   await close();
 });
 
@@ -75,14 +75,14 @@ Deno.test("messages: sendheaders and feefilter are recorded before their listene
       onFeeFilter: (p, m) => void seen.push(`feefilter ${m.feeRate} ${p.feeFilter}`),
     },
   });
-  assert.equal(peer.wantsHeaders, false);
-  assert.equal(peer.feeFilter, 0n);
+  assertEquals(peer.wantsHeaders, false);
+  assertEquals(peer.feeFilter, 0n);
   await remote.send({ command: "sendheaders" });
   await remote.send({ command: "feefilter", feeRate: 1000n });
   await clock.tick(0);
-  assert.equal(peer.wantsHeaders, true);
-  assert.equal(peer.feeFilter, 1000n);
-  assert.deepEqual(seen, ["sendheaders true", "feefilter 1000 1000"]);
+  assertEquals(peer.wantsHeaders, true);
+  assertEquals(peer.feeFilter, 1000n);
+  assertEquals(seen, ["sendheaders true", "feefilter 1000 1000"]);
   await close();
 });
 
@@ -90,9 +90,9 @@ Deno.test("messages: each message type reaches its own listener, in order, one a
   const calls: string[] = [];
   let running = 0;
   const record = (name: string) => async (p: Peer, m: Message | UnknownMessage) => {
-    assert.equal(running, 0, "listeners never overlap");
+    assertEquals(running, 0, "listeners never overlap");
     running++;
-    assert.equal(p.connected, true);
+    assertEquals(p.connected, true);
     calls.push(`${name}:${m.command}`);
     await Promise.resolve();
     running--;
@@ -138,7 +138,7 @@ Deno.test("messages: each message type reaches its own listener, in order, one a
   for (const message of sent) await remote.send(message);
   await remote.sendBytes(rawFrame("mystery", new Uint8Array([9])));
   await clock.tick(0);
-  assert.deepEqual(calls, [
+  assertEquals(calls, [
     "onInv:inv",
     "onGetData:getdata",
     "onNotFound:notfound",
@@ -167,10 +167,10 @@ Deno.test("messages: a listener gets the decoded message", async () => {
     inventory: [{ type: InvType.WITNESS_BLOCK, hash: hash(7) }],
   });
   await clock.tick(0);
-  assert.ok(got?.command === "inv");
-  assert.equal(got.inventory.length, 1);
-  assert.equal(got.inventory[0].type, InvType.WITNESS_BLOCK);
-  assert.deepEqual(got.inventory[0].hash, hash(7));
+  assert(got?.command === "inv");
+  assertEquals(got.inventory.length, 1);
+  assertEquals(got.inventory[0].type, InvType.WITNESS_BLOCK);
+  assertEquals(got.inventory[0].hash, hash(7));
   await close();
 });
 
@@ -180,8 +180,8 @@ Deno.test("messages: onRead and onWrite report every frame with its size", async
   const { peer, remote, clock, close } = startPeer({
     listeners: {
       onRead: (p, bytes, message, error) => {
-        assert.ok(p.address !== "");
-        assert.equal(error, undefined);
+        assert(p.address !== "");
+        assertEquals(error, undefined);
         reads.push([bytes, message?.command ?? "?"]);
       },
       onWrite: (_p, bytes, message) => void writes.push([bytes, message.command]),
@@ -189,13 +189,13 @@ Deno.test("messages: onRead and onWrite report every frame with its size", async
   });
   const theirVersion = remoteVersion();
   const { version } = await remote.handshake({ version: theirVersion });
-  assert.equal(await peer.ready, true);
+  assertEquals(await peer.ready, true);
   await remote.send({ command: "ping", nonce: 1n });
   await remote.sendBytes(rawFrame("mystery", new Uint8Array(5)));
   await remote.expect("pong");
   await peer.queueMessage({ command: "getaddr" });
   await clock.tick(0);
-  assert.deepEqual(reads, [
+  assertEquals(reads, [
     [remote.frame(theirVersion).length, "version"],
     [24, "sendaddrv2"],
     [24, "wtxidrelay"],
@@ -203,7 +203,7 @@ Deno.test("messages: onRead and onWrite report every frame with its size", async
     [32, "ping"],
     [29, "unknown"],
   ]);
-  assert.deepEqual(writes, [
+  assertEquals(writes, [
     [remote.frame(version).length, "version"],
     [24, "sendaddrv2"],
     [24, "wtxidrelay"],
@@ -213,8 +213,8 @@ Deno.test("messages: onRead and onWrite report every frame with its size", async
   ]);
   const read = reads.reduce((n, [bytes]) => n + bytes, 0);
   const written = writes.reduce((n, [bytes]) => n + bytes, 0);
-  assert.equal(peer.bytesReceived, read);
-  assert.equal(peer.bytesSent, written);
+  assertEquals(peer.bytesReceived, read);
+  assertEquals(peer.bytesSent, written);
   await close();
 });
 
@@ -231,14 +231,14 @@ Deno.test("messages: messages() yields what arrives after the listeners ran", as
     const seen: string[] = [];
     for await (const message of stream) {
       seen.push(message.command === "unknown" ? `unknown:${message.name}` : message.command);
-      if (message.command === "inv") assert.deepEqual(listened, ["inv"]);
+      if (message.command === "inv") assertEquals(listened, ["inv"]);
       if (seen.length === 3) {
         // The peer ending ends the loop.
         await remote.close();
       }
     }
-    assert.deepEqual(seen, ["inv", "unknown:mystery", "ping"]);
-    assert.equal((await peer.closed).code, "remote-closed");
+    assertEquals(seen, ["inv", "unknown:mystery", "ping"]);
+    assertEquals((await peer.closed).code, "remote-closed");
     await close();
   });
   await t.step("two readers each get every message; cancelling one detaches it", async () => {
@@ -246,19 +246,19 @@ Deno.test("messages: messages() yields what arrives after the listeners ran", as
     const first = peer.messages().getReader();
     const second = peer.messages().getReader();
     await remote.send({ command: "getaddr" });
-    assert.deepEqual((await first.read()).value, { command: "getaddr" });
-    assert.deepEqual((await second.read()).value, { command: "getaddr" });
+    assertEquals((await first.read()).value, { command: "getaddr" });
+    assertEquals((await second.read()).value, { command: "getaddr" });
     await second.cancel();
     await remote.send({ command: "mempool" });
     await clock.tick(0);
-    assert.deepEqual((await first.read()).value, { command: "mempool" });
+    assertEquals((await first.read()).value, { command: "mempool" });
     await close();
-    assert.equal((await first.read()).done, true);
+    assertEquals((await first.read()).done, true);
   });
   await t.step("messages() of an ended peer is empty", async () => {
     const { peer, close } = await connectedPeer();
     await close();
-    assert.deepEqual(await Array.fromAsync(peer.messages()), []);
+    assertEquals(await Array.fromAsync(peer.messages()), []);
   });
   await t.step("an unread messages() stream stops the dispatch (backpressure)", async () => {
     const pongs: bigint[] = [];
@@ -269,15 +269,15 @@ Deno.test("messages: messages() yields what arrives after the listeners ran", as
     for (let i = 1n; i <= 4n; i++) await remote.send({ command: "ping", nonce: i });
     await clock.tick(0);
     // One delivered into the stream's one-slot buffer, one waiting for a read; the rest wait.
-    assert.ok(pongs.length < 4, `dispatched ${pongs.length} of 4 with nobody reading`);
+    assertLess(pongs.length, 4, `dispatched ${pongs.length} of 4 with nobody reading`);
     const got: bigint[] = [];
     for (let i = 0; i < 4; i++) {
       const { value } = await reader.read();
-      assert.ok(value?.command === "ping");
+      assert(value?.command === "ping");
       got.push(value.nonce);
     }
-    assert.deepEqual(got, [1n, 2n, 3n, 4n]);
-    assert.deepEqual(pongs, [1n, 2n, 3n, 4n]);
+    assertEquals(got, [1n, 2n, 3n, 4n]);
+    assertEquals(pongs, [1n, 2n, 3n, 4n]);
     reader.releaseLock();
     await close();
   });
@@ -299,32 +299,32 @@ Deno.test("messages: the stats snapshot counts traffic by command and keeps btcd
   await remote.sendBytes(rawFrame("mystery", new Uint8Array(3)));
   await remote.expect("pong");
   const snapshot = peer.statsSnapshot();
-  assert.equal(snapshot.id, peer.id);
-  assert.equal(snapshot.address, "203.0.113.5:18444");
-  assert.equal(snapshot.inbound, false);
-  assert.equal(snapshot.userAgent, "/Satoshi:28.1.0/");
-  assert.equal(snapshot.version, 70016);
-  assert.equal(snapshot.startingHeight, 900_000);
-  assert.equal(snapshot.lastBlock, 900_000);
-  assert.equal(snapshot.timeOffset, -3);
-  assert.equal(snapshot.connectedAt, clock0);
-  assert.equal(snapshot.lastReceived, clock0 + 5000);
-  assert.equal(snapshot.lastSent, clock0 + 5000);
-  assert.deepEqual(snapshot.receivedPerCommand.ping, { messages: 1, bytes: 32 });
-  assert.deepEqual(snapshot.receivedPerCommand["*other*"], { messages: 1, bytes: 27 });
-  assert.deepEqual(snapshot.receivedPerCommand.verack, { messages: 1, bytes: 24 });
-  assert.deepEqual(snapshot.sentPerCommand.pong, { messages: 1, bytes: 32 });
-  assert.deepEqual(snapshot.sentPerCommand.version, {
+  assertEquals(snapshot.id, peer.id);
+  assertEquals(snapshot.address, "203.0.113.5:18444");
+  assertEquals(snapshot.inbound, false);
+  assertEquals(snapshot.userAgent, "/Satoshi:28.1.0/");
+  assertEquals(snapshot.version, 70016);
+  assertEquals(snapshot.startingHeight, 900_000);
+  assertEquals(snapshot.lastBlock, 900_000);
+  assertEquals(snapshot.timeOffset, -3);
+  assertEquals(snapshot.connectedAt, clock0);
+  assertEquals(snapshot.lastReceived, clock0 + 5000);
+  assertEquals(snapshot.lastSent, clock0 + 5000);
+  assertEquals(snapshot.receivedPerCommand.ping, { messages: 1, bytes: 32 });
+  assertEquals(snapshot.receivedPerCommand["*other*"], { messages: 1, bytes: 27 });
+  assertEquals(snapshot.receivedPerCommand.verack, { messages: 1, bytes: 24 });
+  assertEquals(snapshot.sentPerCommand.pong, { messages: 1, bytes: 32 });
+  assertEquals(snapshot.sentPerCommand.version, {
     messages: 1,
     bytes: remote.frame(handshake.version).length,
   });
-  assert.equal(snapshot.bytesSent, peer.bytesSent);
-  assert.equal(snapshot.bytesReceived, peer.bytesReceived);
+  assertEquals(snapshot.bytesSent, peer.bytesSent);
+  assertEquals(snapshot.bytesReceived, peer.bytesReceived);
   // A snapshot is a copy: later traffic does not change it.
   await remote.send({ command: "ping", nonce: 10n });
   await remote.expect("pong");
-  assert.deepEqual(snapshot.receivedPerCommand.ping, { messages: 1, bytes: 32 });
-  assert.equal(peer.statsSnapshot().receivedPerCommand.ping.messages, 2);
+  assertEquals(snapshot.receivedPerCommand.ping, { messages: 1, bytes: 32 });
+  assertEquals(peer.statsSnapshot().receivedPerCommand.ping.messages, 2);
   await close();
 });
 
@@ -332,11 +332,11 @@ Deno.test("messages: block height and announced block bookkeeping", async () => 
   const { peer, close } = await connectedPeer({ handshake: { version: { startHeight: 10 } } });
   peer.updateLastBlockHeight(12);
   peer.updateLastBlockHeight(11);
-  assert.equal(peer.lastBlock, 12, "the height never goes back");
-  assert.equal(peer.lastAnnouncedBlock, undefined);
+  assertEquals(peer.lastBlock, 12, "the height never goes back");
+  assertEquals(peer.lastAnnouncedBlock, undefined);
   peer.updateLastAnnouncedBlock(hash(4));
-  assert.deepEqual(peer.lastAnnouncedBlock, hash(4));
-  assert.equal(peer.netAddress?.port, 18444);
-  assert.equal(peer.netAddress?.services, peer.services);
+  assertEquals(peer.lastAnnouncedBlock, hash(4));
+  assertEquals(peer.netAddress?.port, 18444);
+  assertEquals(peer.netAddress?.services, peer.services);
   await close();
 });

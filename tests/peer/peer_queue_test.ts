@@ -1,7 +1,7 @@
 // Sending through a Peer: queueMessage's promises, the early queue during the handshake, the
 // byte cap with a remote that stops reading, inventory trickling and the known-inventory
 // cache, and the push* helpers with their suppression and gating rules.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertLessOrEqual, assertMatch, assertRejects } from "@std/assert";
 import {
   InvType,
   type InvVect,
@@ -24,7 +24,7 @@ const txInv = (n: number): InvVect => ({ type: InvType.TX, hash: hash(n) });
 const blockInv = (n: number): InvVect => ({ type: InvType.BLOCK, hash: hash(n) });
 /** The first four bytes of each inventory hash, as numbers. */
 const ids = (m: Received): number[] => {
-  assert.ok(m.command === "inv", `expected inv, got ${m.command}`);
+  assert(m.command === "inv", `expected inv, got ${m.command}`);
   return m.inventory.map((iv) =>
     new DataView(iv.hash.buffer, iv.hash.byteOffset).getUint32(0, true)
   );
@@ -33,9 +33,9 @@ const ids = (m: Received): number[] => {
 Deno.test("queue: queueMessage resolves true once the frame is written", async () => {
   const { peer, remote, close } = await connectedPeer();
   const sent = peer.queueMessage({ command: "getaddr" });
-  assert.equal(await sent, true);
-  assert.deepEqual(await remote.next(), { command: "getaddr" });
-  assert.equal(peer.sendQueueBytes, 0);
+  assertEquals(await sent, true);
+  assertEquals(await remote.next(), { command: "getaddr" });
+  assertEquals(peer.sendQueueBytes, 0);
   await close();
 });
 
@@ -53,13 +53,13 @@ Deno.test("queue: messages queued during the handshake go right after our verack
   let settled = false;
   Promise.all(early).then(() => (settled = true));
   await clock.tick(0);
-  assert.equal(settled, false, "nothing is written before the handshake completes");
+  assertEquals(settled, false, "nothing is written before the handshake completes");
   const { preVerack } = await remote.handshake();
-  assert.deepEqual(preVerack.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack"]);
-  assert.deepEqual(await Promise.all(early), [true, true]);
+  assertEquals(preVerack.map((m) => m.command), ["sendaddrv2", "wtxidrelay", "verack"]);
+  assertEquals(await Promise.all(early), [true, true]);
   const after = [];
   for (let i = 0; i < 3; i++) after.push((await remote.next())?.command);
-  assert.deepEqual(after, ["getaddr", "mempool", "sendheaders"]);
+  assertEquals(after, ["getaddr", "mempool", "sendheaders"]);
   await close();
 });
 
@@ -69,25 +69,25 @@ Deno.test("queue: queued promises resolve false when the peer ends, and never ha
     const early = peer.queueMessage({ command: "getaddr" });
     await remote.expect("version");
     await remote.send({ command: "verack" });
-    assert.equal(await early, false);
-    assert.equal((await peer.closed).code, "handshake-failed");
+    assertEquals(await early, false);
+    assertEquals((await peer.closed).code, "handshake-failed");
     await close();
   });
   await t.step("after the peer ended", async () => {
     const { peer, close } = await connectedPeer();
     await close();
-    assert.equal(await peer.queueMessage({ command: "getaddr" }), false);
+    assertEquals(await peer.queueMessage({ command: "getaddr" }), false);
   });
   await t.step("a message that cannot be encoded rejects, and the peer stays up", async () => {
     const { peer, remote, close } = await connectedPeer();
     const tooLong = "x".repeat(13);
-    await assert.rejects(
-      peer.queueMessage({ command: "reject", message: tooLong, code: 1, reason: "" }),
+    await assertRejects(
+      () => peer.queueMessage({ command: "reject", message: tooLong, code: 1, reason: "" }),
       RangeError,
     );
-    assert.equal(peer.connected, true);
-    assert.equal(await peer.queueMessage({ command: "getaddr" }), true);
-    assert.equal((await remote.next())?.command, "getaddr");
+    assertEquals(peer.connected, true);
+    assertEquals(await peer.queueMessage({ command: "getaddr" }), true);
+    assertEquals((await remote.next())?.command, "getaddr");
     await close();
   });
 });
@@ -107,28 +107,30 @@ Deno.test("queue: a remote that stops reading is dropped when the send queue rea
   for (let n = 0; n < 10 && peer.connected; n++) {
     results.push(peer.queueMessage(inv(n)));
     await clock.tick(0);
-    if (peer.connected) assert.ok(peer.sendQueueBytes <= capBytes, `${peer.sendQueueBytes} queued`);
+    if (peer.connected) {
+      assertLessOrEqual(peer.sendQueueBytes, capBytes, `${peer.sendQueueBytes} queued`);
+    }
   }
   const reason = await peer.closed;
-  assert.equal(reason.code, "send-queue-full");
-  assert.match(reason.message, /cap of 16384/);
+  assertEquals(reason.code, "send-queue-full");
+  assertMatch(reason.message, /cap of 16384/);
   const written = await Promise.all(results);
   // The first went into the connection's buffer; the rest were dropped, not left hanging.
-  assert.equal(written[0], true);
-  assert.equal(written.at(-1), false);
-  assert.ok(written.length > 3 && written.length < 10, `${written.length} queued`);
-  assert.equal(peer.sendQueueBytes, 0);
+  assertEquals(written[0], true);
+  assertEquals(written.at(-1), false);
+  assert(written.length > 3 && written.length < 10, `${written.length} queued`);
+  assertEquals(peer.sendQueueBytes, 0);
   // What was written before the end is still readable.
-  assert.deepEqual(ids((await remote.next())!).slice(0, 2), [0, 1]);
+  assertEquals(ids((await remote.next())!).slice(0, 2), [0, 1]);
   await close();
 });
 
 Deno.test("queue: one message larger than the cap still goes when nothing else is queued", async () => {
   const { peer, remote, close } = await connectedPeer({ sendQueueCapBytes: 100 });
   const big: Message = { command: "inv", inventory: [txInv(1), txInv(2), txInv(3)] };
-  assert.equal(await peer.queueMessage(big), true);
-  assert.deepEqual(ids((await remote.next())!), [1, 2, 3]);
-  assert.equal(peer.connected, true);
+  assertEquals(await peer.queueMessage(big), true);
+  assertEquals(ids((await remote.next())!), [1, 2, 3]);
+  assertEquals(peer.connected, true);
   await close();
 });
 
@@ -138,9 +140,9 @@ Deno.test("queue: transaction inventory is trickled, blocks go at once", async (
     peer.queueInventory(txInv(1));
     peer.queueInventory(txInv(2));
     await clock.tick(9_999);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await clock.tick(1);
-    assert.deepEqual(ids((await remote.next())!), [1, 2]);
+    assertEquals(ids((await remote.next())!), [1, 2]);
     await close();
   });
   await t.step("a block (plain or witness) is announced at once, alone", async () => {
@@ -150,9 +152,9 @@ Deno.test("queue: transaction inventory is trickled, blocks go at once", async (
     peer.queueInventory({ type: InvType.WITNESS_BLOCK, hash: hash(8) });
     await clock.tick(0);
     const got = await remote.received();
-    assert.deepEqual(got.map(ids), [[7], [8]]);
+    assertEquals(got.map(ids), [[7], [8]]);
     await clock.tick(10_000);
-    assert.deepEqual(ids((await remote.next())!), [1]);
+    assertEquals(ids((await remote.next())!), [1]);
     await close();
   });
   await t.step("2,500 transactions go as invs of 1,000, 1,000 and 500", async () => {
@@ -166,8 +168,8 @@ Deno.test("queue: transaction inventory is trickled, blocks go at once", async (
       sizes.push(got.length);
       all.push(...got);
     }
-    assert.deepEqual(sizes, [1000, 1000, 500]);
-    assert.deepEqual(all, Array.from({ length: 2500 }, (_, i) => i));
+    assertEquals(sizes, [1000, 1000, 500]);
+    assertEquals(all, Array.from({ length: 2500 }, (_, i) => i));
     await close();
   });
 });
@@ -182,12 +184,12 @@ Deno.test("queue: the known-inventory cache suppresses repeats", async (t) => {
     peer.queueInventory(txInv(3));
     peer.queueInventory(txInv(3));
     await clock.tick(10_000);
-    assert.deepEqual((await remote.received()).map(ids), [[3]]);
+    assertEquals((await remote.received()).map(ids), [[3]]);
     peer.queueInventory(txInv(3));
     peer.queueInventory(blockInv(4));
     peer.queueInventory(blockInv(4));
     await clock.tick(10_000);
-    assert.deepEqual((await remote.received()).map(ids), [[4]]);
+    assertEquals((await remote.received()).map(ids), [[4]]);
     await close();
   });
   await t.step("marked known while waiting for the tick: dropped at the tick", async () => {
@@ -196,7 +198,7 @@ Deno.test("queue: the known-inventory cache suppresses repeats", async (t) => {
     peer.queueInventory(txInv(2));
     peer.addKnownInventory(txInv(1));
     await clock.tick(10_000);
-    assert.deepEqual((await remote.received()).map(ids), [[2]]);
+    assertEquals((await remote.received()).map(ids), [[2]]);
     await close();
   });
   await t.step("the cache holds 1,000 entries: the oldest is forgotten", async () => {
@@ -206,7 +208,7 @@ Deno.test("queue: the known-inventory cache suppresses repeats", async (t) => {
     peer.queueInventory(txInv(1));
     peer.queueInventory(txInv(1000));
     await clock.tick(10_000);
-    assert.deepEqual((await remote.received()).map(ids), [[0]]);
+    assertEquals((await remote.received()).map(ids), [[0]]);
     await close();
   });
 });
@@ -224,19 +226,19 @@ Deno.test("queue: pushAddrMsg and pushAddrV2Msg send a random subset of at most 
     [...(a.ip ?? a.address!)].join(".");
   await t.step("an empty list sends nothing", async () => {
     const { peer, remote, clock, close } = await connectedPeer();
-    assert.deepEqual(peer.pushAddrMsg([]), []);
-    assert.deepEqual(peer.pushAddrV2Msg([]), []);
+    assertEquals(peer.pushAddrMsg([]), []);
+    assertEquals(peer.pushAddrV2Msg([]), []);
     await clock.tick(0);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await close();
   });
   await t.step("up to 1,000: all of them", async () => {
     const { peer, remote, close } = await connectedPeer();
     const list = Array.from({ length: 3 }, (_, i) => v1(i));
     const chosen = peer.pushAddrMsg(list);
-    assert.equal(chosen.length, 3);
+    assertEquals(chosen.length, 3);
     const addr = await remote.expect("addr");
-    assert.deepEqual(
+    assertEquals(
       addr.addresses.map(key).sort(),
       list.map(key).sort(),
     );
@@ -249,12 +251,12 @@ Deno.test("queue: pushAddrMsg and pushAddrV2Msg send a random subset of at most 
       const chosen = version === "addr"
         ? peer.pushAddrMsg(all.map(v1)).map(key)
         : peer.pushAddrV2Msg(all.map(v2)).map(key);
-      assert.equal(chosen.length, 1000);
-      assert.equal(new Set(chosen).size, 1000, "no address twice (btcd's addrv2 shuffle bug)");
+      assertEquals(chosen.length, 1000);
+      assertEquals(new Set(chosen).size, 1000, "no address twice (btcd's addrv2 shuffle bug)");
       const known = new Set(all.map((i) => key(version === "addr" ? v1(i) : v2(i))));
-      assert.ok(chosen.every((k) => known.has(k)));
+      assert(chosen.every((k) => known.has(k)));
       const message = await remote.expect(version);
-      assert.deepEqual(message.addresses.map(key), chosen);
+      assertEquals(message.addresses.map(key), chosen);
       await close();
     });
   }
@@ -269,32 +271,32 @@ Deno.test("queue: pushGetBlocksMsg/pushGetHeadersMsg skip a back-to-back duplica
         command === "getblocks"
           ? peer.pushGetBlocksMsg(locator, stop)
           : peer.pushGetHeadersMsg(locator, stop);
-      assert.equal(await push([hash(1), hash(0)], zero), true);
+      assertEquals(await push([hash(1), hash(0)], zero), true);
       // Same first locator hash and stop: skipped, even with a different rest of the locator.
-      assert.equal(await push([hash(1)], zero), false);
-      assert.equal(await push([hash(1)], hash(9)), true);
-      assert.equal(await push([hash(2)], hash(9)), true);
+      assertEquals(await push([hash(1)], zero), false);
+      assertEquals(await push([hash(1)], hash(9)), true);
+      assertEquals(await push([hash(2)], hash(9)), true);
       // Not back-to-back any more: sent again.
-      assert.equal(await push([hash(1)], hash(9)), true);
+      assertEquals(await push([hash(1)], hash(9)), true);
       // An empty locator is never suppressed.
-      assert.equal(await push([], zero), true);
-      assert.equal(await push([], zero), true);
+      assertEquals(await push([], zero), true);
+      assertEquals(await push([], zero), true);
       await clock.tick(0);
       const got = await remote.received();
-      assert.deepEqual(got.map((m) => m.command), Array(6).fill(command));
+      assertEquals(got.map((m) => m.command), Array(6).fill(command));
       const first = got[0];
-      assert.ok(first.command === command);
-      assert.equal(first.protocolVersion, 70016);
-      assert.deepEqual(first.locator, [hash(1), hash(0)]);
+      assert(first.command === command);
+      assertEquals(first.protocolVersion, 70016);
+      assertEquals(first.locator, [hash(1), hash(0)]);
       await close();
     });
   }
   await t.step("getblocks and getheaders are tracked apart", async () => {
     const { peer, remote, clock, close } = await connectedPeer({ disableStallDetection: true });
-    assert.equal(await peer.pushGetBlocksMsg([hash(1)], zero), true);
-    assert.equal(await peer.pushGetHeadersMsg([hash(1)], zero), true);
+    assertEquals(await peer.pushGetBlocksMsg([hash(1)], zero), true);
+    assertEquals(await peer.pushGetHeadersMsg([hash(1)], zero), true);
     await clock.tick(0);
-    assert.deepEqual((await remote.received()).map((m) => m.command), ["getblocks", "getheaders"]);
+    assertEquals((await remote.received()).map((m) => m.command), ["getblocks", "getheaders"]);
     await close();
   });
 });
@@ -302,7 +304,7 @@ Deno.test("queue: pushGetBlocksMsg/pushGetHeadersMsg skip a back-to-back duplica
 Deno.test("queue: pushRejectMsg", async (t) => {
   await t.step("a tx or block reject carries the hash; other commands do not", async () => {
     const { peer, remote, close } = await connectedPeer();
-    assert.equal(
+    assertEquals(
       await peer.pushRejectMsg({
         message: "tx",
         code: RejectCode.INSUFFICIENT_FEE,
@@ -311,7 +313,7 @@ Deno.test("queue: pushRejectMsg", async (t) => {
       }),
       true,
     );
-    assert.equal(
+    assertEquals(
       await peer.pushRejectMsg({
         message: "inv",
         code: RejectCode.INVALID,
@@ -321,33 +323,33 @@ Deno.test("queue: pushRejectMsg", async (t) => {
       true,
     );
     const tx = await remote.expect("reject");
-    assert.deepEqual(
+    assertEquals(
       [tx.message, tx.code, tx.reason, tx.hash],
       ["tx", RejectCode.INSUFFICIENT_FEE, "fee too low", hash(5)],
     );
     const inv = await remote.expect("reject");
-    assert.deepEqual([inv.message, inv.hash], ["inv", undefined]);
+    assertEquals([inv.message, inv.hash], ["inv", undefined]);
     await close();
   });
   await t.step("a block reject without a hash gets zeros", async () => {
     const { peer, remote, close } = await connectedPeer();
-    assert.equal(
+    assertEquals(
       await peer.pushRejectMsg({ message: "block", code: RejectCode.INVALID, reason: "bad" }),
       true,
     );
-    assert.deepEqual((await remote.expect("reject")).hash, new Uint8Array(32));
+    assertEquals((await remote.expect("reject")).hash, new Uint8Array(32));
     await close();
   });
   await t.step("nothing is sent to a peer below 70002", async () => {
     const { peer, remote, clock, close } = await connectedPeer({
       handshake: { version: { protocolVersion: 70001 } },
     });
-    assert.equal(
+    assertEquals(
       await peer.pushRejectMsg({ message: "tx", code: RejectCode.INVALID, reason: "x" }),
       false,
     );
     await clock.tick(0);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await close();
   });
 });
@@ -365,25 +367,25 @@ Deno.test("queue: witness data goes only to peers that advertise NODE_WITNESS (B
     lockTime: 0,
   };
   const witnessOf = (m: Received) => {
-    assert.ok(m.command === "tx");
+    assert(m.command === "tx");
     return m.tx.inputs[0].witness.length;
   };
   await t.step("a witness peer gets the witness", async () => {
     const { peer, remote, close } = await connectedPeer();
-    assert.equal(peer.witnessEnabled, true);
+    assertEquals(peer.witnessEnabled, true);
     await peer.queueMessage({ command: "tx", tx });
-    assert.equal(witnessOf((await remote.next())!), 1);
+    assertEquals(witnessOf((await remote.next())!), 1);
     await close();
   });
   await t.step("a peer without NODE_WITNESS gets it stripped, unless asked", async () => {
     const { peer, remote, close } = await connectedPeer({
       handshake: { version: { services: ServiceFlag.NETWORK } },
     });
-    assert.equal(peer.witnessEnabled, false);
+    assertEquals(peer.witnessEnabled, false);
     await peer.queueMessage({ command: "tx", tx });
-    assert.equal(witnessOf((await remote.next())!), 0);
+    assertEquals(witnessOf((await remote.next())!), 0);
     await peer.queueMessage({ command: "tx", tx }, { witness: true });
-    assert.equal(witnessOf((await remote.next())!), 1);
+    assertEquals(witnessOf((await remote.next())!), 1);
     await close();
   });
 });

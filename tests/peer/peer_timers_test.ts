@@ -1,7 +1,7 @@
 // Every timer of a Peer, driven by a FakeClock: the negotiation deadline, stall detection per
 // command (with the extension for time spent in handlers), pings, the idle timeout and the
 // inventory trickle.
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertNotEquals } from "@std/assert";
 import type { Message } from "../../wire/mod.ts";
 import { InvType } from "../../wire/mod.ts";
 import { connectedPeer, remoteVersion, startPeer } from "../_util/raw_remote.ts";
@@ -13,18 +13,18 @@ Deno.test("timers: the whole handshake must finish within 30 s", async (t) => {
     const { peer, remote, clock, close } = startPeer();
     await remote.expect("version");
     await clock.tick(29_999);
-    assert.equal(peer.connected, false);
+    assertEquals(peer.connected, false);
     let ended = false;
     peer.closed.then(() => (ended = true));
     await clock.tick(0);
-    assert.equal(ended, false, "not before 30 s");
+    assertEquals(ended, false, "not before 30 s");
     await clock.tick(1);
-    assert.equal(await peer.ready, false);
+    assertEquals(await peer.ready, false);
     const reason = await peer.closed;
-    assert.equal(reason.code, "negotiation-timeout");
-    assert.match(reason.message, /after 30 s/);
-    assert.equal(await remote.next(), undefined, "the connection is closed");
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(reason.code, "negotiation-timeout");
+    assertMatch(reason.message, /after 30 s/);
+    assertEquals(await remote.next(), undefined, "the connection is closed");
+    assertEquals(clock.pendingTimers, 0);
     await close();
   });
   await t.step("inbound, the remote sends its version but never verack", async () => {
@@ -33,26 +33,26 @@ Deno.test("timers: the whole handshake must finish within 30 s", async (t) => {
     await remote.send(remoteVersion());
     await remote.expect("version");
     await clock.tick(9_999);
-    assert.equal(peer.verAckReceived, false);
+    assertEquals(peer.verAckReceived, false);
     await clock.tick(1);
-    assert.equal((await peer.closed).code, "negotiation-timeout");
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals((await peer.closed).code, "negotiation-timeout");
+    assertEquals(clock.pendingTimers, 0);
     await close();
   });
   await t.step("a handshake done in time cancels the deadline", async () => {
     const { peer, remote, clock, close } = startPeer();
     await clock.tick(29_000);
     await remote.handshake();
-    assert.equal(await peer.ready, true);
+    assertEquals(await peer.ready, true);
     await clock.tick(60_000);
-    assert.equal(peer.connected, true);
+    assertEquals(peer.connected, true);
     await close();
   });
   await t.step("negotiateTimeoutMs sets another deadline", async () => {
     const { peer, clock, close } = startPeer({ negotiateTimeoutMs: 5_000 });
     await clock.tick(5_000);
-    assert.equal((await peer.closed).code, "negotiation-timeout");
-    assert.match((await peer.closed).message, /after 5 s/);
+    assertEquals((await peer.closed).code, "negotiation-timeout");
+    assertMatch((await peer.closed).message, /after 5 s/);
     await close();
   });
 });
@@ -96,16 +96,16 @@ Deno.test("timers: a request unanswered past its deadline ends the peer as stall
   for (const [command, request, deadlineMs, awaited] of requests) {
     await t.step(`${command}: stalled after ${deadlineMs / 1000} s`, async () => {
       const { peer, remote, clock, close } = await connectedPeer();
-      assert.equal(await peer.queueMessage(request), true);
+      assertEquals(await peer.queueMessage(request), true);
       // Checked every 15 s from the handshake: the check at the deadline finds it passed.
       await clock.tick(deadlineMs - 1);
-      assert.equal(peer.connected, true, "not before the deadline");
+      assertEquals(peer.connected, true, "not before the deadline");
       await clock.tick(1);
       const reason = await peer.closed;
-      assert.equal(reason.code, "stalled");
-      assert.match(reason.message, new RegExp(`No "${awaited}" in time`));
+      assertEquals(reason.code, "stalled");
+      assertMatch(reason.message, new RegExp(`No "${awaited}" in time`));
       await remote.rest();
-      assert.equal(clock.pendingTimers, 0);
+      assertEquals(clock.pendingTimers, 0);
       await close();
     });
   }
@@ -136,9 +136,9 @@ Deno.test("timers: a request unanswered past its deadline ends the peer as stall
       const { peer, remote, clock, close } = await connectedPeer();
       await peer.queueMessage(request);
       await clock.tick(20_000);
-      assert.equal(await remote.send(answer), true);
+      assertEquals(await remote.send(answer), true);
       await clock.tick(100_000);
-      assert.equal(peer.connected, true);
+      assertEquals(peer.connected, true);
       await close();
     });
   }
@@ -150,9 +150,9 @@ Deno.test("timers: a request unanswered past its deadline ends the peer as stall
     await clock.tick(10_000);
     await remote.send({ command: "notfound", inventory: [] }); // getdata answered
     await clock.tick(24_999);
-    assert.equal(peer.connected, true, "the deadline passed at 40 s, the next check is at 45 s");
+    assertEquals(peer.connected, true, "the deadline passed at 40 s, the next check is at 45 s");
     await clock.tick(1);
-    assert.match((await peer.closed).message, /No "inv" in time/);
+    assertMatch((await peer.closed).message, /No "inv" in time/);
     await remote.rest();
     await close();
   });
@@ -161,14 +161,14 @@ Deno.test("timers: a request unanswered past its deadline ends the peer as stall
     await clock.tick(120_000);
     await remote.expect("ping");
     await clock.tick(60_000);
-    assert.equal(peer.connected, true);
+    assertEquals(peer.connected, true);
     await close();
   });
   await t.step("disableStallDetection: no deadline", async () => {
     const { peer, clock, close } = await connectedPeer({ disableStallDetection: true });
     await peer.queueMessage(requests[0][1]);
     await clock.tick(100_000);
-    assert.equal(peer.connected, true);
+    assertEquals(peer.connected, true);
     await close();
   });
 });
@@ -189,32 +189,32 @@ Deno.test("timers: time spent in our handlers extends the stall deadlines", asyn
   await clock.tick(5_000);
   await remote.send({ command: "inv", inventory: [] });
   await clock.tick(0);
-  assert.equal(entered, true);
+  assertEquals(entered, true);
   // The handler runs for 30 s: the checks at 15 s and 30 s count it as ours, not the remote's.
   await clock.tick(30_000);
-  assert.equal(peer.connected, true, "not stalled while our handler runs");
+  assertEquals(peer.connected, true, "not stalled while our handler runs");
   release();
   await clock.tick(0);
   // The deadline moved from t0 + 30 s to t0 + 60 s.
   await clock.tick(t0 + 59_999 - clock.now());
-  assert.equal(peer.connected, true);
+  assertEquals(peer.connected, true);
   await clock.tick(1);
-  assert.equal((await peer.closed).code, "stalled");
+  assertEquals((await peer.closed).code, "stalled");
   await close();
 });
 
 Deno.test("timers: a ping every 2 minutes", async () => {
   const { peer, remote, clock, close } = await connectedPeer();
   await clock.tick(119_999);
-  assert.deepEqual(await remote.received(), []);
+  assertEquals(await remote.received(), []);
   await clock.tick(1);
   const first = await remote.expect("ping");
-  assert.notEqual(first.nonce, 0n);
+  assertNotEquals(first.nonce, 0n);
   await remote.send({ command: "pong", nonce: first.nonce });
   await clock.tick(120_000);
   const second = await remote.expect("ping");
-  assert.notEqual(second.nonce, first.nonce);
-  assert.equal(peer.lastPingNonce, second.nonce);
+  assertNotEquals(second.nonce, first.nonce);
+  assertEquals(peer.lastPingNonce, second.nonce);
   await close();
 });
 
@@ -222,7 +222,7 @@ Deno.test("timers: pingIntervalMs sets another period", async () => {
   const { remote, clock, close } = await connectedPeer({ pingIntervalMs: 10_000 });
   await clock.tick(30_000);
   const got = await remote.received();
-  assert.deepEqual(got.map((m) => m.command), ["ping", "ping", "ping"]);
+  assertEquals(got.map((m) => m.command), ["ping", "ping", "ping"]);
   await close();
 });
 
@@ -230,14 +230,14 @@ Deno.test("timers: a peer that sends nothing for 5 minutes is dropped as idle", 
   await t.step("silent from the start", async () => {
     const { peer, remote, clock, close } = await connectedPeer();
     await clock.tick(299_999);
-    assert.equal(peer.connected, true);
+    assertEquals(peer.connected, true);
     await clock.tick(1);
     const reason = await peer.closed;
-    assert.equal(reason.code, "idle");
-    assert.match(reason.message, /300 s/);
+    assertEquals(reason.code, "idle");
+    assertMatch(reason.message, /300 s/);
     // Our two pings went out before.
-    assert.deepEqual((await remote.rest()).map((m) => m.command), ["ping", "ping"]);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals((await remote.rest()).map((m) => m.command), ["ping", "ping"]);
+    assertEquals(clock.pendingTimers, 0);
     await close();
   });
   await t.step("bytes that make no whole message do not count", async () => {
@@ -245,7 +245,7 @@ Deno.test("timers: a peer that sends nothing for 5 minutes is dropped as idle", 
     await clock.tick(200_000);
     await remote.sendBytes(remote.frame({ command: "getaddr" }).subarray(0, 10));
     await clock.tick(100_000);
-    assert.equal((await peer.closed).code, "idle");
+    assertEquals((await peer.closed).code, "idle");
     await close();
   });
   await t.step("a message at 200 s moves the deadline to 500 s", async () => {
@@ -253,15 +253,15 @@ Deno.test("timers: a peer that sends nothing for 5 minutes is dropped as idle", 
     await clock.tick(200_000);
     await remote.send({ command: "getaddr" });
     await clock.tick(299_999);
-    assert.equal(peer.connected, true);
+    assertEquals(peer.connected, true);
     await clock.tick(1);
-    assert.equal((await peer.closed).code, "idle");
+    assertEquals((await peer.closed).code, "idle");
     await close();
   });
   await t.step("idleTimeoutMs sets another limit", async () => {
     const { peer, clock, close } = await connectedPeer({ idleTimeoutMs: 1_000 });
     await clock.tick(1_000);
-    assert.equal((await peer.closed).code, "idle");
+    assertEquals((await peer.closed).code, "idle");
     await close();
   });
 });
@@ -271,28 +271,28 @@ Deno.test("timers: transaction inventory waits for the trickle, at most 10 s", a
     const { peer, remote, clock, close } = await connectedPeer();
     peer.queueInventory({ type: InvType.TX, hash: hash(1) });
     await clock.tick(9_999);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await clock.tick(1);
-    assert.equal((await remote.expect("inv")).inventory.length, 1);
+    assertEquals((await remote.expect("inv")).inventory.length, 1);
     // Queued later: it still waits for a trickle, and no longer than one interval.
     await clock.tick(2_000);
     peer.queueInventory({ type: InvType.TX, hash: hash(2) });
     await clock.tick(7_999);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await clock.tick(2_001);
-    assert.equal((await remote.expect("inv")).inventory.length, 1);
+    assertEquals((await remote.expect("inv")).inventory.length, 1);
     await close();
   });
   await t.step("trickleIntervalMs: 2 s", async () => {
     const { peer, remote, clock, close } = await connectedPeer({ trickleIntervalMs: 2_000 });
     peer.queueInventory({ type: InvType.TX, hash: hash(1) });
     await clock.tick(1_999);
-    assert.deepEqual(await remote.received(), []);
+    assertEquals(await remote.received(), []);
     await clock.tick(1);
-    assert.equal((await remote.expect("inv")).inventory.length, 1);
+    assertEquals((await remote.expect("inv")).inventory.length, 1);
     peer.queueInventory({ type: InvType.TX, hash: hash(2) });
     await clock.tick(2_000);
-    assert.equal((await remote.expect("inv")).inventory.length, 1);
+    assertEquals((await remote.expect("inv")).inventory.length, 1);
     await close();
   });
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertLess, assertNotStrictEquals } from "@std/assert";
 import { randomSubset, repeatsRequest, type RequestKey } from "../../peer/_push.ts";
 
 function range(n: number): number[] {
@@ -6,10 +6,10 @@ function range(n: number): number[] {
 }
 
 function assertSubset(subset: number[], items: readonly number[], size: number): void {
-  assert.equal(subset.length, size);
-  assert.equal(new Set(subset).size, size, "no duplicates");
+  assertEquals(subset.length, size);
+  assertEquals(new Set(subset).size, size, "no duplicates");
   const pool = new Set(items);
-  for (const x of subset) assert.ok(pool.has(x), `${x} is from the input`);
+  for (const x of subset) assert(pool.has(x), `${x} is from the input`);
 }
 
 Deno.test("randomSubset", async (t) => {
@@ -25,7 +25,7 @@ Deno.test("randomSubset", async (t) => {
   await t.step("with fewer items than max: all of them, as a permutation", () => {
     const items = range(50);
     const out = randomSubset(items, 1_000);
-    assert.deepEqual([...out].sort((a, b) => a - b), items);
+    assertEquals([...out].sort((a, b) => a - b), items);
   });
 
   await t.step("more than 1000 addresses: 1000 distinct survive (btcd's addrv2 bug)", () => {
@@ -37,10 +37,10 @@ Deno.test("randomSubset", async (t) => {
     const items = [1, 1, 2, 2, 2, 3];
     for (let trial = 0; trial < 200; trial++) {
       const out = randomSubset(items, 4);
-      assert.equal(out.length, 4);
+      assertEquals(out.length, 4);
       const counts = new Map<number, number>();
       for (const x of out) counts.set(x, (counts.get(x) ?? 0) + 1);
-      assert.ok(
+      assert(
         (counts.get(1) ?? 0) <= 2 && (counts.get(2) ?? 0) <= 3 && (counts.get(3) ?? 0) <= 1,
       );
     }
@@ -50,16 +50,16 @@ Deno.test("randomSubset", async (t) => {
     const items = range(10);
     const frozen = Object.freeze([...items]);
     const out = randomSubset(frozen, 10);
-    assert.notEqual(out, frozen);
-    assert.deepEqual(frozen, items);
+    assertNotStrictEquals(out, frozen);
+    assertEquals(frozen, items);
     out.push(99);
-    assert.deepEqual(frozen, items);
+    assertEquals(frozen, items);
   });
 
   await t.step("works with objects, by identity", () => {
     const items = range(5).map((i) => ({ i }));
     const out = randomSubset(items, 3);
-    for (const x of out) assert.ok(items.includes(x));
+    for (const x of out) assert(items.includes(x));
   });
 
   await t.step("each element is chosen for a 5-of-10 subset about half the time", () => {
@@ -71,7 +71,7 @@ Deno.test("randomSubset", async (t) => {
     // Expected 0.5 with a standard deviation of 0.0035: ±3% is over 8 sigma.
     for (let i = 0; i < 10; i++) {
       const share = chosen[i] / trials;
-      assert.ok(Math.abs(share - 0.5) < 0.03, `element ${i}: ${share}`);
+      assertLess(Math.abs(share - 0.5), 0.03, `element ${i}: ${share}`);
     }
   });
 
@@ -85,7 +85,7 @@ Deno.test("randomSubset", async (t) => {
     for (let x = 0; x < 5; x++) {
       for (let p = 0; p < 5; p++) {
         const share = counts[x][p] / trials;
-        assert.ok(Math.abs(share - 0.2) < 0.03, `element ${x} at ${p}: ${share}`);
+        assertLess(Math.abs(share - 0.2), 0.03, `element ${x} at ${p}: ${share}`);
       }
     }
   });
@@ -100,8 +100,8 @@ Deno.test("randomSubset", async (t) => {
       if (x === 19) last++;
     }
     // Expected 0.05 each, standard deviation 0.0015.
-    assert.ok(Math.abs(first / trials - 0.05) < 0.015, `first ${first / trials}`);
-    assert.ok(Math.abs(last / trials - 0.05) < 0.015, `last ${last / trials}`);
+    assertLess(Math.abs(first / trials - 0.05), 0.015, `first ${first / trials}`);
+    assertLess(Math.abs(last / trials - 0.05), 0.015, `last ${last / trials}`);
   });
 });
 
@@ -112,30 +112,30 @@ Deno.test("repeatsRequest", async (t) => {
   });
 
   await t.step("no previous request: not a repeat", () => {
-    assert.equal(repeatsRequest(undefined, key(1, 0)), false);
+    assertEquals(repeatsRequest(undefined, key(1, 0)), false);
   });
 
   await t.step("same first locator and stop hash: a repeat, compared by value", () => {
-    assert.equal(repeatsRequest(key(1, 0), key(1, 0)), true);
+    assertEquals(repeatsRequest(key(1, 0), key(1, 0)), true);
     const k = key(3, 4);
-    assert.equal(repeatsRequest(k, k), true);
+    assertEquals(repeatsRequest(k, k), true);
   });
 
   await t.step("a different first locator or stop hash: not a repeat", () => {
-    assert.equal(repeatsRequest(key(1, 0), key(2, 0)), false);
-    assert.equal(repeatsRequest(key(1, 0), key(1, 9)), false);
+    assertEquals(repeatsRequest(key(1, 0), key(2, 0)), false);
+    assertEquals(repeatsRequest(key(1, 0), key(1, 9)), false);
     const a = key(1, 0);
     const b = key(1, 0);
     b.firstLocator[31] = 2;
-    assert.equal(repeatsRequest(a, b), false, "the last byte counts");
+    assertEquals(repeatsRequest(a, b), false, "the last byte counts");
     const c = key(1, 0);
     c.hashStop[0] = 7;
-    assert.equal(repeatsRequest(a, c), false, "the first byte counts");
+    assertEquals(repeatsRequest(a, c), false, "the first byte counts");
   });
 
   await t.step("hashes of different lengths never match", () => {
-    assert.equal(repeatsRequest(key(1, 0, 32), key(1, 0, 31)), false);
-    assert.equal(repeatsRequest(key(0, 0, 0), key(0, 0, 32)), false);
+    assertEquals(repeatsRequest(key(1, 0, 32), key(1, 0, 31)), false);
+    assertEquals(repeatsRequest(key(0, 0, 0), key(0, 0, 32)), false);
   });
 
   await t.step("subarrays of larger buffers compare by their own bytes", () => {
@@ -144,6 +144,6 @@ Deno.test("repeatsRequest", async (t) => {
       firstLocator: big.subarray(10, 42),
       hashStop: big.subarray(50, 82),
     };
-    assert.equal(repeatsRequest(viewed, key(5, 5)), true);
+    assertEquals(repeatsRequest(viewed, key(5, 5)), true);
   });
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   STALL_RESPONSE_TIMEOUT_MS,
@@ -29,8 +29,8 @@ function deadlines(stall: StallDetector): Record<string, number> {
 
 Deno.test("StallDetector", async (t) => {
   await t.step("btcd's timings: 30 s to answer, checked every 15 s", () => {
-    assert.equal(STALL_RESPONSE_TIMEOUT_MS, 30_000);
-    assert.equal(STALL_TICK_INTERVAL_MS, 15_000);
+    assertEquals(STALL_RESPONSE_TIMEOUT_MS, 30_000);
+    assertEquals(STALL_TICK_INTERVAL_MS, 15_000);
   });
 
   await t.step("each request registers the deadlines of its responses (REFERENCE 1.5)", () => {
@@ -44,7 +44,7 @@ Deno.test("StallDetector", async (t) => {
     for (const [command, expected] of cases) {
       const { stall } = setup();
       stall.sent(command);
-      assert.deepEqual(deadlines(stall), expected, command);
+      assertEquals(deadlines(stall), expected, command);
     }
   });
 
@@ -71,24 +71,24 @@ Deno.test("StallDetector", async (t) => {
     ) {
       stall.sent(command);
     }
-    assert.equal(stall.pending.size, 0);
+    assertEquals(stall.pending.size, 0);
   });
 
   await t.step("the deadline counts from the send time, and a resend moves it", async () => {
     const { clock, stall } = setup();
     await clock.tick(5_000);
     stall.sent("getheaders");
-    assert.deepEqual(deadlines(stall), { headers: 95_000 });
+    assertEquals(deadlines(stall), { headers: 95_000 });
     await clock.tick(10_000);
     stall.sent("getheaders");
-    assert.deepEqual(deadlines(stall), { headers: 105_000 });
+    assertEquals(deadlines(stall), { headers: 105_000 });
   });
 
   await t.step("a custom response timeout, tripled for getheaders", () => {
     const { stall } = setup({ responseTimeoutMs: 1_000 });
     stall.sent("getdata");
     stall.sent("getheaders");
-    assert.deepEqual(deadlines(stall), {
+    assertEquals(deadlines(stall), {
       block: 1_000,
       merkleblock: 1_000,
       tx: 1_000,
@@ -103,11 +103,11 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("getheaders");
     stall.sent("mempool");
     stall.received("headers");
-    assert.deepEqual(Object.keys(deadlines(stall)).sort(), ["inv", "verack"]);
+    assertEquals(Object.keys(deadlines(stall)).sort(), ["inv", "verack"]);
     stall.received("verack");
-    assert.deepEqual(Object.keys(deadlines(stall)), ["inv"]);
+    assertEquals(Object.keys(deadlines(stall)), ["inv"]);
     stall.received("inv");
-    assert.equal(stall.pending.size, 0);
+    assertEquals(stall.pending.size, 0);
   });
 
   await t.step("one inv answers both mempool and getblocks", () => {
@@ -115,7 +115,7 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("mempool");
     stall.sent("getblocks");
     stall.received("inv");
-    assert.equal(stall.pending.size, 0);
+    assertEquals(stall.pending.size, 0);
   });
 
   for (const response of ["block", "merkleblock", "tx", "notfound"]) {
@@ -124,7 +124,7 @@ Deno.test("StallDetector", async (t) => {
       stall.sent("getdata");
       stall.sent("version");
       stall.received(response);
-      assert.deepEqual(deadlines(stall), { verack: 30_000 });
+      assertEquals(deadlines(stall), { verack: 30_000 });
     });
   }
 
@@ -135,14 +135,14 @@ Deno.test("StallDetector", async (t) => {
     for (const command of ["ping", "pong", "addr", "inv", "verack", "reject", "__proto__"]) {
       stall.received(command);
     }
-    assert.equal(stall.pending.size, 5);
+    assertEquals(stall.pending.size, 5);
   });
 
   await t.step("an unsolicited response is harmless", () => {
     const { stall } = setup();
     stall.received("headers");
     stall.received("tx");
-    assert.equal(stall.pending.size, 0);
+    assertEquals(stall.pending.size, 0);
   });
 
   await t.step(
@@ -152,9 +152,9 @@ Deno.test("StallDetector", async (t) => {
       stall.start();
       stall.sent("version");
       await clock.tick(9);
-      assert.deepEqual(stalls, []);
+      assertEquals(stalls, []);
       await clock.tick(1);
-      assert.deepEqual(stalls, [["verack", T0 + 10]]);
+      assertEquals(stalls, [["verack", T0 + 10]]);
       stall.stop();
     },
   );
@@ -164,9 +164,9 @@ Deno.test("StallDetector", async (t) => {
     stall.start();
     stall.sent("version");
     await clock.tick(29_999);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["verack", T0 + 30_000]]);
+    assertEquals(stalls, [["verack", T0 + 30_000]]);
   });
 
   await t.step("with the default tick: a deadline between ticks fires on the next", async () => {
@@ -177,25 +177,25 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("getheaders"); // due at 90,001
     stall.received("inv");
     await clock.tick(104_998);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["headers", T0 + 105_000]]);
+    assertEquals(stalls, [["headers", T0 + 105_000]]);
   });
 
   await t.step("the check timer runs only while a response is awaited", async () => {
     const { clock, stall, stalls } = setup();
     stall.start();
-    assert.equal(clock.pendingTimers, 0, "nothing awaited: no timer");
+    assertEquals(clock.pendingTimers, 0, "nothing awaited: no timer");
     stall.sent("getdata");
-    assert.equal(clock.pendingTimers, 1);
+    assertEquals(clock.pendingTimers, 1);
     await clock.tick(5_000);
     stall.received("block");
     await clock.tick(15_000);
-    assert.equal(clock.pendingTimers, 0, "answered: the next check ends the timer");
+    assertEquals(clock.pendingTimers, 0, "answered: the next check ends the timer");
     stall.sent("mempool");
-    assert.equal(clock.pendingTimers, 1, "a new request arms it again");
+    assertEquals(clock.pendingTimers, 1, "a new request arms it again");
     stall.stop();
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
   });
 
   await t.step("getheaders gets 90 s", async () => {
@@ -203,9 +203,9 @@ Deno.test("StallDetector", async (t) => {
     stall.start();
     stall.sent("getheaders");
     await clock.tick(89_999);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["headers", T0 + 90_000]]);
+    assertEquals(stalls, [["headers", T0 + 90_000]]);
   });
 
   await t.step("check() by hand: boundaries", async () => {
@@ -213,10 +213,10 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("mempool");
     await clock.tick(29_999);
     stall.check();
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
     stall.check();
-    assert.deepEqual(stalls, [["inv", T0 + 30_000]]);
+    assertEquals(stalls, [["inv", T0 + 30_000]]);
   });
 
   await t.step("a response in time prevents the stall", async () => {
@@ -226,7 +226,7 @@ Deno.test("StallDetector", async (t) => {
     await clock.tick(29_999);
     stall.received("notfound");
     await clock.tick(10 * 60_000);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     stall.stop();
   });
 
@@ -234,7 +234,7 @@ Deno.test("StallDetector", async (t) => {
     const { clock, stall, stalls } = setup();
     stall.start();
     await clock.tick(10 * 60_000);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     stall.stop();
   });
 
@@ -244,13 +244,13 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("version");
     stall.sent("getdata");
     await clock.tick(30_000);
-    assert.equal(stalls.length, 1);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(stalls.length, 1);
+    assertEquals(clock.pendingTimers, 0);
     stall.check();
     stall.sent("getheaders");
     await clock.tick(10 * 60_000);
     stall.check();
-    assert.equal(stalls.length, 1);
+    assertEquals(stalls.length, 1);
   });
 
   await t.step("the first overdue response is named", async () => {
@@ -260,9 +260,9 @@ Deno.test("StallDetector", async (t) => {
     await clock.tick(1_000);
     stall.sent("version"); // due at 31 s, checked at 45 s
     await clock.tick(43_999);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["verack", T0 + 45_000]]);
+    assertEquals(stalls, [["verack", T0 + 45_000]]);
   });
 
   await t.step("handler time extends every pending deadline", async () => {
@@ -273,13 +273,13 @@ Deno.test("StallDetector", async (t) => {
     stall.handlerStarted();
     await clock.tick(7_000);
     stall.handlerDone();
-    assert.deepEqual(deadlines(stall), { verack: 37_000, headers: 97_000 });
+    assertEquals(deadlines(stall), { verack: 37_000, headers: 97_000 });
     await clock.tick(36_999 - 17_000);
     stall.check();
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
     stall.check();
-    assert.deepEqual(stalls, [["verack", T0 + 37_000]]);
+    assertEquals(stalls, [["verack", T0 + 37_000]]);
   });
 
   await t.step("handler time adds up across handlers", async () => {
@@ -291,7 +291,7 @@ Deno.test("StallDetector", async (t) => {
       stall.handlerDone();
       await clock.tick(1_000);
     }
-    assert.deepEqual(deadlines(stall), { inv: 36_000 });
+    assertEquals(deadlines(stall), { inv: 36_000 });
   });
 
   await t.step(
@@ -304,7 +304,7 @@ Deno.test("StallDetector", async (t) => {
       stall.handlerDone();
       await clock.tick(5_000);
       stall.handlerDone();
-      assert.deepEqual(deadlines(stall), { inv: 30_000 });
+      assertEquals(deadlines(stall), { inv: 30_000 });
     },
   );
 
@@ -315,13 +315,13 @@ Deno.test("StallDetector", async (t) => {
     await clock.tick(10_000);
     stall.handlerStarted();
     await clock.tick(50_000); // at 60,000: 50 s spent in the handler so far
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     stall.handlerDone(); // verack now due at 80,000, checked at 90,000
-    assert.deepEqual(deadlines(stall), { verack: 80_000 });
+    assertEquals(deadlines(stall), { verack: 80_000 });
     await clock.tick(29_999);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["verack", T0 + 90_000]]);
+    assertEquals(stalls, [["verack", T0 + 90_000]]);
   });
 
   await t.step(
@@ -333,14 +333,14 @@ Deno.test("StallDetector", async (t) => {
       stall.handlerStarted();
       await clock.tick(60_000);
       stall.check();
-      assert.deepEqual(stalls, [], "its time so far moves the deadline as fast as the clock");
+      assertEquals(stalls, [], "its time so far moves the deadline as fast as the clock");
       stall.handlerDone(); // due at 90,000
       await clock.tick(0);
       stall.check();
-      assert.deepEqual(stalls, []);
+      assertEquals(stalls, []);
       await clock.tick(1);
       stall.check();
-      assert.deepEqual(stalls, [["inv", T0 + 90_000]]);
+      assertEquals(stalls, [["inv", T0 + 90_000]]);
     },
   );
 
@@ -351,7 +351,7 @@ Deno.test("StallDetector", async (t) => {
     stall.handlerStarted();
     await clock.tick(5_000);
     stall.check();
-    assert.deepEqual(stalls, [["inv", T0 + 35_000]]);
+    assertEquals(stalls, [["inv", T0 + 35_000]]);
   });
 
   await t.step("stop cancels the timer; start is idempotent", async () => {
@@ -359,20 +359,20 @@ Deno.test("StallDetector", async (t) => {
     stall.start();
     stall.start();
     stall.sent("version");
-    assert.equal(clock.pendingTimers, 1);
+    assertEquals(clock.pendingTimers, 1);
     stall.stop();
     stall.stop();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
     await clock.tick(10 * 60_000);
-    assert.deepEqual(stalls, [], "no check runs once stopped");
+    assertEquals(stalls, [], "no check runs once stopped");
   });
 
   await t.step("nothing is checked before start", async () => {
     const { clock, stall, stalls } = setup();
     stall.sent("version");
     await clock.tick(10 * 60_000);
-    assert.deepEqual(stalls, []);
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(stalls, []);
+    assertEquals(clock.pendingTimers, 0);
   });
 
   await t.step("a custom tick interval", async () => {
@@ -380,9 +380,9 @@ Deno.test("StallDetector", async (t) => {
     stall.start();
     stall.sent("version");
     await clock.tick(2_999);
-    assert.deepEqual(stalls, []);
+    assertEquals(stalls, []);
     await clock.tick(1);
-    assert.deepEqual(stalls, [["verack", T0 + 3_000]]);
+    assertEquals(stalls, [["verack", T0 + 3_000]]);
   });
 
   await t.step("the outbound tap passes frames through and registers deadlines", async () => {
@@ -393,9 +393,9 @@ Deno.test("StallDetector", async (t) => {
       { message: { command: "getdata" }, id: 3 },
     ];
     const out = await Array.fromAsync(ReadableStream.from(items).pipeThrough(stall.outbound()));
-    assert.equal(out.length, 3);
-    out.forEach((item, i) => assert.equal(item, items[i], "the very same objects"));
-    assert.deepEqual(Object.keys(deadlines(stall)).sort(), [
+    assertEquals(out.length, 3);
+    out.forEach((item, i) => assertStrictEquals(item, items[i], "the very same objects"));
+    assertEquals(Object.keys(deadlines(stall)).sort(), [
       "block",
       "headers",
       "merkleblock",
@@ -410,8 +410,8 @@ Deno.test("StallDetector", async (t) => {
     stall.sent("version");
     const messages = [{ command: "headers", n: 1 }, { command: "pong", n: 2 }];
     const out = await Array.fromAsync(ReadableStream.from(messages).pipeThrough(stall.inbound()));
-    assert.equal(out.length, 2);
-    out.forEach((m, i) => assert.equal(m, messages[i]));
-    assert.deepEqual(deadlines(stall), { verack: 30_000 });
+    assertEquals(out.length, 2);
+    out.forEach((m, i) => assertStrictEquals(m, messages[i]));
+    assertEquals(deadlines(stall), { verack: 30_000 });
   });
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertNotStrictEquals, assertStrictEquals } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { OTHER_COMMANDS, TrafficStats } from "../../peer/stats.ts";
 import { snapshotOf, type SnapshotSource } from "../../peer/stats_snapshot.ts";
@@ -28,12 +28,12 @@ function source(traffic: TrafficStats): SnapshotSource {
 Deno.test("TrafficStats", async (t) => {
   await t.step("starts at zero", () => {
     const stats = new TrafficStats(new FakeClock(T0));
-    assert.equal(stats.bytesSent, 0);
-    assert.equal(stats.bytesReceived, 0);
-    assert.equal(stats.lastSent, 0);
-    assert.equal(stats.lastReceived, 0);
-    assert.equal(stats.sentByCommand.size, 0);
-    assert.equal(stats.receivedByCommand.size, 0);
+    assertEquals(stats.bytesSent, 0);
+    assertEquals(stats.bytesReceived, 0);
+    assertEquals(stats.lastSent, 0);
+    assertEquals(stats.lastReceived, 0);
+    assertEquals(stats.sentByCommand.size, 0);
+    assertEquals(stats.receivedByCommand.size, 0);
   });
 
   await t.step("counts bytes and messages per direction and command, with times", async () => {
@@ -47,15 +47,15 @@ Deno.test("TrafficStats", async (t) => {
     stats.recordSent("ping", 32);
     await clock.tick(5);
     stats.recordReceived("pong", 32);
-    assert.equal(stats.bytesSent, 190);
-    assert.equal(stats.bytesReceived, 159);
-    assert.equal(stats.lastSent, T0 + 20);
-    assert.equal(stats.lastReceived, T0 + 25);
-    assert.deepEqual(Object.fromEntries(stats.sentByCommand), {
+    assertEquals(stats.bytesSent, 190);
+    assertEquals(stats.bytesReceived, 159);
+    assertEquals(stats.lastSent, T0 + 20);
+    assertEquals(stats.lastReceived, T0 + 25);
+    assertEquals(Object.fromEntries(stats.sentByCommand), {
       version: { messages: 1, bytes: 126 },
       ping: { messages: 2, bytes: 64 },
     });
-    assert.deepEqual(Object.fromEntries(stats.receivedByCommand), {
+    assertEquals(Object.fromEntries(stats.receivedByCommand), {
       version: { messages: 1, bytes: 127 },
       pong: { messages: 1, bytes: 32 },
     });
@@ -64,40 +64,40 @@ Deno.test("TrafficStats", async (t) => {
   await t.step("one direction does not touch the other", () => {
     const stats = new TrafficStats(new FakeClock(T0));
     stats.recordSent("inv", 61);
-    assert.equal(stats.bytesReceived, 0);
-    assert.equal(stats.lastReceived, 0);
-    assert.equal(stats.receivedByCommand.size, 0);
+    assertEquals(stats.bytesReceived, 0);
+    assertEquals(stats.lastReceived, 0);
+    assertEquals(stats.receivedByCommand.size, 0);
   });
 
   await t.step("every known command has its own counter", () => {
     const stats = new TrafficStats(new FakeClock(T0));
     for (const command of COMMANDS) stats.recordReceived(command, 24);
-    assert.equal(stats.receivedByCommand.size, COMMANDS.length);
-    assert.equal(stats.receivedByCommand.has(OTHER_COMMANDS), false);
+    assertEquals(stats.receivedByCommand.size, COMMANDS.length);
+    assertEquals(stats.receivedByCommand.has(OTHER_COMMANDS), false);
   });
 
   await t.step("unknown commands share the *other* counter, both ways", () => {
     const stats = new TrafficStats(new FakeClock(T0));
-    assert.equal(OTHER_COMMANDS, "*other*");
+    assertEquals(OTHER_COMMANDS, "*other*");
     stats.recordReceived("feature", 30);
     stats.recordReceived("unknown", 24);
     stats.recordReceived("VERSION", 24);
     stats.recordSent("mystery", 40);
-    assert.deepEqual(Object.fromEntries(stats.receivedByCommand), {
+    assertEquals(Object.fromEntries(stats.receivedByCommand), {
       "*other*": { messages: 3, bytes: 78 },
     });
-    assert.deepEqual(Object.fromEntries(stats.sentByCommand), {
+    assertEquals(Object.fromEntries(stats.sentByCommand), {
       "*other*": { messages: 1, bytes: 40 },
     });
-    assert.equal(stats.bytesReceived, 78, "totals still count them");
+    assertEquals(stats.bytesReceived, 78, "totals still count them");
   });
 
   await t.step("a remote naming 10,000 different commands leaves a bounded table", () => {
     const stats = new TrafficStats(new FakeClock(T0));
     stats.recordReceived("inv", 61);
     for (let i = 0; i < 10_000; i++) stats.recordReceived(`cmd${i}`, 24);
-    assert.equal(stats.receivedByCommand.size, 2);
-    assert.deepEqual(stats.receivedByCommand.get(OTHER_COMMANDS), {
+    assertEquals(stats.receivedByCommand.size, 2);
+    assertEquals(stats.receivedByCommand.get(OTHER_COMMANDS), {
       messages: 10_000,
       bytes: 240_000,
     });
@@ -110,18 +110,18 @@ Deno.test("TrafficStats", async (t) => {
       stats.recordReceived(name, 24);
       stats.recordSent(name, 24);
     }
-    assert.deepEqual([...stats.receivedByCommand.keys()], [OTHER_COMMANDS]);
-    assert.deepEqual([...stats.sentByCommand.keys()], [OTHER_COMMANDS]);
-    assert.equal(stats.receivedByCommand.get(OTHER_COMMANDS)!.messages, names.length);
+    assertEquals([...stats.receivedByCommand.keys()], [OTHER_COMMANDS]);
+    assertEquals([...stats.sentByCommand.keys()], [OTHER_COMMANDS]);
+    assertEquals(stats.receivedByCommand.get(OTHER_COMMANDS)!.messages, names.length);
     const plain: Record<string, unknown> = {};
-    assert.equal(Object.getPrototypeOf(plain), Object.prototype);
-    assert.equal("messages" in plain, false);
-    assert.equal(typeof plain.toString, "function");
+    assertStrictEquals(Object.getPrototypeOf(plain), Object.prototype);
+    assertEquals("messages" in plain, false);
+    assertEquals(typeof plain.toString, "function");
 
     const snapshot = snapshotOf(source(stats));
-    assert.equal(Object.getPrototypeOf(snapshot.receivedPerCommand), null);
-    assert.deepEqual(Object.keys(snapshot.receivedPerCommand), [OTHER_COMMANDS]);
-    assert.equal(Object.hasOwn(snapshot.receivedPerCommand, "__proto__"), false);
+    assertEquals(Object.getPrototypeOf(snapshot.receivedPerCommand), null);
+    assertEquals(Object.keys(snapshot.receivedPerCommand), [OTHER_COMMANDS]);
+    assertEquals(Object.hasOwn(snapshot.receivedPerCommand, "__proto__"), false);
   });
 });
 
@@ -133,7 +133,7 @@ Deno.test("snapshotOf", async (t) => {
     await clock.tick(3);
     traffic.recordReceived("verack", 24);
     const snapshot = snapshotOf(source(traffic));
-    assert.deepEqual({ ...snapshot }, {
+    assertEquals({ ...snapshot }, {
       id: 7,
       address: "203.0.113.7:8333",
       services: 1033n,
@@ -171,14 +171,14 @@ Deno.test("snapshotOf", async (t) => {
     traffic.recordSent("getaddr", 24);
     traffic.recordReceived("pong", 32);
     traffic.recordReceived("addr", 55);
-    assert.equal(snapshot.bytesSent, 32);
-    assert.equal(snapshot.bytesReceived, 32);
-    assert.equal(snapshot.lastSent, T0);
-    assert.equal(snapshot.lastReceived, T0);
-    assert.deepEqual(Object.keys(snapshot.sentPerCommand), ["ping"]);
-    assert.deepEqual(snapshot.sentPerCommand.ping, { messages: 1, bytes: 32 });
-    assert.deepEqual(snapshot.receivedPerCommand.pong, { messages: 1, bytes: 32 });
-    assert.equal(snapshot.receivedPerCommand.addr, undefined);
+    assertEquals(snapshot.bytesSent, 32);
+    assertEquals(snapshot.bytesReceived, 32);
+    assertEquals(snapshot.lastSent, T0);
+    assertEquals(snapshot.lastReceived, T0);
+    assertEquals(Object.keys(snapshot.sentPerCommand), ["ping"]);
+    assertEquals(snapshot.sentPerCommand.ping, { messages: 1, bytes: 32 });
+    assertEquals(snapshot.receivedPerCommand.pong, { messages: 1, bytes: 32 });
+    assertEquals(snapshot.receivedPerCommand.addr, undefined);
   });
 
   await t.step("mutating a snapshot's counters does not touch the live ones", () => {
@@ -186,9 +186,9 @@ Deno.test("snapshotOf", async (t) => {
     traffic.recordSent("inv", 61);
     const snapshot = snapshotOf(source(traffic));
     (snapshot.sentPerCommand.inv as { messages: number }).messages = 1_000;
-    assert.deepEqual(traffic.sentByCommand.get("inv"), { messages: 1, bytes: 61 });
+    assertEquals(traffic.sentByCommand.get("inv"), { messages: 1, bytes: 61 });
     const again = snapshotOf(source(traffic));
-    assert.deepEqual(again.sentPerCommand.inv, { messages: 1, bytes: 61 });
+    assertEquals(again.sentPerCommand.inv, { messages: 1, bytes: 61 });
   });
 
   await t.step("two snapshots share no counter objects", () => {
@@ -196,8 +196,8 @@ Deno.test("snapshotOf", async (t) => {
     traffic.recordReceived("tx", 250);
     const a = snapshotOf(source(traffic));
     const b = snapshotOf(source(traffic));
-    assert.notEqual(a.receivedPerCommand, b.receivedPerCommand);
-    assert.notEqual(a.receivedPerCommand.tx, b.receivedPerCommand.tx);
-    assert.notEqual(a.receivedPerCommand.tx, traffic.receivedByCommand.get("tx"));
+    assertNotStrictEquals(a.receivedPerCommand, b.receivedPerCommand);
+    assertNotStrictEquals(a.receivedPerCommand.tx, b.receivedPerCommand.tx);
+    assertNotStrictEquals(a.receivedPerCommand.tx, traffic.receivedByCommand.get("tx"));
   });
 });

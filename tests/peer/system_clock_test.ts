@@ -1,29 +1,39 @@
-// The system clock's shared timer lists: order, repetition and cancellation, with real (short)
-// timers. Nothing here asserts how long anything took, only what fired and in which order.
-import assert from "node:assert/strict";
+// The system clock's shared timer lists: order, repetition and cancellation. SYSTEM_CLOCK sits
+// on the runtime's global timers and performance.now(), so FakeTime stands in for the timers and
+// a stub of performance.now() follows it: nothing sleeps, and a loaded machine cannot reorder
+// what fires. The last step uses the real timers, for the sanitizer to see that none is left.
+import { assertEquals } from "@std/assert";
+import { stub } from "@std/testing/mock";
+import { FakeTime } from "@std/testing/time";
 import { SYSTEM_CLOCK } from "../../peer/clock.ts";
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 Deno.test("SYSTEM_CLOCK timers", async (t) => {
-  await t.step("timers of one duration fire in the order scheduled", async () => {
+  await t.step("timers of one duration fire in the order scheduled", () => {
+    using time = new FakeTime();
+    using _now = stub(performance, "now", () => time.now);
     const fired: number[] = [];
     for (let i = 0; i < 5; i++) SYSTEM_CLOCK.setTimeout(() => fired.push(i), 5);
-    await sleep(40);
-    assert.deepEqual(fired, [0, 1, 2, 3, 4]);
+    time.tick(4);
+    assertEquals(fired, []);
+    time.tick(1);
+    assertEquals(fired, [0, 1, 2, 3, 4]);
   });
 
-  await t.step("a shorter duration scheduled later fires first", async () => {
+  await t.step("a shorter duration scheduled later fires first", () => {
+    using time = new FakeTime();
+    using _now = stub(performance, "now", () => time.now);
     const fired: string[] = [];
     SYSTEM_CLOCK.setTimeout(() => fired.push("long"), 30);
     SYSTEM_CLOCK.setTimeout(() => fired.push("short"), 1);
-    await sleep(60);
-    assert.deepEqual(fired, ["short", "long"]);
+    time.tick(1);
+    assertEquals(fired, ["short"]);
+    time.tick(29);
+    assertEquals(fired, ["short", "long"]);
   });
 
-  await t.step("cancelled timers never fire; cancel is idempotent", async () => {
+  await t.step("cancelled timers never fire; cancel is idempotent", () => {
+    using time = new FakeTime();
+    using _now = stub(performance, "now", () => time.now);
     const fired: string[] = [];
     const a = SYSTEM_CLOCK.setTimeout(() => fired.push("a"), 5);
     SYSTEM_CLOCK.setTimeout(() => fired.push("b"), 5);
@@ -31,20 +41,26 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     a.cancel();
     a.cancel();
     c.cancel();
-    await sleep(30);
-    assert.deepEqual(fired, ["b"]);
+    time.tick(30);
+    assertEquals(fired, ["b"]);
   });
 
-  await t.step("an interval repeats until cancelled, also from inside its callback", async () => {
+  await t.step("an interval repeats until cancelled, also from inside its callback", () => {
+    using time = new FakeTime();
+    using _now = stub(performance, "now", () => time.now);
     let n = 0;
     const timer = SYSTEM_CLOCK.setInterval(() => {
       if (++n === 3) timer.cancel();
     }, 2);
-    await sleep(80);
-    assert.equal(n, 3);
+    time.tick(2);
+    assertEquals(n, 1);
+    time.tick(78);
+    assertEquals(n, 3);
   });
 
-  await t.step("a callback may cancel the next timer of its list", async () => {
+  await t.step("a callback may cancel the next timer of its list", () => {
+    using time = new FakeTime();
+    using _now = stub(performance, "now", () => time.now);
     const fired: string[] = [];
     let second: { cancel(): void } | undefined = undefined;
     SYSTEM_CLOCK.setTimeout(() => {
@@ -53,8 +69,8 @@ Deno.test("SYSTEM_CLOCK timers", async (t) => {
     }, 3);
     second = SYSTEM_CLOCK.setTimeout(() => fired.push("second"), 3);
     SYSTEM_CLOCK.setTimeout(() => fired.push("third"), 3);
-    await sleep(30);
-    assert.deepEqual(fired, ["first", "third"]);
+    time.tick(3);
+    assertEquals(fired, ["first", "third"]);
   });
 
   await t.step("cancelling everything leaves no runtime timer (the sanitizer checks)", () => {

@@ -2,7 +2,7 @@
 // addresses, inventory and a real mainnet block end to end; a remote that stops reading is
 // dropped at the send-queue cap with bounded memory; a connection cut mid-message ends the
 // peer cleanly.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertLess, assertLessOrEqual } from "@std/assert";
 import { type Connection, Peer, SentNonces } from "../../peer/mod.ts";
 import {
   blockHash,
@@ -15,6 +15,7 @@ import {
 } from "../../wire/mod.ts";
 import { dataStep, readShared } from "../_util/shared_data.ts";
 import { tcpPeers, tcpSockets } from "../_util/tcp.ts";
+import { delay } from "@std/async/delay";
 
 const BLOCK_FILE = "block-0000000000000000001602407ac49862a7bca9d00f7f402db20b7be2f5de59d2.blk";
 
@@ -39,14 +40,14 @@ Deno.test("two peers over TCP on 127.0.0.1", async (t) => {
         onInv: (_p, m) => void (inv = m.inventory),
       },
     });
-    assert.equal(await outbound.ready, true);
-    assert.equal(await inbound.ready, true);
-    assert.equal(outbound.protocolVersion, 70016);
-    assert.equal(inbound.userAgent, "/btcstream:0.1.0/");
-    assert.equal(outbound.wantsAddrV2, true);
-    assert.equal(inbound.wtxidRelay, true);
+    assertEquals(await outbound.ready, true);
+    assertEquals(await inbound.ready, true);
+    assertEquals(outbound.protocolVersion, 70016);
+    assertEquals(inbound.userAgent, "/btcstream:0.1.0/");
+    assertEquals(outbound.wantsAddrV2, true);
+    assertEquals(inbound.wtxidRelay, true);
 
-    assert.equal(await outbound.queueMessage({ command: "ping", nonce: 99n }), true);
+    assertEquals(await outbound.queueMessage({ command: "ping", nonce: 99n }), true);
     const addresses = Array.from(
       { length: 1500 },
       (_, i) =>
@@ -55,30 +56,30 @@ Deno.test("two peers over TCP on 127.0.0.1", async (t) => {
           timestamp: 1_700_000_000,
         }),
     );
-    assert.equal(outbound.pushAddrMsg(addresses).length, 1000);
+    assertEquals(outbound.pushAddrMsg(addresses).length, 1000);
     const v2 = [netAddressV2FromString("2001:db8::1", 8333, { timestamp: 1_700_000_000 })];
-    assert.equal(outbound.pushAddrV2Msg(v2).length, 1);
+    assertEquals(outbound.pushAddrV2Msg(v2).length, 1);
     const inventory = Array.from({ length: 1000 }, (_, i) => ({ type: 1, hash: hashOf(i & 255) }));
-    assert.equal(await outbound.queueMessage({ command: "inv", inventory }), true);
+    assertEquals(await outbound.queueMessage({ command: "inv", inventory }), true);
 
     // The pong to this ping comes back once the inbound side handled everything before it.
     await outbound.queueMessage({ command: "ping", nonce: 100n });
     await lastPong.promise;
     // Timed on the monotonic clock: a real, sub-millisecond-resolution round trip.
-    assert.equal(outbound.lastPingNonce, 0n);
-    assert.ok(outbound.lastPingMicros > 0, `round trip ${outbound.lastPingMicros} µs`);
-    assert.deepEqual(received, ["ping", "ping"]);
-    assert.equal(addrCount, 1000);
-    assert.equal(addrV2Count, 1);
-    assert.equal(inv.length, 1000);
+    assertEquals(outbound.lastPingNonce, 0n);
+    assertGreater(outbound.lastPingMicros, 0, `round trip ${outbound.lastPingMicros} µs`);
+    assertEquals(received, ["ping", "ping"]);
+    assertEquals(addrCount, 1000);
+    assertEquals(addrV2Count, 1);
+    assertEquals(inv.length, 1000);
     const stats = inbound.statsSnapshot();
-    assert.equal(stats.receivedPerCommand.inv.messages, 1);
-    assert.equal(stats.receivedPerCommand.addr.messages, 1);
-    assert.equal(stats.bytesReceived, outbound.statsSnapshot().bytesSent);
+    assertEquals(stats.receivedPerCommand.inv.messages, 1);
+    assertEquals(stats.receivedPerCommand.addr.messages, 1);
+    assertEquals(stats.bytesReceived, outbound.statsSnapshot().bytesSent);
 
     outbound.disconnect();
-    assert.equal((await outbound.closed).code, "local");
-    assert.equal((await inbound.closed).code, "remote-closed");
+    assertEquals((await outbound.closed).code, "local");
+    assertEquals((await inbound.closed).code, "remote-closed");
   });
 
   await t.step(dataStep("a real 1.2 MB mainnet block, end to end", async () => {
@@ -95,17 +96,17 @@ Deno.test("two peers over TCP on 127.0.0.1", async (t) => {
     });
     await outbound.ready;
     // The stall detector waits for a block after a getdata; the block answers it.
-    assert.equal(await outbound.queueMessage({ command: "block", ...block }), true);
+    assertEquals(await outbound.queueMessage({ command: "block", ...block }), true);
     const frameSize = encodeMessage({ command: "block", ...block }).length;
     for await (const message of inbound.messages()) {
       if (message.command === "block") break;
     }
-    assert.deepEqual(got, blockHash(block.header));
-    assert.equal(merkleOk, true);
-    assert.equal(inbound.statsSnapshot().receivedPerCommand.block.bytes, frameSize);
+    assertEquals(got, blockHash(block.header));
+    assertEquals(merkleOk, true);
+    assertEquals(inbound.statsSnapshot().receivedPerCommand.block.bytes, frameSize);
     inbound.disconnect();
     await inbound.closed;
-    assert.equal((await outbound.closed).code, "remote-closed");
+    assertEquals((await outbound.closed).code, "remote-closed");
   }));
 });
 
@@ -129,19 +130,19 @@ Deno.test("a remote that stops reading is dropped at the send-queue cap", async 
   for (let i = 0; i < 200 && outbound.connected; i++) {
     results.push(outbound.queueMessage({ command: "inv", inventory }));
     maxQueued = Math.max(maxQueued, outbound.sendQueueBytes);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await delay(1);
   }
   const reason = await outbound.closed;
-  assert.equal(reason.code, "send-queue-full");
-  assert.ok(maxQueued <= capBytes, `${maxQueued} bytes queued, cap ${capBytes}`);
+  assertEquals(reason.code, "send-queue-full");
+  assertLessOrEqual(maxQueued, capBytes, `${maxQueued} bytes queued, cap ${capBytes}`);
   const settled = await Promise.all(results);
-  assert.ok(settled.includes(false), "dropped messages resolve false");
+  assert(settled.includes(false), "dropped messages resolve false");
   const written = settled.filter((ok) => ok).length;
-  assert.ok(written * frameBytes < 200 * frameBytes / 2, `${written} frames were written`);
+  assertLess(written * frameBytes, 200 * frameBytes / 2, `${written} frames were written`);
   const grown = Deno.memoryUsage().rss - before;
-  assert.ok(grown < 150 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertLess(grown, 150 * 1024 * 1024, `RSS grew by ${grown} bytes`);
   release();
-  assert.equal((await inbound.closed).code !== undefined, true);
+  assertEquals((await inbound.closed).code !== undefined, true);
 });
 
 Deno.test("a connection cut in the middle of a message", async (t) => {
@@ -164,7 +165,7 @@ Deno.test("a connection cut in the middle of a message", async (t) => {
     await writer.write(version.subarray(0, 50));
     dialed.close();
     const reason = await peer.closed;
-    assert.ok(
+    assert(
       reason.code === "protocol-error" || reason.code === "remote-closed",
       `ended with ${reason.code}`,
     );
@@ -185,12 +186,12 @@ Deno.test("a connection cut in the middle of a message", async (t) => {
       inbound: true,
       sentNonces: new SentNonces(),
     });
-    assert.equal(await inbound.ready, true);
+    assertEquals(await inbound.ready, true);
     const ping = encodeMessage({ command: "ping", nonce: 5n }, { network: "regtest" });
     await raw.write(ping.subarray(0, 30));
     outbound.disconnect();
     const reason = await inbound.closed;
-    assert.ok(
+    assert(
       reason.code === "protocol-error" || reason.code === "remote-closed",
       `ended with ${reason.code}`,
     );

@@ -7,6 +7,7 @@ import type { MemoryNetwork } from "../../server/memory_transport.ts";
 import { Server } from "../../server/server.ts";
 import type { ServerOptions } from "../../server/server_options.ts";
 import { type NetAddressV2, netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
+import { delay } from "@std/async/delay";
 
 /** The regtest port every test node listens on. */
 export const PORT = 18444;
@@ -57,7 +58,7 @@ export async function eventually(
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await delay(5);
   }
 }
 

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
 import fc from "fast-check";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
@@ -17,131 +17,131 @@ function setup(options: AddrRateLimiterOptions = {}) {
 
 Deno.test("AddrRateLimiter: Core's bucket", async (t) => {
   await t.step("Core's constants", () => {
-    assert.equal(MAX_ADDR_RATE_PER_SECOND, 0.1);
-    assert.equal(MAX_ADDR_PROCESSING_TOKEN_BUCKET, 1000);
-    assert.equal(GETADDR_TOKEN_CREDIT, 1000);
+    assertEquals(MAX_ADDR_RATE_PER_SECOND, 0.1);
+    assertEquals(MAX_ADDR_PROCESSING_TOKEN_BUCKET, 1000);
+    assertEquals(GETADDR_TOKEN_CREDIT, 1000);
   });
 
   await t.step("starts with one token: the peer's self-announcement", () => {
     const { limiter } = setup();
-    assert.equal(limiter.tokens, 1);
-    assert.equal(limiter.take(1), 1);
-    assert.equal(limiter.take(1), 0);
-    assert.equal(limiter.rateLimited, 1);
+    assertEquals(limiter.tokens, 1);
+    assertEquals(limiter.take(1), 1);
+    assertEquals(limiter.take(1), 0);
+    assertEquals(limiter.rateLimited, 1);
   });
 
   await t.step("addresses beyond the tokens are dropped and counted", () => {
     const { limiter } = setup();
-    assert.equal(limiter.take(10), 1);
-    assert.equal(limiter.rateLimited, 9);
-    assert.equal(limiter.take(5), 0);
-    assert.equal(limiter.rateLimited, 14);
+    assertEquals(limiter.take(10), 1);
+    assertEquals(limiter.rateLimited, 9);
+    assertEquals(limiter.take(5), 0);
+    assertEquals(limiter.rateLimited, 14);
   });
 
   await t.step("refills at 0.1 per second, counting fractions", async () => {
     const { clock, limiter } = setup();
     limiter.take(1);
     await clock.tick(5_000);
-    assert.equal(limiter.tokens, 0.5);
-    assert.equal(limiter.take(1), 0); // half a token is not enough
+    assertEquals(limiter.tokens, 0.5);
+    assertEquals(limiter.take(1), 0); // half a token is not enough
     await clock.tick(5_000);
-    assert.equal(limiter.take(1), 1); // the half was kept: 0.5 + 0.5
+    assertEquals(limiter.take(1), 1); // the half was kept: 0.5 + 0.5
     await clock.tick(9_999);
-    assert.equal(limiter.take(1), 0);
+    assertEquals(limiter.take(1), 0);
     await clock.tick(1);
-    assert.equal(limiter.take(1), 1);
+    assertEquals(limiter.take(1), 1);
   });
 
   await t.step("take(0) refills and restarts the refill clock without spending", async () => {
     const { clock, limiter } = setup({ initialTokens: 0 });
     await clock.tick(30_000);
-    assert.equal(limiter.take(0), 0);
-    assert.equal(limiter.tokens, 3);
-    assert.equal(limiter.rateLimited, 0);
+    assertEquals(limiter.take(0), 0);
+    assertEquals(limiter.tokens, 3);
+    assertEquals(limiter.rateLimited, 0);
   });
 
   await t.step("refills stop at the cap", async () => {
     const { clock, limiter } = setup();
     await clock.tick(100_000_000);
-    assert.equal(limiter.tokens, MAX_ADDR_PROCESSING_TOKEN_BUCKET);
-    assert.equal(limiter.take(2000), 1000);
-    assert.equal(limiter.rateLimited, 1000);
-    assert.equal(limiter.tokens, 0);
+    assertEquals(limiter.tokens, MAX_ADDR_PROCESSING_TOKEN_BUCKET);
+    assertEquals(limiter.take(2000), 1000);
+    assertEquals(limiter.rateLimited, 1000);
+    assertEquals(limiter.tokens, 0);
   });
 
   await t.step("time spent at the cap is not banked", async () => {
     const { clock, limiter } = setup({ initialTokens: MAX_ADDR_PROCESSING_TOKEN_BUCKET });
     await clock.tick(100_000);
-    assert.equal(limiter.take(1000), 1000);
-    assert.equal(limiter.take(1), 0);
+    assertEquals(limiter.take(1000), 1000);
+    assertEquals(limiter.take(1), 0);
   });
 
   await t.step("a getaddr credit may take the bucket over the cap", async () => {
     const { clock, limiter } = setup({ initialTokens: MAX_ADDR_PROCESSING_TOKEN_BUCKET });
     limiter.credit(GETADDR_TOKEN_CREDIT);
-    assert.equal(limiter.tokens, 2000);
+    assertEquals(limiter.tokens, 2000);
     await clock.tick(100_000);
-    assert.equal(limiter.tokens, 2000); // no growth above the cap
-    assert.equal(limiter.take(1500), 1500);
+    assertEquals(limiter.tokens, 2000); // no growth above the cap
+    assertEquals(limiter.take(1500), 1500);
     await clock.tick(10_000);
-    assert.equal(limiter.tokens, 501); // grows again below it, from the last take
+    assertEquals(limiter.tokens, 501); // grows again below it, from the last take
   });
 
   await t.step("a refill tops up to the cap exactly", async () => {
     const { clock, limiter } = setup({ initialTokens: 999.5 });
     await clock.tick(60_000);
-    assert.equal(limiter.tokens, 1000);
+    assertEquals(limiter.tokens, 1000);
   });
 
   await t.step("a credit does not restart the refill clock", async () => {
     const { clock, limiter } = setup({ initialTokens: 0 });
     await clock.tick(10_000);
     limiter.credit(5);
-    assert.equal(limiter.take(10), 6);
+    assertEquals(limiter.take(10), 6);
   });
 
   await t.step("reading tokens changes nothing", async () => {
     const { clock, limiter } = setup({ initialTokens: 0 });
     await clock.tick(10_000);
-    assert.equal(limiter.tokens, 1);
-    assert.equal(limiter.tokens, 1);
+    assertEquals(limiter.tokens, 1);
+    assertEquals(limiter.tokens, 1);
     await clock.tick(10_000);
-    assert.equal(limiter.tokens, 2);
-    assert.equal(limiter.take(5), 2);
+    assertEquals(limiter.tokens, 2);
+    assertEquals(limiter.take(5), 2);
   });
 
   await t.step("a clock that went back refills nothing and restarts from there", () => {
     const clock = manualClock(1_000_000);
     const limiter = new AddrRateLimiter({ clock, initialTokens: 0 });
     clock.set(990_000);
-    assert.equal(limiter.take(1), 0);
+    assertEquals(limiter.take(1), 0);
     clock.set(1_000_000);
-    assert.equal(limiter.tokens, 1); // 10 s since the take, not 0 s since construction
+    assertEquals(limiter.tokens, 1); // 10 s since the take, not 0 s since construction
   });
 
   await t.step("ratePerSecond, maxTokens and initialTokens", async () => {
     const { clock, limiter } = setup({ ratePerSecond: 2, maxTokens: 5, initialTokens: 3 });
-    assert.equal(limiter.take(10), 3);
+    assertEquals(limiter.take(10), 3);
     await clock.tick(1_500);
-    assert.equal(limiter.take(10), 3);
+    assertEquals(limiter.take(10), 3);
     await clock.tick(60_000);
-    assert.equal(limiter.take(10), 5);
-    assert.equal(limiter.rateLimited, 7 + 7 + 5);
+    assertEquals(limiter.take(10), 5);
+    assertEquals(limiter.rateLimited, 7 + 7 + 5);
   });
 
   await t.step("rejects bad numbers", () => {
     for (const bad of [-1, Number.NaN, Infinity]) {
-      assert.throws(() => new AddrRateLimiter({ ratePerSecond: bad }), RangeError);
-      assert.throws(() => new AddrRateLimiter({ maxTokens: bad }), RangeError);
-      assert.throws(() => new AddrRateLimiter({ initialTokens: bad }), RangeError);
+      assertThrows(() => new AddrRateLimiter({ ratePerSecond: bad }), RangeError);
+      assertThrows(() => new AddrRateLimiter({ maxTokens: bad }), RangeError);
+      assertThrows(() => new AddrRateLimiter({ initialTokens: bad }), RangeError);
     }
     const { limiter } = setup();
-    for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => limiter.take(bad), RangeError);
+    for (const bad of [-1, 1.5, Number.NaN]) assertThrows(() => limiter.take(bad), RangeError);
     for (const bad of [-1, Number.NaN, Infinity]) {
-      assert.throws(() => limiter.credit(bad), RangeError);
+      assertThrows(() => limiter.credit(bad), RangeError);
     }
-    assert.equal(limiter.tokens, 1);
-    assert.equal(limiter.rateLimited, 0);
+    assertEquals(limiter.tokens, 1);
+    assertEquals(limiter.rateLimited, 0);
   });
 });
 
@@ -191,9 +191,9 @@ Deno.test("AddrRateLimiter: agrees with Core's per-address loop", () => {
           limiter.credit(GETADDR_TOKEN_CREDIT);
           core.bucket += GETADDR_TOKEN_CREDIT;
         } else {
-          assert.equal(limiter.take(s.count), core.addr(s.count, clock.now()));
-          assert.equal(limiter.tokens, core.bucket);
-          assert.equal(limiter.rateLimited, core.rateLimited);
+          assertEquals(limiter.take(s.count), core.addr(s.count, clock.now()));
+          assertEquals(limiter.tokens, core.bucket);
+          assertEquals(limiter.rateLimited, core.rateLimited);
         }
       }
     }),

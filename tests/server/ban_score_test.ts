@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreater, assertLessOrEqual, assertThrows } from "@std/assert";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
   BAN_SCORE_HALF_LIFE_MS,
@@ -29,31 +29,31 @@ Deno.test("DynamicBanScore: btcd's dynamicbanscore_test.go", async (t) => {
     "TestDynamicBanScoreDecay: 150, 125 after the half-life, 100 after 7 min",
     async () => {
       const { clock, score } = setup();
-      assert.equal(score.increase(100, 50), 150);
+      assertEquals(score.increase(100, 50), 150);
       await clock.tick(60_000);
-      assert.equal(score.score, 125);
+      assertEquals(score.score, 125);
       await clock.tick(6 * 60_000);
-      assert.equal(score.score, 100);
+      assertEquals(score.score, 100);
     },
   );
 
   await t.step("TestDynamicBanScoreLifetime: 3 at the lifetime, 0 a second later", async () => {
     const { clock, score } = setup();
-    assert.equal(score.increase(0, UINT32_MAX), UINT32_MAX);
+    assertEquals(score.increase(0, UINT32_MAX), UINT32_MAX);
     await clock.tick(BAN_SCORE_LIFETIME_MS);
     // 3, not 4: (2^32 - 1) / 2^30 truncates to 3.
-    assert.equal(score.score, 3);
+    assertEquals(score.score, 3);
     await clock.tick(1000);
-    assert.equal(score.score, 0);
+    assertEquals(score.score, 0);
   });
 
   await t.step("TestDynamicBanScoreReset", () => {
     const { score } = setup();
-    assert.equal(score.score, 0);
+    assertEquals(score.score, 0);
     score.increase(100, 0);
-    assert.equal(score.score, 100);
+    assertEquals(score.score, 100);
     score.reset();
-    assert.equal(score.score, 0);
+    assertEquals(score.score, 0);
   });
 });
 
@@ -62,9 +62,9 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
     const { clock, score } = setup();
     score.increase(0, 50);
     await clock.tick(999);
-    assert.equal(score.score, 50);
+    assertEquals(score.score, 50);
     await clock.tick(1);
-    assert.equal(score.score, 49); // 50 · 2^(-1/60) = 49.43
+    assertEquals(score.score, 49); // 50 · 2^(-1/60) = 49.43
   });
 
   await t.step("seconds are counted as btcd's t.Unix(): crossing a second boundary counts", () => {
@@ -72,48 +72,48 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
     const score = new DynamicBanScore({ clock });
     score.increase(0, 50);
     clock.set(START_MS + 1000); // 100 ms later, but the next second
-    assert.equal(score.score, 49);
+    assertEquals(score.score, 49);
   });
 
   await t.step("a minute before and after the half-life", async () => {
     const { clock, score } = setup();
     score.increase(0, 100);
     await clock.tick(59_000);
-    assert.equal(score.score, 50); // 100 · 2^(-59/60) = 50.58
+    assertEquals(score.score, 50); // 100 · 2^(-59/60) = 50.58
     await clock.tick(1000);
-    assert.equal(score.score, 50);
+    assertEquals(score.score, 50);
     await clock.tick(1000);
-    assert.equal(score.score, 49); // 100 · 2^(-61/60) = 49.43
+    assertEquals(score.score, 49); // 100 · 2^(-61/60) = 49.43
   });
 
   await t.step("the lifetime boundary is inclusive of 1800 s", async () => {
     const { clock, score } = setup();
     score.increase(10, UINT32_MAX);
     await clock.tick(BAN_SCORE_LIFETIME_MS - 1);
-    assert.equal(score.score, 14); // 1799 s: 2^32 · 2^(-1799/60) = 4.05
+    assertEquals(score.score, 14); // 1799 s: 2^32 · 2^(-1799/60) = 4.05
     await clock.tick(1);
-    assert.equal(score.score, 13);
+    assertEquals(score.score, 13);
     await clock.tick(999);
-    assert.equal(score.score, 13);
+    assertEquals(score.score, 13);
     await clock.tick(1);
-    assert.equal(score.score, 10);
+    assertEquals(score.score, 10);
   });
 
   await t.step("an increase decays the old transient part first", async () => {
     const { clock, score } = setup();
     score.increase(0, 50);
     await clock.tick(60_000);
-    assert.equal(score.increase(0, 10), 35); // 25 + 10
+    assertEquals(score.increase(0, 10), 35); // 25 + 10
     await clock.tick(60_000);
-    assert.equal(score.score, 17); // 35 / 2
+    assertEquals(score.score, 17); // 35 / 2
   });
 
   await t.step("an increase after the lifetime starts the transient part afresh", async () => {
     const { clock, score } = setup();
     score.increase(0, 50);
     await clock.tick(BAN_SCORE_LIFETIME_MS + 1000);
-    assert.equal(score.increase(0, 10), 10);
-    assert.equal(score.score, 10);
+    assertEquals(score.increase(0, 10), 10);
+    assertEquals(score.score, 10);
   });
 
   await t.step(
@@ -123,10 +123,10 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
       score.increase(0, 50);
       await clock.tick(60_000);
       // btcd returns the transient part as of its last update here.
-      assert.equal(score.increase(5, 0), 55);
-      assert.equal(score.score, 30);
+      assertEquals(score.increase(5, 0), 55);
+      assertEquals(score.score, 30);
       await clock.tick(60_000);
-      assert.equal(score.score, 17); // 5 + 50 / 4
+      assertEquals(score.score, 17); // 5 + 50 / 4
     },
   );
 
@@ -136,9 +136,9 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
       const { clock, score } = setup();
       score.increase(7, 1);
       await clock.tick(1000);
-      assert.equal(score.score, 7); // 1 · 2^(-1/60), truncated
+      assertEquals(score.score, 7); // 1 · 2^(-1/60), truncated
       // btcd decays only a transient part above 1 before adding.
-      assert.equal(score.increase(0, 1), 9);
+      assertEquals(score.increase(0, 1), 9);
     },
   );
 
@@ -147,10 +147,10 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
     const score = new DynamicBanScore({ clock });
     score.increase(3, 40);
     clock.set(START_MS - 1000);
-    assert.equal(score.score, 3);
+    assertEquals(score.score, 3);
     // And an increase then adds undecayed, moving the transient clock back.
-    assert.equal(score.increase(0, 10), 53);
-    assert.equal(score.score, 53);
+    assertEquals(score.increase(0, 10), 53);
+    assertEquals(score.score, 53);
   });
 
   await t.step("halfLifeMs and lifetimeMs change the curve", async () => {
@@ -158,11 +158,11 @@ Deno.test("DynamicBanScore: decay on whole seconds", async (t) => {
     const score = new DynamicBanScore({ clock, halfLifeMs: 10_000, lifetimeMs: 30_000 });
     score.increase(0, 80);
     await clock.tick(10_000);
-    assert.equal(score.score, 40);
+    assertEquals(score.score, 40);
     await clock.tick(20_000);
-    assert.equal(score.score, 10);
+    assertEquals(score.score, 10);
     await clock.tick(1000);
-    assert.equal(score.score, 0);
+    assertEquals(score.score, 0);
   });
 });
 
@@ -170,60 +170,60 @@ Deno.test("DynamicBanScore: uint32 arithmetic and validation", async (t) => {
   await t.step("the persistent part wraps as Go's uint32", () => {
     const { score } = setup();
     score.increase(UINT32_MAX, 0);
-    assert.equal(score.increase(2, 0), 1);
+    assertEquals(score.increase(2, 0), 1);
   });
 
   await t.step("the sum wraps too", () => {
     const { score } = setup();
     score.increase(10, 0);
-    assert.equal(score.increase(0, UINT32_MAX), 9);
+    assertEquals(score.increase(0, UINT32_MAX), 9);
   });
 
   await t.step("rejects amounts that are not uint32", () => {
     const { score } = setup();
     for (const bad of [-1, 1.5, UINT32_MAX + 1, Number.NaN]) {
-      assert.throws(() => score.increase(bad, 0), RangeError);
-      assert.throws(() => score.increase(0, bad), RangeError);
+      assertThrows(() => score.increase(bad, 0), RangeError);
+      assertThrows(() => score.increase(0, bad), RangeError);
     }
-    assert.equal(score.score, 0);
+    assertEquals(score.score, 0);
   });
 
   await t.step("rejects a bad half-life or lifetime", () => {
-    assert.throws(() => new DynamicBanScore({ halfLifeMs: 0 }), RangeError);
-    assert.throws(() => new DynamicBanScore({ halfLifeMs: Infinity }), RangeError);
-    assert.throws(() => new DynamicBanScore({ lifetimeMs: -1 }), RangeError);
+    assertThrows(() => new DynamicBanScore({ halfLifeMs: 0 }), RangeError);
+    assertThrows(() => new DynamicBanScore({ halfLifeMs: Infinity }), RangeError);
+    assertThrows(() => new DynamicBanScore({ lifetimeMs: -1 }), RangeError);
   });
 
   await t.step("toString shows both parts, the time and the score, as btcd", async () => {
     const { clock, score } = setup();
     score.increase(100, 50);
     await clock.tick(60_000);
-    assert.equal(
+    assertEquals(
       String(score),
       `persistent 100 + transient 50 at ${START_MS / 1000} = 125 as of now`,
     );
     score.reset();
-    assert.equal(String(score), "persistent 0 + transient 0 at 0 = 0 as of now");
+    assertEquals(String(score), "persistent 0 + transient 0 at 0 = 0 as of now");
   });
 });
 
 Deno.test("ban score constants match btcd's server", () => {
-  assert.equal(BAN_THRESHOLD, 100);
-  assert.equal(DEFAULT_BAN_DURATION_MS, 86_400_000);
-  assert.equal(BAN_SCORE_HALF_LIFE_MS, 60_000);
-  assert.equal(BAN_SCORE_LIFETIME_MS, 1_800_000);
-  assert.equal(MEMPOOL_BAN_SCORE, 33);
-  assert.equal(BLOOM_WITHOUT_SERVICE_BAN_SCORE, 100);
-  assert.equal(NOTFOUND_BLOCK_BAN_SCORE, 20);
-  assert.equal(NOTFOUND_TX_BAN_SCORE, 10);
+  assertEquals(BAN_THRESHOLD, 100);
+  assertEquals(DEFAULT_BAN_DURATION_MS, 86_400_000);
+  assertEquals(BAN_SCORE_HALF_LIFE_MS, 60_000);
+  assertEquals(BAN_SCORE_LIFETIME_MS, 1_800_000);
+  assertEquals(MEMPOOL_BAN_SCORE, 33);
+  assertEquals(BLOOM_WITHOUT_SERVICE_BAN_SCORE, 100);
+  assertEquals(NOTFOUND_BLOCK_BAN_SCORE, 20);
+  assertEquals(NOTFOUND_TX_BAN_SCORE, 10);
   // getdata: a full message scores 99, and 506 entries are the smallest that score 1.
   const getdata = (n: number) => Math.floor((n * GETDATA_BAN_SCORE_PER_MAX_INV) / MAX_INV_PER_MSG);
-  assert.equal(getdata(MAX_INV_PER_MSG), 99);
-  assert.equal(getdata(505), 0);
-  assert.equal(getdata(506), 1);
+  assertEquals(getdata(MAX_INV_PER_MSG), 99);
+  assertEquals(getdata(505), 0);
+  assertEquals(getdata(506), 1);
   // Three mempool requests in a row do not ban; four do.
   const { score } = setup();
   for (let i = 0; i < 3; i++) score.increase(0, MEMPOOL_BAN_SCORE);
-  assert.ok(score.score <= BAN_THRESHOLD);
-  assert.ok(score.increase(0, MEMPOOL_BAN_SCORE) > BAN_THRESHOLD);
+  assertLessOrEqual(score.score, BAN_THRESHOLD);
+  assertGreater(score.increase(0, MEMPOOL_BAN_SCORE), BAN_THRESHOLD);
 });

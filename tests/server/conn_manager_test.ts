@@ -1,4 +1,5 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertFalse } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import { memoryConnectionPair } from "../../peer/connection.ts";
 import type { Connection } from "../../peer/connection.ts";
@@ -34,13 +35,13 @@ function harness(
 Deno.test("ConnManager: a permanent peer is retried after retries × 5 s, at most the cap", async () => {
   const { clock, dials, manager } = harness({ ok: () => false, maxRetryDurationMs: 12_000 });
   manager.connect({ host: "10.0.0.1", port: 8333 });
-  assert.equal(dials.length, 0, "waits for start");
+  assertEquals(dials.length, 0, "waits for start");
   manager.start();
   await clock.tick(0);
   for (let i = 0; i < 5; i++) await clock.tick(12_000);
-  assert.deepEqual(dials.map((d) => d.at).slice(0, 5), [0, 5_000, 15_000, 27_000, 39_000]);
+  assertEquals(dials.map((d) => d.at).slice(0, 5), [0, 5_000, 15_000, 27_000, 39_000]);
   manager.stop();
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
 });
 
 Deno.test("ConnManager: keeps the target of automatic connections, replacing ended ones", async () => {
@@ -51,35 +52,32 @@ Deno.test("ConnManager: keeps the target of automatic connections, replacing end
   });
   manager.start();
   await clock.tick(0);
-  assert.equal(connections.length, 3);
-  assert.equal(manager.connectedCount, 3);
-  assert.ok(manager.has({ host: "10.0.0.2", port: 8333 }));
+  assertEquals(connections.length, 3);
+  assertEquals(manager.connectedCount, 3);
+  assert(manager.has({ host: "10.0.0.2", port: 8333 }));
   manager.disconnected(connections[1].request);
   await clock.tick(0);
-  assert.equal(connections.length, 4);
-  assert.equal(connections[3].request.host, "10.0.0.4");
-  assert.ok(!manager.has({ host: "10.0.0.2", port: 8333 }));
+  assertEquals(connections.length, 4);
+  assertEquals(connections[3].request.host, "10.0.0.4");
+  assertFalse(manager.has({ host: "10.0.0.2", port: 8333 }));
   manager.stop();
   for (const c of connections) c.connection.close();
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
 });
 
 Deno.test("ConnManager: with no address, or after 25 failures in a row, it pauses", async (t) => {
   await t.step("no address: look again after retryDurationMs", async () => {
-    let asked = 0;
-    const { clock, manager } = harness({
-      targetOutbound: 1,
-      newAddress: () => void asked++ as undefined,
-    });
+    const newAddress = spy(() => undefined);
+    const { clock, manager } = harness({ targetOutbound: 1, newAddress });
     manager.start();
     await clock.tick(0);
-    assert.equal(asked, 1);
+    assertSpyCalls(newAddress, 1);
     await clock.tick(4_999);
-    assert.equal(asked, 1);
+    assertSpyCalls(newAddress, 1);
     await clock.tick(1);
-    assert.equal(asked, 2);
+    assertSpyCalls(newAddress, 2);
     manager.stop();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
   });
   await t.step("failures: immediate retries, then a pause", async () => {
     const { clock, dials, manager } = harness({
@@ -89,14 +87,14 @@ Deno.test("ConnManager: with no address, or after 25 failures in a row, it pause
     });
     manager.start();
     for (let i = 0; i < 40; i++) await clock.tick(0);
-    assert.equal(dials.length, MAX_FAILED_ATTEMPTS);
-    assert.ok(dials.every((d) => d.at === 0));
+    assertEquals(dials.length, MAX_FAILED_ATTEMPTS);
+    assert(dials.every((d) => d.at === 0));
     await clock.tick(5_000);
     for (let i = 0; i < 5; i++) await clock.tick(0);
-    assert.equal(dials.length, MAX_FAILED_ATTEMPTS + 1);
-    assert.equal(dials.at(-1)?.at, 5_000);
+    assertEquals(dials.length, MAX_FAILED_ATTEMPTS + 1);
+    assertEquals(dials.at(-1)?.at, 5_000);
     manager.stop();
-    assert.equal(clock.pendingTimers, 0);
+    assertEquals(clock.pendingTimers, 0);
   });
 });
 
@@ -105,7 +103,7 @@ Deno.test("ConnManager: a one-try request is not retried, nor replaced", async (
   manager.start();
   manager.connect({ host: "10.0.0.1", port: 8333 }, { permanent: false });
   for (let i = 0; i < 5; i++) await clock.tick(60_000);
-  assert.equal(dials.length, 1);
-  assert.equal(manager.requests.length, 0);
+  assertEquals(dials.length, 1);
+  assertEquals(manager.requests.length, 0);
   manager.stop();
 });

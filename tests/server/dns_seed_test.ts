@@ -2,7 +2,13 @@
 // prefix only for seeds that filter), the addresses made of the answers (default port,
 // services, timestamps 3 to 7 days old), seeds failing alone, garbage skipped, timeouts and
 // cancellation.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { BIP155Network, netAddressV2ToString, NETWORKS, ServiceFlag } from "../../wire/mod.ts";
 import { DNS_SEEDS, seedFromDns, type SeedResolver } from "../../server/dns_seed.ts";
 
@@ -23,7 +29,7 @@ function fakeResolver(answers: Record<string, string[] | Error> = {}) {
 
 Deno.test("DNS_SEEDS", async (t) => {
   await t.step("Bitcoin Core's seeds per network; none for regtest and simnet", () => {
-    assert.deepEqual(DNS_SEEDS.mainnet.map((s) => s.host), [
+    assertEquals(DNS_SEEDS.mainnet.map((s) => s.host), [
       "seed.bitcoin.sipa.be",
       "dnsseed.bluematt.me",
       "seed.bitcoin.jonasschnelli.ch",
@@ -33,23 +39,23 @@ Deno.test("DNS_SEEDS", async (t) => {
       "seed.bitcoin.wiz.biz",
       "seed.mainnet.achownodes.xyz",
     ]);
-    assert.equal(DNS_SEEDS.testnet3.length, 5);
-    assert.deepEqual(DNS_SEEDS.testnet4.map((s) => s.host), [
+    assertEquals(DNS_SEEDS.testnet3.length, 5);
+    assertEquals(DNS_SEEDS.testnet4.map((s) => s.host), [
       "seed.testnet4.bitcoin.sprovoost.nl",
       "seed.testnet4.wiz.biz",
     ]);
-    assert.equal(DNS_SEEDS.signet.length, 2);
-    assert.deepEqual([DNS_SEEDS.regtest, DNS_SEEDS.simnet], [[], []]);
+    assertEquals(DNS_SEEDS.signet.length, 2);
+    assertEquals([DNS_SEEDS.regtest, DNS_SEEDS.simnet], [[], []]);
   });
 
   await t.step("btcd's filtering flags where btcd lists the seed", () => {
     const flag = (network: string, host: string) =>
       DNS_SEEDS[network].find((s) => s.host === host)?.hasFiltering;
-    assert.equal(flag("mainnet", "seed.bitcoin.sipa.be"), true);
-    assert.equal(flag("mainnet", "dnsseed.bluematt.me"), true);
-    assert.equal(flag("mainnet", "seed.bitcoin.jonasschnelli.ch"), true);
-    assert.equal(flag("testnet3", "testnet-seed.bitcoin.jonasschnelli.ch"), true);
-    assert.equal(flag("testnet3", "testnet-seed.bluematt.me"), false);
+    assertEquals(flag("mainnet", "seed.bitcoin.sipa.be"), true);
+    assertEquals(flag("mainnet", "dnsseed.bluematt.me"), true);
+    assertEquals(flag("mainnet", "seed.bitcoin.jonasschnelli.ch"), true);
+    assertEquals(flag("testnet3", "testnet-seed.bitcoin.jonasschnelli.ch"), true);
+    assertEquals(flag("testnet3", "testnet-seed.bluematt.me"), false);
   });
 });
 
@@ -63,30 +69,30 @@ Deno.test("seedFromDns", async (t) => {
         "AAAA dnsseed.emzy.de": ["2001:db8::2"],
       });
       const results = await seedFromDns("mainnet", { resolve, now: () => NOW_MS });
-      assert.equal(asked.length, DNS_SEEDS.mainnet.length * 2);
+      assertEquals(asked.length, DNS_SEEDS.mainnet.length * 2);
       for (const seed of DNS_SEEDS.mainnet) {
-        assert.ok(asked.includes(`A ${seed.host}`) && asked.includes(`AAAA ${seed.host}`));
+        assert(asked.includes(`A ${seed.host}`) && asked.includes(`AAAA ${seed.host}`));
       }
-      assert.deepEqual(results.map((r) => r.seed), DNS_SEEDS.mainnet.map((s) => s.host));
+      assertEquals(results.map((r) => r.seed), DNS_SEEDS.mainnet.map((s) => s.host));
       const sipa = results[0];
-      assert.equal(sipa.error, undefined);
-      assert.deepEqual(sipa.addresses.map(netAddressV2ToString), [
+      assertEquals(sipa.error, undefined);
+      assertEquals(sipa.addresses.map(netAddressV2ToString), [
         "203.0.113.1",
         "203.0.113.2",
         "2001:db8::1",
       ]);
-      assert.deepEqual(sipa.addresses.map((a) => a.networkId), [
+      assertEquals(sipa.addresses.map((a) => a.networkId), [
         BIP155Network.IPV4,
         BIP155Network.IPV4,
         BIP155Network.IPV6,
       ]);
       for (const address of sipa.addresses) {
-        assert.equal(address.port, 8333);
-        assert.equal(address.services, ServiceFlag.NETWORK);
-        assert.ok(address.timestamp <= NOW_S - 3 * DAY_S && address.timestamp > NOW_S - 7 * DAY_S);
+        assertEquals(address.port, 8333);
+        assertEquals(address.services, ServiceFlag.NETWORK);
+        assert(address.timestamp <= NOW_S - 3 * DAY_S && address.timestamp > NOW_S - 7 * DAY_S);
       }
-      assert.deepEqual(results[5].addresses.map(netAddressV2ToString), ["2001:db8::2"]);
-      assert.deepEqual(results[1], { seed: "dnsseed.bluematt.me", addresses: [] });
+      assertEquals(results[5].addresses.map(netAddressV2ToString), ["2001:db8::2"]);
+      assertEquals(results[1], { seed: "dnsseed.bluematt.me", addresses: [] });
     },
   );
 
@@ -98,11 +104,11 @@ Deno.test("seedFromDns", async (t) => {
       now: () => NOW_MS + 999,
       random: () => randoms.shift() ?? 0.5,
     });
-    assert.deepEqual(results[1].addresses.map((a) => NOW_S - a.timestamp), [
+    assertEquals(results[1].addresses.map((a) => NOW_S - a.timestamp), [
       3 * DAY_S,
       7 * DAY_S - 1,
     ]);
-    assert.equal(results[1].addresses[0].port, 48333);
+    assertEquals(results[1].addresses[0].port, 48333);
   });
 
   await t.step("required services: x<hex>.<seed> for seeds that filter, as btcd", async () => {
@@ -112,23 +118,23 @@ Deno.test("seedFromDns", async (t) => {
     });
     const services = ServiceFlag.NETWORK | ServiceFlag.WITNESS | ServiceFlag.NETWORK_LIMITED;
     const results = await seedFromDns("testnet3", { resolve, requiredServices: services });
-    assert.deepEqual(asked.filter((q) => q.startsWith("A ")), [
+    assertEquals(asked.filter((q) => q.startsWith("A ")), [
       "A x409.testnet-seed.bitcoin.jonasschnelli.ch",
       "A x409.seed.tbtc.petertodd.net",
       "A x409.seed.testnet.bitcoin.sprovoost.nl",
       "A testnet-seed.bluematt.me", // does not filter
       "A x409.seed.testnet.achownodes.xyz",
     ]);
-    assert.equal(results[0].seed, "testnet-seed.bitcoin.jonasschnelli.ch");
-    assert.equal(results[0].addresses[0].services, services);
-    assert.equal(results[0].addresses[0].port, 18333);
-    assert.equal(results[3].addresses[0].services, services);
+    assertEquals(results[0].seed, "testnet-seed.bitcoin.jonasschnelli.ch");
+    assertEquals(results[0].addresses[0].services, services);
+    assertEquals(results[0].addresses[0].port, 18333);
+    assertEquals(results[3].addresses[0].services, services);
   });
 
   await t.step("NODE_NETWORK (the default) asks the plain names", async () => {
     const { resolve, asked } = fakeResolver();
     await seedFromDns("signet", { resolve, requiredServices: ServiceFlag.NETWORK });
-    assert.deepEqual(asked.sort(), [
+    assertEquals(asked.sort(), [
       "A seed.signet.achownodes.xyz",
       "A seed.signet.bitcoin.sprovoost.nl",
       "AAAA seed.signet.achownodes.xyz",
@@ -144,16 +150,16 @@ Deno.test("seedFromDns", async (t) => {
       "AAAA seed.testnet4.wiz.biz": ["2001:db8::5"],
     });
     const [failed, half] = await seedFromDns("testnet4", { resolve });
-    assert.ok(failed.error instanceof AggregateError);
-    assert.equal(
+    assertInstanceOf(failed.error, AggregateError);
+    assertEquals(
       failed.error.message,
       "Cannot resolve DNS seed seed.testnet4.bitcoin.sprovoost.nl: NXDOMAIN",
     );
-    assert.deepEqual(failed.error.errors.map((e: Error) => e.message), ["NXDOMAIN", "SERVFAIL"]);
-    assert.deepEqual(failed.addresses, []);
+    assertEquals(failed.error.errors.map((e: Error) => e.message), ["NXDOMAIN", "SERVFAIL"]);
+    assertEquals(failed.addresses, []);
     // One of the two lookups answering is success.
-    assert.equal(half.error, undefined);
-    assert.deepEqual(half.addresses.map(netAddressV2ToString), ["2001:db8::5"]);
+    assertEquals(half.error, undefined);
+    assertEquals(half.addresses.map(netAddressV2ToString), ["2001:db8::5"]);
   });
 
   await t.step("a resolver that throws synchronously is a failing seed", async () => {
@@ -162,7 +168,7 @@ Deno.test("seedFromDns", async (t) => {
         throw new TypeError("broken resolver");
       },
     });
-    assert.ok(results.every((r) => r.error instanceof AggregateError));
+    assert(results.every((r) => r.error instanceof AggregateError));
   });
 
   await t.step("answers that are not IP addresses are skipped", async () => {
@@ -176,7 +182,7 @@ Deno.test("seedFromDns", async (t) => {
       ],
     });
     const [, wiz] = await seedFromDns("testnet4", { resolve });
-    assert.deepEqual(wiz.addresses.map(netAddressV2ToString), [
+    assertEquals(wiz.addresses.map(netAddressV2ToString), [
       "198.51.100.7",
       "2001:db8::9",
       "198.51.100.8",
@@ -193,9 +199,9 @@ Deno.test("seedFromDns", async (t) => {
       },
     });
     await Promise.resolve();
-    assert.equal(pending.length, DNS_SEEDS.mainnet.length * 2);
+    assertEquals(pending.length, DNS_SEEDS.mainnet.length * 2);
     for (const p of pending) p.resolve([]);
-    assert.equal((await running).length, DNS_SEEDS.mainnet.length);
+    assertEquals((await running).length, DNS_SEEDS.mainnet.length);
   });
 
   await t.step("a lookup that takes too long fails its seed", async () => {
@@ -206,23 +212,25 @@ Deno.test("seedFromDns", async (t) => {
           : new Promise<string[]>(() => {}),
       timeoutMs: 5,
     });
-    assert.equal(
+    assertEquals(
       results[0].error?.message,
       "Cannot resolve DNS seed seed.testnet4.bitcoin.sprovoost.nl: " +
         "DNS lookup of A seed.testnet4.bitcoin.sprovoost.nl timed out after 5 ms",
     );
-    assert.equal(results[1].error, undefined);
-    assert.equal(results[1].addresses.length, 1);
+    assertEquals(results[1].error, undefined);
+    assertEquals(results[1].addresses.length, 1);
   });
 
   await t.step("aborting rejects with the signal's reason", async () => {
     const reason = new Error("shutting down");
-    await assert.rejects(
-      seedFromDns("mainnet", {
-        resolve: fakeResolver().resolve,
-        signal: AbortSignal.abort(reason),
-      }),
-      (e) => e === reason,
+    assertStrictEquals(
+      await assertRejects(() =>
+        seedFromDns("mainnet", {
+          resolve: fakeResolver().resolve,
+          signal: AbortSignal.abort(reason),
+        })
+      ),
+      reason,
     );
     const controller = new AbortController();
     const running = seedFromDns("mainnet", {
@@ -231,29 +239,29 @@ Deno.test("seedFromDns", async (t) => {
     });
     await Promise.resolve();
     controller.abort(reason);
-    await assert.rejects(running, (e) => e === reason);
+    assertStrictEquals(await assertRejects(() => running), reason);
   });
 
   await t.step("networks without seeds, Network objects, and a custom seed list", async () => {
     const { resolve, asked } = fakeResolver({ "A seed.example": ["192.0.2.9"] });
-    assert.deepEqual(await seedFromDns("regtest", { resolve }), []);
-    assert.deepEqual(await seedFromDns(NETWORKS.simnet, { resolve }), []);
-    assert.equal(asked.length, 0);
+    assertEquals(await seedFromDns("regtest", { resolve }), []);
+    assertEquals(await seedFromDns(NETWORKS.simnet, { resolve }), []);
+    assertEquals(asked.length, 0);
     const custom = { name: "my-signet", magic: 0x01020304, defaultPort: 39333 };
-    assert.deepEqual(await seedFromDns(custom, { resolve }), []);
+    assertEquals(await seedFromDns(custom, { resolve }), []);
     const [result] = await seedFromDns(custom, {
       resolve,
       seeds: [{ host: "seed.example", hasFiltering: true }],
       requiredServices: ServiceFlag.NETWORK,
     });
-    assert.equal(result.addresses[0].port, 39333);
+    assertEquals(result.addresses[0].port, 39333);
     const [signet] = await seedFromDns(NETWORKS.signet, { resolve });
-    assert.equal(signet.seed, "seed.signet.bitcoin.sprovoost.nl");
+    assertEquals(signet.seed, "seed.signet.bitcoin.sprovoost.nl");
   });
 
   await t.step("bad arguments throw", async () => {
-    await assert.rejects(seedFromDns("nonet" as "mainnet"), TypeError);
-    await assert.rejects(seedFromDns("constructor" as "mainnet"), TypeError);
-    await assert.rejects(seedFromDns("mainnet", { timeoutMs: -1 }), RangeError);
+    await assertRejects(() => seedFromDns("nonet" as "mainnet"), TypeError);
+    await assertRejects(() => seedFromDns("constructor" as "mainnet"), TypeError);
+    await assertRejects(() => seedFromDns("mainnet", { timeoutMs: -1 }), RangeError);
   });
 });

@@ -1,4 +1,12 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertLess,
+  assertLessOrEqual,
+  assertNotEquals,
+} from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
@@ -37,7 +45,7 @@ async function remote(net: MemoryNetwork, from: string, addrV2 = true): Promise<
       onPong: (_, m) => pongs.get(m.nonce)?.(),
     },
   });
-  assert.ok(await peer.ready);
+  assert(await peer.ready);
   return {
     peer,
     seen,
@@ -81,7 +89,7 @@ Deno.test("Gossip: getaddr is answered once per inbound connection, from the add
   const clock = new FakeClock(Date.now());
   await withServer({ localNetwork: false, clock }, async (net, server) => {
     server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
-    assert.equal(server.addrManager.numAddresses(), 100);
+    assertEquals(server.addrManager.numAddresses(), 100);
     const answers: string[][] = [];
     for (const from of ["10.0.0.2", "10.0.0.3", "10.0.0.4"]) {
       // The third asks after Core's answer cache (21 to 27 hours) ran out.
@@ -90,28 +98,28 @@ Deno.test("Gossip: getaddr is answered once per inbound connection, from the add
       await r.peer.queueMessage({ command: "getaddr" });
       await r.peer.queueMessage({ command: "getaddr" });
       await r.roundTrip();
-      assert.equal(r.seen.length, 1, "one answer per connection");
+      assertEquals(r.seen.length, 1, "one answer per connection");
       // btcd and Core: 23% of the book.
-      assert.equal(r.seen[0].length, 23);
-      assert.equal(new Set(r.seen[0]).size, 23);
-      assert.ok(r.seen[0].every((a) => a.startsWith("8.")));
+      assertEquals(r.seen[0].length, 23);
+      assertEquals(new Set(r.seen[0]).size, 23);
+      assert(r.seen[0].every((a) => a.startsWith("8.")));
       answers.push(r.seen[0].toSorted());
       r.peer.disconnect();
       await r.peer.closed;
     }
-    assert.deepEqual(answers[1], answers[0], "the same sample within a day (Core's cache)");
-    assert.notDeepEqual(answers[2], answers[0], "a new sample after it");
+    assertEquals(answers[1], answers[0], "the same sample within a day (Core's cache)");
+    assertNotEquals(answers[2], answers[0], "a new sample after it");
   });
 });
 
 Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addresses", async () => {
   const net = new MemoryNetwork();
-  let getAddrs = 0;
+  const onGetAddr = spy();
   const seen: string[] = [];
   const pong = Promise.withResolvers<void>();
   const remoteNode = acceptAt(net, "10.0.0.5", {
     listeners: {
-      onGetAddr: () => void getAddrs++,
+      onGetAddr,
       onAddrV2: (_, m) => void seen.push(...m.addresses.map((a) => netAddressV2ToString(a))),
       onPong: () => pong.resolve(),
     },
@@ -121,13 +129,13 @@ Deno.test("Gossip: getaddr from a peer we dialed is ignored; we ask it for addre
   server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
   try {
     const peer = await remoteNode.peer;
-    assert.ok(await peer.ready);
+    assert(await peer.ready);
     await peer.queueMessage({ command: "getaddr" });
     await peer.queueMessage({ command: "ping", nonce: 7n });
     await pong.promise;
-    assert.equal(getAddrs, 1, "the server asked for addresses");
+    assertSpyCalls(onGetAddr, 1);
     // Only our own address, advertised to the peer we dialed (a local network).
-    assert.deepEqual(seen, ["10.0.0.1"]);
+    assertEquals(seen, ["10.0.0.1"]);
   } finally {
     remoteNode.close();
     await server.stop();
@@ -143,9 +151,9 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       r.peer.pushAddrV2Msg([future]);
       await r.roundTrip();
       const known = server.addrManager.knownAddress(future);
-      assert.ok(known);
+      assert(known);
       // Five days old, and two more hours: Core's penalty for hearing it from someone else.
-      assert.ok(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400 - 7200)) < 5);
+      assertLess(Math.abs(known.netAddress.timestamp - (nowS - 5 * 86400 - 7200)), 5);
       r.peer.disconnect();
       await r.peer.closed;
     });
@@ -161,8 +169,8 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       await r2.peer.queueMessage({ command: "addrv2", addresses: [other] });
       await r2.roundTrip();
       const stamp = (na: NetAddressV2) => server.addrManager.knownAddress(na)?.netAddress.timestamp;
-      assert.equal(stamp(itself), itself.timestamp);
-      assert.equal(stamp(other), other.timestamp - 7200);
+      assertEquals(stamp(itself), itself.timestamp);
+      assertEquals(stamp(other), other.timestamp - 7200);
       r2.peer.disconnect();
       await r2.peer.closed;
     });
@@ -171,10 +179,10 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       const before = server.addrManager.numAddresses();
       await r.peer.queueMessage({ command: "addrv2", addresses: book(1000) });
       await r.roundTrip();
-      assert.equal(server.addrManager.numAddresses(), before + 1);
+      assertEquals(server.addrManager.numAddresses(), before + 1);
       const info = server.peerInfo().find((p) => p.addr.startsWith("10.0.0.3:"));
-      assert.equal(info?.addr_processed, 1);
-      assert.equal(info?.addr_rate_limited, 999);
+      assertEquals(info?.addr_processed, 1);
+      assertEquals(info?.addr_rate_limited, 999);
       r.peer.disconnect();
       await r.peer.closed;
     });
@@ -182,7 +190,7 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
       const r = await remote(net, "10.0.0.4");
       await r.peer.queueMessage({ command: "addrv2", addresses: [] });
       const reason = await r.peer.closed;
-      assert.notEqual(reason.code, "local");
+      assertNotEquals(reason.code, "local");
     });
   });
 });
@@ -198,24 +206,24 @@ Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not 
     await origin.roundTrip();
     for (const r of others) await r.roundTrip();
     const got = others.filter((r) => r.seen.flat().includes("8.8.4.4:8333"));
-    assert.equal(got.length, 2, "reachable addresses go to two peers");
-    assert.equal(origin.seen.length, 0);
+    assertEquals(got.length, 2, "reachable addresses go to two peers");
+    assertEquals(origin.seen.length, 0);
     // The legacy peer (70015) is sent `addr`, which it decodes like the others.
-    assert.ok(others.every((r) => r.seen.every((list) => list.length === 1)));
+    assert(others.every((r) => r.seen.every((list) => list.length === 1)));
 
     // The same address from another peer goes to the same two, who know it: nothing new.
     const second = others.find((r) => !got.includes(r))!;
     second.peer.pushAddrV2Msg([fresh]);
     await second.roundTrip();
     for (const r of others) await r.roundTrip();
-    assert.equal(others.filter((r) => r.seen.flat().includes("8.8.4.4:8333")).length, 2);
+    assertEquals(others.filter((r) => r.seen.flat().includes("8.8.4.4:8333")).length, 2);
 
     // An old address, or one in a long message, is not relayed.
     const third = got[0];
     third.peer.pushAddrV2Msg([freshAddress("8.8.8.1", 3600)]);
     await third.roundTrip();
     for (const r of remotes) await r.roundTrip();
-    assert.ok(!remotes.some((r) => r.seen.flat().includes("8.8.8.1:8333")));
+    assertFalse(remotes.some((r) => r.seen.flat().includes("8.8.8.1:8333")));
     for (const r of remotes) r.peer.disconnect();
     await Promise.all(remotes.map((r) => r.peer.closed));
   });
@@ -238,25 +246,25 @@ Deno.test("Gossip: the first addr to a peer goes at once, later ones on Core's P
     const listener = await remote(net, "10.0.0.2");
     await listener.peer.queueMessage({ command: "getaddr" });
     await listener.roundTrip();
-    assert.equal(listener.seen.length, 1, "the getaddr answer is the first addr: at once");
+    assertEquals(listener.seen.length, 1, "the getaddr answer is the first addr: at once");
 
     const origin = await remote(net, "10.0.0.3");
     await eventually(() => server.peers.length === 2, "two peers");
     origin.peer.pushAddrV2Msg([freshAddress("8.8.4.4", 0)]);
     await origin.roundTrip();
     await listener.roundTrip();
-    assert.equal(listener.seen.length, 1, "the relay waits for the next scheduled addr");
+    assertEquals(listener.seen.length, 1, "the relay waits for the next scheduled addr");
 
     await clock.tick(10 * 60_000); // an exponential wait of mean 30 s is over by now
     await listener.roundTrip();
-    assert.equal(listener.seen.length, 2);
-    assert.deepEqual(listener.seen[1], ["8.8.4.4:8333"]);
+    assertEquals(listener.seen.length, 2);
+    assertEquals(listener.seen[1], ["8.8.4.4:8333"]);
     for (const r of [listener, origin]) r.peer.disconnect();
     await Promise.all([listener.peer.closed, origin.peer.closed]);
   } finally {
     await server.stop();
   }
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
 });
 
 Deno.test("Gossip: our address is announced to a peer we dialed, and again about daily", async () => {
@@ -292,12 +300,12 @@ Deno.test("Gossip: our address is announced to a peer we dialed, and again about
   await server.start();
   try {
     const peer = await remoteNode.peer;
-    assert.ok(await peer.ready);
+    assert(await peer.ready);
     await eventually(() => announcements.length === 1, "the first announcement");
     // Ten days at an average of one a day: at least one more, all but certainly (e^-10).
     for (let day = 0; day < 10; day++) await clock.tick(24 * 3_600_000);
     await eventually(() => announcements.length >= 2, "a re-announcement");
-    assert.ok(announcements.length <= 40, `${announcements.length} announcements`);
+    assertLessOrEqual(announcements.length, 40, `${announcements.length} announcements`);
     peer.disconnect();
     await peer.closed;
   } finally {
@@ -305,5 +313,5 @@ Deno.test("Gossip: our address is announced to a peer we dialed, and again about
     await server.stop();
     await book.stop();
   }
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
 });

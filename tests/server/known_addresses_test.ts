@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertNotStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { KnownAddresses, MAX_KNOWN_ADDRESSES } from "../../server/known_addresses.ts";
 import {
   BIP155Network,
@@ -14,10 +20,10 @@ function v4(n: number, port = 8333): NetAddressV2 {
 Deno.test("KnownAddresses", async (t) => {
   await t.step("starts empty", () => {
     const known = new KnownAddresses();
-    assert.equal(known.size, 0);
-    assert.equal(known.has(v4(1)), false);
-    assert.deepEqual(known.filter([v4(1)]), [v4(1)]);
-    assert.equal(known.size, 0);
+    assertEquals(known.size, 0);
+    assertEquals(known.has(v4(1)), false);
+    assertEquals(known.filter([v4(1)]), [v4(1)]);
+    assertEquals(known.size, 0);
   });
 
   await t.step("add, has and size", () => {
@@ -25,19 +31,19 @@ Deno.test("KnownAddresses", async (t) => {
     known.add(v4(1));
     known.add(v4(2));
     known.add(v4(1));
-    assert.equal(known.size, 2);
-    assert.ok(known.has(v4(1)));
-    assert.ok(known.has(v4(2)));
-    assert.ok(!known.has(v4(3)));
+    assertEquals(known.size, 2);
+    assert(known.has(v4(1)));
+    assert(known.has(v4(2)));
+    assertFalse(known.has(v4(3)));
   });
 
   await t.step("keyed by host and port only, as btcd's NetAddressKey", () => {
     const known = new KnownAddresses();
     known.add(netAddressV2FromString("203.0.113.7", 8333, { timestamp: 1, services: 1n }));
-    assert.ok(
+    assert(
       known.has(netAddressV2FromString("203.0.113.7", 8333, { timestamp: 9, services: 8n })),
     );
-    assert.ok(!known.has(netAddressV2FromString("203.0.113.7", 18333)));
+    assertFalse(known.has(netAddressV2FromString("203.0.113.7", 18333)));
     // An IPv4-mapped IPv6 address is the same host.
     const mapped: NetAddressV2 = {
       timestamp: 0,
@@ -46,7 +52,7 @@ Deno.test("KnownAddresses", async (t) => {
       address: new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 7]),
       port: 8333,
     };
-    assert.ok(known.has(mapped));
+    assert(known.has(mapped));
   });
 
   await t.step("other networks", () => {
@@ -57,10 +63,10 @@ Deno.test("KnownAddresses", async (t) => {
     );
     const ipv6 = netAddressV2FromString("2001:db8::1", 8333);
     known.add(onion);
-    assert.ok(known.has(onion));
-    assert.ok(!known.has(ipv6));
+    assert(known.has(onion));
+    assertFalse(known.has(ipv6));
     known.add(ipv6);
-    assert.equal(known.size, 2);
+    assertEquals(known.size, 2);
   });
 
   await t.step("filter keeps the unknown ones, in order, in a new array", () => {
@@ -69,27 +75,27 @@ Deno.test("KnownAddresses", async (t) => {
     known.add(v4(4));
     const list = [v4(1), v4(2), v4(3), v4(4), v4(5)];
     const out = known.filter(list);
-    assert.deepEqual(out, [v4(1), v4(3), v4(5)]);
-    assert.notEqual(out, list);
-    assert.equal(list.length, 5);
-    assert.equal(known.size, 2); // filtering does not add
+    assertEquals(out, [v4(1), v4(3), v4(5)]);
+    assertNotStrictEquals(out, list);
+    assertEquals(list.length, 5);
+    assertEquals(known.size, 2); // filtering does not add
   });
 
   await t.step("evicts the least recently used when full", () => {
     const known = new KnownAddresses(3);
     for (let i = 1; i <= 4; i++) known.add(v4(i));
-    assert.equal(known.size, 3);
-    assert.ok(!known.has(v4(1)));
-    assert.ok(known.has(v4(2)) && known.has(v4(3)) && known.has(v4(4)));
+    assertEquals(known.size, 3);
+    assertFalse(known.has(v4(1)));
+    assert(known.has(v4(2)) && known.has(v4(3)) && known.has(v4(4)));
   });
 
   await t.step("a lookup counts as a use, as dcrd's lru.Cache.Contains", () => {
     const known = new KnownAddresses(3);
     for (let i = 1; i <= 3; i++) known.add(v4(i));
-    assert.ok(known.has(v4(1)));
+    assert(known.has(v4(1)));
     known.add(v4(4)); // evicts 2, not 1
-    assert.ok(known.has(v4(1)));
-    assert.ok(!known.has(v4(2)));
+    assert(known.has(v4(1)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step("filter's lookups count as uses too", () => {
@@ -97,8 +103,8 @@ Deno.test("KnownAddresses", async (t) => {
     for (let i = 1; i <= 3; i++) known.add(v4(i));
     known.filter([v4(1)]);
     known.add(v4(4));
-    assert.ok(known.has(v4(1)));
-    assert.ok(!known.has(v4(2)));
+    assert(known.has(v4(1)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step("adding a known address refreshes it", () => {
@@ -106,29 +112,29 @@ Deno.test("KnownAddresses", async (t) => {
     for (let i = 1; i <= 3; i++) known.add(v4(i));
     known.add(v4(1));
     known.add(v4(4));
-    assert.ok(known.has(v4(1)));
-    assert.ok(!known.has(v4(2)));
+    assert(known.has(v4(1)));
+    assertFalse(known.has(v4(2)));
   });
 
   await t.step(`holds ${MAX_KNOWN_ADDRESSES} by default`, () => {
     const known = new KnownAddresses();
     for (let i = 0; i <= MAX_KNOWN_ADDRESSES; i++) known.add(v4(i));
-    assert.equal(known.size, MAX_KNOWN_ADDRESSES);
-    assert.ok(!known.has(v4(0)));
-    assert.ok(known.has(v4(1)));
-    assert.ok(known.has(v4(MAX_KNOWN_ADDRESSES)));
+    assertEquals(known.size, MAX_KNOWN_ADDRESSES);
+    assertFalse(known.has(v4(0)));
+    assert(known.has(v4(1)));
+    assert(known.has(v4(MAX_KNOWN_ADDRESSES)));
   });
 
   await t.step("capacity 0 keeps nothing, as dcrd", () => {
     const known = new KnownAddresses(0);
     known.add(v4(1));
-    assert.equal(known.size, 0);
-    assert.ok(!known.has(v4(1)));
+    assertEquals(known.size, 0);
+    assertFalse(known.has(v4(1)));
   });
 
   await t.step("rejects a bad capacity", () => {
     for (const bad of [-1, 1.5, Number.NaN, Infinity]) {
-      assert.throws(() => new KnownAddresses(bad), RangeError);
+      assertThrows(() => new KnownAddresses(bad), RangeError);
     }
   });
 });

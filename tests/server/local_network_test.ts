@@ -1,10 +1,11 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
 import type { Server } from "../../server/server.ts";
 import { netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 import { eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";
+import { delay } from "@std/async/delay";
 
 Deno.test("Local network: nodes that know only the seed find each other by gossip", async () => {
   const net = new MemoryNetwork();
@@ -25,18 +26,18 @@ Deno.test("Local network: nodes that know only the seed find each other by gossi
     await eventually(() => nodes.every((n, i) => knowsAll(n, hosts[i])), "full propagation");
     // Nobody stored its own address, and everybody has outbound peers beyond the seed.
     for (const [i, node] of nodes.entries()) {
-      assert.equal(
+      assertEquals(
         node.addrManager.knownAddress(netAddressV2FromString(hosts[i], PORT)),
         undefined,
       );
-      assert.equal(node.addrManager.numAddresses(), hosts.length - 1);
+      assertEquals(node.addrManager.numAddresses(), hosts.length - 1);
     }
     await eventually(
       () => nodes.every((n) => n.peerCounts.outbound >= 2),
       "two outbound peers each",
     );
     // On a local network the one-per-group rule is off: all are in 10.0/16.
-    assert.ok(nodes.some((n) => n.peerCounts.outbound >= 3));
+    assert(nodes.some((n) => n.peerCounts.outbound >= 3));
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
@@ -70,12 +71,12 @@ Deno.test("Mainnet rules: one outbound peer per network group, the default port 
   try {
     await eventually(() => dialed.length >= 3, "three dials");
     // Give any wrong fourth dial a chance to happen.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(dialed.length, 3, `dialed ${dialed}`);
-    assert.equal(dialed.filter((h) => h.startsWith("8.8.")).length, 1, "one per /16");
-    assert.ok(dialed.includes("9.9.9.9"));
+    await delay(50);
+    assertEquals(dialed.length, 3, `dialed ${dialed}`);
+    assertEquals(dialed.filter((h) => h.startsWith("8.8.")).length, 1, "one per /16");
+    assert(dialed.includes("9.9.9.9"));
     // A non-default port is allowed only after 50 tries found nothing better.
-    assert.ok(dialed.includes("7.7.7.7"));
+    assert(dialed.includes("7.7.7.7"));
   } finally {
     await server.stop();
     for (const c of held) c.close();
@@ -104,16 +105,16 @@ Deno.test("DNS seeding: a node with an empty book asks the seeds, then dials wha
   await server.start();
   try {
     for await (const inbound of listener) {
-      assert.equal(inbound.remoteHost, "1.2.3.4");
+      assertEquals(inbound.remoteHost, "1.2.3.4");
       inbound.connection.close();
       break;
     }
-    assert.ok(queries.includes("A seed.bitcoin.sipa.be"));
-    assert.ok(queries.includes("AAAA seed.bitcoin.sipa.be"));
+    assert(queries.includes("A seed.bitcoin.sipa.be"));
+    assert(queries.includes("AAAA seed.bitcoin.sipa.be"));
     // With NODE_NETWORK as the only required service, no x-prefix (btcd).
-    assert.ok(queries.every((q) => !q.includes(" x")));
+    assert(queries.every((q) => !q.includes(" x")));
     const known = server.addrManager.knownAddress(netAddressV2FromString("8.8.8.8", 8333));
-    assert.ok(known, "the seed's answer is in the book");
+    assert(known, "the seed's answer is in the book");
   } finally {
     listener.close();
     await server.stop();

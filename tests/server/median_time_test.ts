@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertFalse, assertMatch, assertThrows } from "@std/assert";
 import type { LogRecord } from "@logtape/logtape";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import {
@@ -56,9 +56,9 @@ Deno.test("MedianTimeSource: btcd's mediantime_test.go table", async (t) => {
         // A second sample from the same id, one that would move the median, is ignored.
         if (c.dupId) add(String(j), 2 * offset);
       }
-      assert.equal(source.offsetSeconds, c.want);
-      assert.equal(source.sampleCount, Math.min(c.in.length, 10));
-      assert.equal(source.adjustedTime(), clock.now() + c.want * 1000);
+      assertEquals(source.offsetSeconds, c.want);
+      assertEquals(source.sampleCount, Math.min(c.in.length, 10));
+      assertEquals(source.adjustedTime(), clock.now() + c.want * 1000);
     });
   }
 });
@@ -66,9 +66,9 @@ Deno.test("MedianTimeSource: btcd's mediantime_test.go table", async (t) => {
 Deno.test("MedianTimeSource: samples", async (t) => {
   await t.step("starts with no samples, offset 0 and our own time", () => {
     const { clock, source } = setup();
-    assert.equal(source.sampleCount, 0);
-    assert.equal(source.offsetSeconds, 0);
-    assert.equal(source.adjustedTime(), clock.now());
+    assertEquals(source.sampleCount, 0);
+    assertEquals(source.offsetSeconds, 0);
+    assertEquals(source.adjustedTime(), clock.now());
   });
 
   await t.step("a sample is the remote time minus our clock in whole seconds", () => {
@@ -76,15 +76,15 @@ Deno.test("MedianTimeSource: samples", async (t) => {
     const source = new MedianTimeSource({ clock });
     for (let i = 0; i < 5; i++) source.addTimeSample(`p${i}`, START_S + 10);
     // Our clock is truncated to START_S, as btcd's time.Unix(now.Unix(), 0).
-    assert.equal(source.offsetSeconds, 10);
-    assert.equal(source.adjustedTime(), START_MS + 999 + 10_000);
+    assertEquals(source.offsetSeconds, 10);
+    assertEquals(source.adjustedTime(), START_MS + 999 + 10_000);
   });
 
   await t.step("a fractional timestamp is truncated toward zero", () => {
     const { source } = setup();
     for (let i = 0; i < 5; i++) source.addTimeSample(`p${i}`, START_S - 3.9);
-    assert.equal(source.offsetSeconds, -3);
-    assert.ok(!Object.is(source.offsetSeconds, -0));
+    assertEquals(source.offsetSeconds, -3);
+    assertFalse(Object.is(source.offsetSeconds, -0));
   });
 
   await t.step("each sample is taken against the clock at the time it is added", async () => {
@@ -94,88 +94,88 @@ Deno.test("MedianTimeSource: samples", async (t) => {
       await clock.tick(10_000);
     }
     // Offsets 100, 90, 80, 70, 60: the median is 80.
-    assert.equal(source.offsetSeconds, 80);
+    assertEquals(source.offsetSeconds, 80);
   });
 
   await t.step("a source adds only once, even after its sample left the ring", () => {
     const { source, add } = setup({ maxSamples: 5 });
     add("a", 1);
     add("a", 50);
-    assert.equal(source.sampleCount, 1);
+    assertEquals(source.sampleCount, 1);
     // The fifth of these pushes "a"'s sample out: the ring is [-10, 10, 10, -10, 0].
     for (const [i, offset] of [-10, 10, 10, -10, 0].entries()) add(`p${i}`, offset);
-    assert.equal(source.offsetSeconds, 0);
+    assertEquals(source.offsetSeconds, 0);
     // Were it taken, this would replace the oldest -10 and move the median to 10.
     add("a", 10);
-    assert.equal(source.sampleCount, 5);
-    assert.equal(source.offsetSeconds, 0);
+    assertEquals(source.sampleCount, 5);
+    assertEquals(source.offsetSeconds, 0);
     add("b", 10); // a new source does
-    assert.equal(source.offsetSeconds, 10);
+    assertEquals(source.offsetSeconds, 10);
   });
 
   await t.step("a full ring drops the oldest sample first", () => {
     const { source, add } = setup({ maxSamples: 5 });
     for (const [i, offset] of [1, 2, 3, 4, 5].entries()) add(`a${i}`, offset);
-    assert.equal(source.offsetSeconds, 3);
+    assertEquals(source.offsetSeconds, 3);
     add("b0", 100); // [2, 3, 4, 5, 100]
-    assert.equal(source.offsetSeconds, 4);
+    assertEquals(source.offsetSeconds, 4);
     add("b1", 100); // [3, 4, 5, 100, 100]
-    assert.equal(source.offsetSeconds, 5);
+    assertEquals(source.offsetSeconds, 5);
     add("b2", 100); // [4, 5, 100, 100, 100]
-    assert.equal(source.offsetSeconds, 100);
+    assertEquals(source.offsetSeconds, 100);
     add("b3", -1); // [5, 100, 100, 100, -1]
     add("b4", -1); // [100, 100, 100, -1, -1]
     add("b5", -1); // [100, 100, -1, -1, -1]
-    assert.equal(source.offsetSeconds, -1);
-    assert.equal(source.sampleCount, 5);
+    assertEquals(source.offsetSeconds, -1);
+    assertEquals(source.sampleCount, 5);
   });
 
   await t.step(`the default ring holds ${MAX_MEDIAN_TIME_SAMPLES} and then freezes`, () => {
     const { source, add } = setup();
     for (let i = 0; i < 199; i++) add(`a${i}`, 7);
-    assert.equal(source.offsetSeconds, 7);
+    assertEquals(source.offsetSeconds, 7);
     // From the 200th sample on the count stays 200, even, so the offset never moves again.
     for (let i = 0; i < 1000; i++) add(`b${i}`, 60);
-    assert.equal(source.sampleCount, MAX_MEDIAN_TIME_SAMPLES);
-    assert.equal(source.offsetSeconds, 7);
+    assertEquals(source.sampleCount, MAX_MEDIAN_TIME_SAMPLES);
+    assertEquals(source.offsetSeconds, 7);
   });
 
   await t.step("an odd ring keeps updating once full", () => {
     const { source, add } = setup({ maxSamples: 201 });
     for (let i = 0; i < 201; i++) add(`a${i}`, 7);
     for (let i = 0; i < 101; i++) add(`b${i}`, 60);
-    assert.equal(source.sampleCount, 201);
-    assert.equal(source.offsetSeconds, 60);
+    assertEquals(source.sampleCount, 201);
+    assertEquals(source.offsetSeconds, 60);
   });
 
   await t.step("the limit is exclusive: 4199 s is applied, 4200 s is not", () => {
     const limit = MAX_TIME_OFFSET_MS / 1000;
     const below = setup();
     for (let i = 0; i < 5; i++) below.add(`p${i}`, -(limit - 1));
-    assert.equal(below.source.offsetSeconds, -(limit - 1));
+    assertEquals(below.source.offsetSeconds, -(limit - 1));
     const at = setup();
     for (let i = 0; i < 5; i++) at.add(`p${i}`, limit);
-    assert.equal(at.source.offsetSeconds, 0);
+    assertEquals(at.source.offsetSeconds, 0);
   });
 
   await t.step("an out-of-range median resets an applied offset to 0", () => {
     const { source, add } = setup({ maxSamples: 5 });
     for (let i = 0; i < 5; i++) add(`a${i}`, 30);
-    assert.equal(source.offsetSeconds, 30);
+    assertEquals(source.offsetSeconds, 30);
     for (let i = 0; i < 3; i++) add(`b${i}`, 5000);
-    assert.equal(source.offsetSeconds, 0);
+    assertEquals(source.offsetSeconds, 0);
   });
 
   await t.step("rejects a bad ring size and a non-finite timestamp", () => {
     for (const maxSamples of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => new MedianTimeSource({ maxSamples }), RangeError);
+      assertThrows(() => new MedianTimeSource({ maxSamples }), RangeError);
     }
     const { source } = setup();
-    assert.throws(() => source.addTimeSample("a", Number.NaN), TypeError);
-    assert.throws(() => source.addTimeSample("a", Infinity), TypeError);
+    assertThrows(() => source.addTimeSample("a", Number.NaN), TypeError);
+    assertThrows(() => source.addTimeSample("a", Infinity), TypeError);
     // The rejected call did not register the source.
     source.addTimeSample("a", START_S);
-    assert.equal(source.sampleCount, 1);
+    assertEquals(source.sampleCount, 1);
   });
 });
 
@@ -184,14 +184,14 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
     await withLogs((records) => {
       const { source, add } = setup();
       for (const [i, offset] of [-4201, 4202, -4203, 4204, -4205].entries()) add(`a${i}`, offset);
-      assert.equal(source.offsetSeconds, 0);
+      assertEquals(source.offsetSeconds, 0);
       const [warning, ...rest] = warnings(records);
-      assert.equal(rest.length, 0);
-      assert.deepEqual(warning.category, ["btcstream", "server", "timesource"]);
-      assert.match(warning.rawMessage.toString(), /check your date and time/);
-      assert.equal(warning.properties.medianSeconds, -4201);
+      assertEquals(rest.length, 0);
+      assertEquals(warning.category, ["btcstream", "server", "timesource"]);
+      assertMatch(warning.rawMessage.toString(), /check your date and time/);
+      assertEquals(warning.properties.medianSeconds, -4201);
       for (let i = 0; i < 10; i++) add(`b${i}`, 9000);
-      assert.equal(warnings(records).length, 1);
+      assertEquals(warnings(records).length, 1);
     });
   });
 
@@ -199,7 +199,7 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
     await withLogs((records) => {
       const { add } = setup();
       for (const [i, offset] of [4201, 4202, 4203, 4204, -299].entries()) add(`a${i}`, offset);
-      assert.equal(warnings(records).length, 0);
+      assertEquals(warnings(records).length, 0);
     });
   });
 
@@ -207,7 +207,7 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
     await withLogs((records) => {
       const { add } = setup();
       for (const [i, offset] of [4201, 4202, 4203, 4204, -300].entries()) add(`a${i}`, offset);
-      assert.equal(warnings(records).length, 1);
+      assertEquals(warnings(records).length, 1);
     });
   });
 
@@ -217,8 +217,8 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
       for (const [i, offset] of [4201, 4202, 4203, 4204, -299].entries()) add(`a${i}`, offset);
       // The ring now drops the close sample; every odd count recomputes, all far.
       for (let i = 0; i < 5; i++) add(`b${i}`, 9000);
-      assert.equal(source.offsetSeconds, 0);
-      assert.equal(warnings(records).length, 0);
+      assertEquals(source.offsetSeconds, 0);
+      assertEquals(warnings(records).length, 0);
     });
   });
 
@@ -227,11 +227,11 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
       const { source, add } = setup({ maxSamples: 5 });
       // In range (applied) but not close: no check yet.
       for (let i = 0; i < 5; i++) add(`a${i}`, 1000);
-      assert.equal(source.offsetSeconds, 1000);
-      assert.equal(warnings(records).length, 0);
+      assertEquals(source.offsetSeconds, 1000);
+      assertEquals(warnings(records).length, 0);
       for (let i = 0; i < 3; i++) add(`b${i}`, 9000);
-      assert.equal(source.offsetSeconds, 0);
-      assert.equal(warnings(records).length, 1);
+      assertEquals(source.offsetSeconds, 0);
+      assertEquals(warnings(records).length, 1);
     });
   });
 
@@ -240,9 +240,9 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
       const { add } = setup();
       for (let i = 0; i < 5; i++) add(`a${i}`, 10);
       const debug = records.filter((r) => r.level === "debug");
-      assert.equal(debug.length, 6); // five samples, one new offset
-      assert.deepEqual(debug[4].properties, { offsetSeconds: 10, count: 5 });
-      assert.deepEqual(debug[5].properties, { offsetSeconds: 10 });
+      assertEquals(debug.length, 6); // five samples, one new offset
+      assertEquals(debug[4].properties, { offsetSeconds: 10, count: 5 });
+      assertEquals(debug[5].properties, { offsetSeconds: 10 });
     });
   });
 
@@ -250,8 +250,8 @@ Deno.test("MedianTimeSource: clock warning", async (t) => {
     await withLogs((records) => {
       const { add } = setup({ logCategory: ["app", "time"] });
       for (let i = 0; i < 5; i++) add(`a${i}`, 9000);
-      assert.equal(warnings(records).length, 1);
-      assert.deepEqual(records[0].category, ["app", "time"]);
+      assertEquals(warnings(records).length, 1);
+      assertEquals(records[0].category, ["app", "time"]);
     }, ["app"]);
   });
 });

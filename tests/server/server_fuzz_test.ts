@@ -2,7 +2,7 @@
 // misbehaviour, the version policy) never throws: the peer ends, if it ends, for a reason
 // other than `listener-error` (which is what a throwing server handler would cause), no
 // error is logged, and the server goes on accepting peers.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertFalse } from "@std/assert";
 import fc from "fast-check";
 import type { DisconnectCode } from "../../peer/disconnect.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
@@ -62,21 +62,21 @@ Deno.test("a server survives anything a remote sends after its handshake", async
           await remote.close();
           await eventually(() => server.peers.length === 0, "the server to drop it");
           const end = ends.at(-1)!;
-          assert.ok(EXPECTED_ENDS.has(end), `ended with ${end}`);
+          assert(EXPECTED_ENDS.has(end), `ended with ${end}`);
         }),
         { numRuns: 60 },
       );
       const errors = records.filter((r) => r.level === "error" || r.category.includes("listener"));
-      assert.deepEqual(errors.map((r) => r.message.join("")), []);
-      assert.ok(!ends.includes("listener-error"));
+      assertEquals(errors.map((r) => r.message.join("")), []);
+      assertFalse(ends.includes("listener-error"));
       // Still accepting.
       const peer = await dialServer(net, "10.99.0.1", "10.0.0.1");
-      assert.ok(await peer.ready);
+      assert(await peer.ready);
       peer.disconnect();
       await peer.closed;
     } finally {
       await server.stop();
     }
   });
-  assert.equal(clock.pendingTimers, 0);
+  assertEquals(clock.pendingTimers, 0);
 });

@@ -1,4 +1,5 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertFalse, assertNotEquals, assertRejects } from "@std/assert";
+import { assertSpyCalls, spy } from "@std/testing/mock";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { MemoryNetwork } from "../../server/memory_transport.ts";
@@ -15,34 +16,34 @@ Deno.test("Server: two nodes connect, count each other, and report peerInfo as J
   try {
     const peer = await b.nextPeer();
     await eventually(() => a.peers.length === 1, "a to accept b");
-    assert.equal(peer.address, `10.0.0.1:${PORT}`);
-    assert.deepEqual(a.peerCounts, { inbound: 1, outbound: 0 });
-    assert.deepEqual(b.peerCounts, { inbound: 0, outbound: 1 });
+    assertEquals(peer.address, `10.0.0.1:${PORT}`);
+    assertEquals(a.peerCounts, { inbound: 1, outbound: 0 });
+    assertEquals(b.peerCounts, { inbound: 0, outbound: 1 });
     const [info] = JSON.parse(JSON.stringify(b.peerInfo()));
-    assert.equal(info.addr, `10.0.0.1:${PORT}`);
-    assert.equal(info.connection_type, "manual");
-    assert.equal(info.inbound, false);
-    assert.equal(info.subver, "/btcstream:0.1.0/");
-    assert.equal(info.network, "not_publicly_routable");
-    assert.equal(info.services, "0000000000000008");
-    assert.deepEqual(info.servicesnames, ["WITNESS"]);
-    assert.equal(info.bytessent_per_msg.version, 24 + 103);
+    assertEquals(info.addr, `10.0.0.1:${PORT}`);
+    assertEquals(info.connection_type, "manual");
+    assertEquals(info.inbound, false);
+    assertEquals(info.subver, "/btcstream:0.1.0/");
+    assertEquals(info.network, "not_publicly_routable");
+    assertEquals(info.services, "0000000000000008");
+    assertEquals(info.servicesnames, ["WITNESS"]);
+    assertEquals(info.bytessent_per_msg.version, 24 + 103);
     const [inbound] = a.peerInfo();
-    assert.equal(inbound.connection_type, "inbound");
-    assert.equal(inbound.addr, "10.0.0.2:49152");
-    assert.equal(a.timeSource.sampleCount, 1);
-    assert.equal(b.timeSource.sampleCount, 1);
+    assertEquals(inbound.connection_type, "inbound");
+    assertEquals(inbound.addr, "10.0.0.2:49152");
+    assertEquals(a.timeSource.sampleCount, 1);
+    assertEquals(b.timeSource.sampleCount, 1);
   } finally {
     await b.stop();
     await a.stop();
   }
-  assert.equal(a.peers.length, 0);
+  assertEquals(a.peers.length, 0);
 });
 
 Deno.test("Server: an outbound peer without the required services gets reject nonstandard", async () => {
   const net = new MemoryNetwork();
   const listener = net.host("10.0.0.1").listen("10.0.0.1", PORT);
-  let accepted = 0;
+  const onPeerReady = spy();
   // An automatic outbound connection: the address comes from the book.
   const book = new AddrManager({ storage: new MemoryStorage(), keepLocalAddresses: true });
   await book.start();
@@ -52,7 +53,7 @@ Deno.test("Server: an outbound peer without the required services gets reject no
     addrManager: book,
     targetOutbound: 1,
     retryDurationMs: 60_000,
-    onPeerReady: () => accepted++,
+    onPeerReady,
   });
   await b.start();
   try {
@@ -62,15 +63,15 @@ Deno.test("Server: an outbound peer without the required services gets reject no
       await remote.send(remoteVersion({ services: ServiceFlag.WITNESS }));
       const rest = await remote.rest();
       const reject = rest.find((m) => m.command === "reject") as RejectMessage | undefined;
-      assert.ok(reject, `expected a reject, got ${rest.map((m) => m.command)}`);
-      assert.equal(reject.message, "version");
-      assert.equal(reject.code, RejectCode.NONSTANDARD);
-      assert.equal(reject.reason, "required services 0x1 not offered");
-      assert.ok(!rest.some((m) => m.command === "verack"), "no verack after the reject");
+      assert(reject, `expected a reject, got ${rest.map((m) => m.command)}`);
+      assertEquals(reject.message, "version");
+      assertEquals(reject.code, RejectCode.NONSTANDARD);
+      assertEquals(reject.reason, "required services 0x1 not offered");
+      assertFalse(rest.some((m) => m.command === "verack"), "no verack after the reject");
       break;
     }
-    assert.equal(accepted, 0);
-    assert.equal(b.peers.length, 0);
+    assertSpyCalls(onPeerReady, 0);
+    assertEquals(b.peers.length, 0);
   } finally {
     listener.close();
     await b.stop();
@@ -84,7 +85,7 @@ Deno.test("Server: bloom messages without NODE_BLOOM disconnect; btcd's policy b
   await server.start();
   try {
     const peer = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.ok(await peer.ready);
+    assert(await peer.ready);
     await peer.queueMessage({
       command: "filterload",
       filter: new Uint8Array(8),
@@ -93,18 +94,18 @@ Deno.test("Server: bloom messages without NODE_BLOOM disconnect; btcd's policy b
       flags: 0,
     });
     await peer.closed;
-    assert.ok(server.isBanned("10.0.0.2"));
+    assert(server.isBanned("10.0.0.2"));
     // Its next connection is refused before any handshake.
     const again = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.equal(await again.ready, false);
+    assertEquals(await again.ready, false);
     await again.closed;
     // Another host is still welcome, and the ban can be lifted.
     const other = await dialServer(net, "10.0.0.3", "10.0.0.1");
-    assert.ok(await other.ready);
+    assert(await other.ready);
     other.disconnect();
     await other.closed;
-    assert.ok(server.unban("10.0.0.2"));
-    assert.ok(!server.isBanned("10.0.0.2"));
+    assert(server.unban("10.0.0.2"));
+    assertFalse(server.isBanned("10.0.0.2"));
   } finally {
     await server.stop();
   }
@@ -117,25 +118,25 @@ Deno.test("Server: misbehaviour adds up to discouragement; whitelisted ranges ar
   try {
     const bad = await dialServer(net, "10.0.0.2", "10.0.0.1");
     const friend = await dialServer(net, "10.0.1.3", "10.0.0.1");
-    assert.ok(await bad.ready);
-    assert.ok(await friend.ready);
+    assert(await bad.ready);
+    assert(await friend.ready);
     await eventually(() => server.peers.length === 2, "two peers");
     const [serverSideBad, serverSideFriend] = ["10.0.0.2", "10.0.1.3"].map((h) =>
       server.peers.find((p) => p.address.startsWith(h))!
     );
-    assert.equal(server.misbehaving(serverSideBad, { persistent: 60, reason: "test" }), false);
-    assert.equal(server.peerInfo().find((p) => p.addr.startsWith("10.0.0.2"))?.banscore, 60);
-    assert.equal(server.misbehaving(serverSideBad, { transient: 40, reason: "test" }), true);
+    assertEquals(server.misbehaving(serverSideBad, { persistent: 60, reason: "test" }), false);
+    assertEquals(server.peerInfo().find((p) => p.addr.startsWith("10.0.0.2"))?.banscore, 60);
+    assertEquals(server.misbehaving(serverSideBad, { transient: 40, reason: "test" }), true);
     await bad.closed;
     // Bitcoin Core's answer: discouraged, not banned; it may come back while slots are free.
-    assert.ok(server.isDiscouraged("10.0.0.2"));
-    assert.ok(!server.isBanned("10.0.0.2"));
+    assert(server.isDiscouraged("10.0.0.2"));
+    assertFalse(server.isBanned("10.0.0.2"));
     const back = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.ok(await back.ready);
+    assert(await back.ready);
     back.disconnect();
     await back.closed;
-    assert.equal(server.misbehaving(serverSideFriend, { persistent: 500, reason: "test" }), false);
-    assert.ok(friend.connected);
+    assertEquals(server.misbehaving(serverSideFriend, { persistent: 500, reason: "test" }), false);
+    assert(friend.connected);
     friend.disconnect();
     await friend.closed;
   } finally {
@@ -149,15 +150,15 @@ Deno.test("Server: inbound peers beyond maxPeers − targetOutbound are refused"
   await server.start();
   try {
     const first = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.ok(await first.ready);
+    assert(await first.ready);
     const second = await dialServer(net, "10.0.0.3", "10.0.0.1");
-    assert.equal(await second.ready, false);
+    assertEquals(await second.ready, false);
     await second.closed;
     first.disconnect();
     await first.closed;
     await eventually(() => server.peers.length === 0, "the first to leave");
     const third = await dialServer(net, "10.0.0.4", "10.0.0.1");
-    assert.ok(await third.ready);
+    assert(await third.ready);
     third.disconnect();
     await third.closed;
   } finally {
@@ -182,14 +183,14 @@ Deno.test("Server: a permanent peer is redialed after it drops; stop ends everyt
     await eventually(() => a.peers.length === 1, "a to accept b");
     a.peers[0].disconnect("go away");
     const again = await b.nextPeer();
-    assert.equal(again.address, `10.0.0.1:${PORT}`);
-    assert.equal(closed.length, 1);
+    assertEquals(again.address, `10.0.0.1:${PORT}`);
+    assertEquals(closed.length, 1);
   } finally {
     await b.stop();
     await a.stop();
   }
-  assert.equal(b.peers.length, 0);
-  assert.equal(closed.length, 2);
+  assertEquals(b.peers.length, 0);
+  assertEquals(closed.length, 2);
 });
 
 Deno.test("Server: at most 8 unfinished inbound handshakes per /24, as btcd", async () => {
@@ -206,22 +207,22 @@ Deno.test("Server: at most 8 unfinished inbound handshakes per /24, as btcd", as
     // Eight connections from 5.6.7.0/24 that never say a word hold the prefix's slots.
     for (let i = 1; i <= 8; i++) silent.push(await net.host(`5.6.7.${i}`).dial("1.2.3.4", PORT));
     const ninth = await dialServer(net, "5.6.7.9", "1.2.3.4", { network: "mainnet" });
-    assert.equal(await ninth.ready, false, "a ninth from the same /24 is refused");
+    assertEquals(await ninth.ready, false, "a ninth from the same /24 is refused");
     await ninth.closed;
     const neighbour = await dialServer(net, "5.6.8.1", "1.2.3.4", { network: "mainnet" });
-    assert.ok(await neighbour.ready, "another /24 is not affected");
+    assert(await neighbour.ready, "another /24 is not affected");
     // A slot frees when its connection ends; a finished handshake holds none.
-    assert.equal(server.pendingPeers, 8);
+    assertEquals(server.pendingPeers, 8);
     silent.pop()!.close();
     await eventually(() => server.pendingPeers === 7, "the server to see the close");
     const tenth = await dialServer(net, "5.6.7.10", "1.2.3.4", { network: "mainnet" });
-    assert.ok(await tenth.ready);
+    assert(await tenth.ready);
     await eventually(() => server.peers.length === 2, "the server to accept it");
-    assert.equal(server.pendingPeers, 7, "its slot went back once its handshake completed");
+    assertEquals(server.pendingPeers, 7, "its slot went back once its handshake completed");
     silent.push(await net.host("5.6.7.12").dial("1.2.3.4", PORT));
     await eventually(() => server.pendingPeers === 8, "the eighth silent connection");
     const eleventh = await dialServer(net, "5.6.7.11", "1.2.3.4", { network: "mainnet" });
-    assert.equal(await eleventh.ready, false);
+    assertEquals(await eleventh.ready, false);
     await eleventh.closed;
     for (const p of [neighbour, tenth]) p.disconnect();
     await Promise.all([neighbour.closed, tenth.closed]);
@@ -242,9 +243,9 @@ Deno.test("Server: added peers reserve outbound slots from maxPeers", async () =
   await server.start();
   try {
     const first = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.ok(await first.ready);
+    assert(await first.ready);
     const second = await dialServer(net, "10.0.0.3", "10.0.0.1");
-    assert.equal(await second.ready, false, "3 − (1 + 1 added) = 1 inbound");
+    assertEquals(await second.ready, false, "3 − (1 + 1 added) = 1 inbound");
     await second.closed;
     first.disconnect();
     await first.closed;
@@ -277,14 +278,14 @@ Deno.test("Server: user agent black- and whitelists, as btcd", async () => {
         peer.disconnect();
       }
       const reason = await peer.closed;
-      if (!kept) assert.notEqual(reason.code, "local", `${name} should be dropped`);
+      if (!kept) assertNotEquals(reason.code, "local", `${name} should be dropped`);
       await eventually(() => server.peers.length === 0, "no peers");
     }
     // Neither black- nor whitelisted: dropped right after the handshake completes.
     const remote = new RawRemote(await net.host("10.0.0.4").dial("10.0.0.1", PORT));
     await remote.handshake({ peerInbound: true, version: { userAgent: "/Other:1.0/" } });
     await remote.rest();
-    assert.equal(server.peers.length, 0);
+    assertEquals(server.peers.length, 0);
   } finally {
     await server.stop();
   }
@@ -296,13 +297,13 @@ Deno.test("Server: start fails cleanly when its listen address is taken", async 
   const second = serverAt(net, "10.0.0.1", { addPeers: ["10.0.0.9"], retryDurationMs: 10 });
   await first.start();
   try {
-    await assert.rejects(second.start(), /in use/);
+    await assertRejects(() => second.start(), Error, "in use");
     // Nothing of the second is left running: no listener, no dialing, no timers (the
     // sanitizers would fail the test), and stopping again is harmless.
-    assert.deepEqual(second.listenAddresses, []);
+    assertEquals(second.listenAddresses, []);
     await second.stop();
     const peer = await dialServer(net, "10.0.0.2", "10.0.0.1");
-    assert.ok(await peer.ready, "the first still listens");
+    assert(await peer.ready, "the first still listens");
     peer.disconnect();
     await peer.closed;
   } finally {

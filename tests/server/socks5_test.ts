@@ -1,7 +1,7 @@
 // The SOCKS5 client against a tiny SOCKS5 server written here (127.0.0.1, OS-chosen port) that
 // forwards every CONNECT to a local echo server and records what it was asked; and against
 // scripted byte streams for the exact bytes and every truncation.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { ipToString } from "../../wire/mod.ts";
 import { socks5Connect, Socks5Error, Socks5ReplyCode } from "../../server/socks5.ts";
 import { echoServer, pump, readExact, serve, type Server, writeAll } from "../_util/tcp_serve.ts";
@@ -114,7 +114,7 @@ async function viaProxy(
 
 async function assertEchoes(conn: Deno.Conn, text: string): Promise<void> {
   await writeAll(conn, encoder.encode(text));
-  assert.equal(decoder.decode(await readExact(conn, text.length)), text);
+  assertEquals(decoder.decode(await readExact(conn, text.length)), text);
 }
 
 async function withProxy(
@@ -137,7 +137,7 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
       const conn = await viaProxy(proxy.port, "127.0.0.1", echoPort);
       await assertEchoes(conn, "ping");
       conn.close();
-      assert.deepEqual(proxy.requests.at(-1), {
+      assertEquals(proxy.requests.at(-1), {
         addressType: 1,
         host: "127.0.0.1",
         port: echoPort,
@@ -154,26 +154,27 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
       });
       await assertEchoes(conn, "authenticated");
       conn.close();
-      assert.equal(proxy.requests.at(-1)?.username, "alice");
-      assert.equal(proxy.requests.at(-1)?.password, "s3cret");
+      assertEquals(proxy.requests.at(-1)?.username, "alice");
+      assertEquals(proxy.requests.at(-1)?.password, "s3cret");
     });
 
     await t.step("username and password refused", async () => {
       proxy.config = { auth: { username: "alice", password: "s3cret" } };
-      await assert.rejects(
-        viaProxy(proxy.port, "127.0.0.1", echoPort, { username: "alice", password: "wrong" }),
-        (e) =>
-          e instanceof Socks5Error && e.code === "auth-failed" &&
-          e.message === "SOCKS5 proxy rejected the username and password (status 1)",
+      const error = await assertRejects(
+        () => viaProxy(proxy.port, "127.0.0.1", echoPort, { username: "alice", password: "wrong" }),
+        Socks5Error,
       );
+      assertEquals(error.code, "auth-failed");
+      assertEquals(error.message, "SOCKS5 proxy rejected the username and password (status 1)");
     });
 
     await t.step("a proxy that wants credentials, offered none", async () => {
       proxy.config = { auth: { username: "alice", password: "s3cret" } };
-      await assert.rejects(
-        viaProxy(proxy.port, "127.0.0.1", echoPort),
-        (e) => e instanceof Socks5Error && e.code === "no-acceptable-method",
+      const error = await assertRejects(
+        () => viaProxy(proxy.port, "127.0.0.1", echoPort),
+        Socks5Error,
       );
+      assertEquals(error.code, "no-acceptable-method");
     });
 
     await t.step("credentials offered to a proxy without authentication", async () => {
@@ -187,24 +188,23 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
       const codes = [...Object.values(Socks5ReplyCode), 0x09, 0xff];
       for (const code of codes) {
         proxy.config = { reply: code };
-        await assert.rejects(
-          viaProxy(proxy.port, "127.0.0.1", echoPort),
-          (e) => e instanceof Socks5Error && e.code === code && e.message.endsWith(`(${code})`),
+        const error = await assertRejects(
+          () => viaProxy(proxy.port, "127.0.0.1", echoPort),
+          Socks5Error,
         );
+        assertEquals(error.code, code);
+        assert(error.message.endsWith(`(${code})`), error.message);
       }
       proxy.config = { reply: Socks5ReplyCode.HOST_UNREACHABLE };
-      await assert.rejects(viaProxy(proxy.port, "127.0.0.1", echoPort), {
-        name: "Socks5Error",
-        message: "SOCKS5 proxy refused: host unreachable (4)",
-      });
+      let error = await assertRejects(() => viaProxy(proxy.port, "127.0.0.1", echoPort), Error);
+      assertEquals(error.name, "Socks5Error");
+      assertEquals(error.message, "SOCKS5 proxy refused: host unreachable (4)");
       proxy.config = { reply: 0x09 };
-      await assert.rejects(viaProxy(proxy.port, "127.0.0.1", echoPort), {
-        message: "SOCKS5 proxy refused: unknown reply code (9)",
-      });
+      error = await assertRejects(() => viaProxy(proxy.port, "127.0.0.1", echoPort), Error);
+      assertEquals(error.message, "SOCKS5 proxy refused: unknown reply code (9)");
       proxy.config = { reply: Socks5ReplyCode.ONION_DESCRIPTOR_NOT_FOUND };
-      await assert.rejects(viaProxy(proxy.port, ONION, 8333), {
-        message: "SOCKS5 proxy refused: onion service descriptor not found (240)",
-      });
+      error = await assertRejects(() => viaProxy(proxy.port, ONION, 8333), Error);
+      assertEquals(error.message, "SOCKS5 proxy refused: onion service descriptor not found (240)");
     });
 
     await t.step("domain names, .onion included, go to the proxy to resolve", async () => {
@@ -213,7 +213,7 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
         const conn = await viaProxy(proxy.port, name, 8333);
         await assertEchoes(conn, name);
         conn.close();
-        assert.deepEqual(
+        assertEquals(
           { ...proxy.requests.at(-1) },
           { addressType: 3, host: name, port: 8333, username: undefined, password: undefined },
         );
@@ -226,10 +226,10 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
         const conn = await viaProxy(proxy.port, host, 18333);
         conn.close();
         const request = proxy.requests.at(-1)!;
-        assert.equal(request.addressType, 4);
-        assert.equal(request.port, 18333);
+        assertEquals(request.addressType, 4);
+        assertEquals(request.port, 18333);
       }
-      assert.equal(proxy.requests.at(-2)?.host, "2001:db8::1");
+      assertEquals(proxy.requests.at(-2)?.host, "2001:db8::1");
     });
 
     await t.step(
@@ -238,7 +238,7 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
         for (const boundAddressType of [1, 3, 4] as const) {
           proxy.config = { boundAddressType, firstBytes: encoder.encode("hello") };
           const conn = await viaProxy(proxy.port, "127.0.0.1", echoPort);
-          assert.equal(decoder.decode(await readExact(conn, 5)), "hello");
+          assertEquals(decoder.decode(await readExact(conn, 5)), "hello");
           await assertEchoes(conn, "and the rest");
           conn.close();
         }
@@ -260,9 +260,15 @@ Deno.test("socks5Connect through a SOCKS5 server on 127.0.0.1", async (t) => {
       ];
       for (const [config, code] of cases) {
         proxy.config = config;
-        await assert.rejects(
-          viaProxy(proxy.port, "127.0.0.1", echoPort),
-          (e) => e instanceof Socks5Error && e.code === code,
+        const error = await assertRejects(
+          () => viaProxy(proxy.port, "127.0.0.1", echoPort),
+          Socks5Error,
+          undefined,
+          `${JSON.stringify(config)} should fail with ${code}`,
+        );
+        assertEquals<unknown>(
+          error.code,
+          code,
           `${JSON.stringify(config)} should fail with ${code}`,
         );
       }
@@ -307,22 +313,22 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
       username: "alice",
       password: "pw",
     });
-    assert.deepEqual(stream.written, [
+    assertEquals(stream.written, [
       ...[5, 2, 0, 2], // greeting: no authentication, username/password
       ...[1, 5, ...encoder.encode("alice"), 2, ...encoder.encode("pw")], // RFC 1929
       ...[5, 1, 0, 3, 11, ...encoder.encode("example.com"), 0x20, 0x8d], // CONNECT
     ]);
-    assert.equal(stream.remaining, 4, "the remote's first bytes stay unread");
+    assertEquals(stream.remaining, 4, "the remote's first bytes stay unread");
   });
 
   await t.step("the exact bytes of an IPv4 and an IPv6 CONNECT", async () => {
     const ok = [5, 0, 0, 1, 0, 0, 0, 0, 0, 0];
     const v4 = scripted(Uint8Array.of(5, 0, ...ok));
     await socks5Connect(v4, { host: "203.0.113.9", port: 65535 });
-    assert.deepEqual(v4.written, [5, 1, 0, 5, 1, 0, 1, 203, 0, 113, 9, 0xff, 0xff]);
+    assertEquals(v4.written, [5, 1, 0, 5, 1, 0, 1, 203, 0, 113, 9, 0xff, 0xff]);
     const v6 = scripted(Uint8Array.of(5, 0, ...ok));
     await socks5Connect(v6, { host: "[2001:db8::2]", port: 1 });
-    assert.deepEqual(v6.written, [
+    assertEquals(v6.written, [
       ...[5, 1, 0, 5, 1, 0, 4],
       ...[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
       ...[0, 1],
@@ -334,30 +340,35 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
       const trailer = [0xf9, 0xbe, 0xb4, 0xd9, 1, 2, 3];
       const stream = scripted(Uint8Array.of(5, 0, 5, 0, 0, ...bound, 0, 80, ...trailer));
       await socks5Connect(stream, { host: "127.0.0.1", port: 80 });
-      assert.equal(stream.remaining, trailer.length);
-      assert.ok(stream.asked.every((n) => n <= 18), `asked ${stream.asked}`);
+      assertEquals(stream.remaining, trailer.length);
+      assert(stream.asked.every((n) => n <= 18), `asked ${stream.asked}`);
     }
   });
 
   await t.step("a reply cut at any byte is truncated", async () => {
     const full = Uint8Array.of(5, 2, 1, 0, 5, 0, 0, 3, 3, 0x61, 0x62, 0x63, 0, 80);
     for (let cut = 0; cut < full.length; cut++) {
-      await assert.rejects(
-        socks5Connect(scripted(full.subarray(0, cut)), { host: "a.example", port: 80 }, {
-          username: "u",
-        }),
-        (e) => e instanceof Socks5Error && e.code === "truncated",
+      const error = await assertRejects(
+        () =>
+          socks5Connect(scripted(full.subarray(0, cut)), { host: "a.example", port: 80 }, {
+            username: "u",
+          }),
+        Socks5Error,
+        undefined,
         `cut at ${cut}`,
       );
+      assertEquals(error.code, "truncated", `cut at ${cut}`);
     }
     await socks5Connect(scripted(full), { host: "a.example", port: 80 }, { username: "u" });
   });
 
   await t.step("an error reply is reported before its address is read", async () => {
     const stream = scripted(Uint8Array.of(5, 0, 5, 5));
-    await assert.rejects(socks5Connect(stream, { host: "127.0.0.1", port: 80 }), {
-      message: "SOCKS5 proxy refused: connection refused (5)",
-    });
+    const error = await assertRejects(
+      () => socks5Connect(stream, { host: "127.0.0.1", port: 80 }),
+      Error,
+    );
+    assertEquals(error.message, "SOCKS5 proxy refused: connection refused (5)");
   });
 
   await t.step("bad arguments fail before anything is written", async () => {
@@ -372,18 +383,18 @@ Deno.test("socks5Connect on scripted bytes", async (t) => {
     ];
     for (const [host, port, options] of cases) {
       const stream = scripted(new Uint8Array(0));
-      await assert.rejects(socks5Connect(stream, { host, port }, options), RangeError);
-      assert.equal(stream.written.length, 0);
+      await assertRejects(() => socks5Connect(stream, { host, port }, options), RangeError);
+      assertEquals(stream.written.length, 0);
     }
     // 255 bytes is the longest name.
     const stream = scripted(Uint8Array.of(5, 0, 5, 0, 0, 1, 0, 0, 0, 0, 0, 0));
     await socks5Connect(stream, { host: "a".repeat(255), port: 80 });
-    assert.equal(stream.written[7], 255);
+    assertEquals(stream.written[7], 255);
   });
 
   await t.step("Socks5Error messages", () => {
-    assert.equal(new Socks5Error(3).message, "SOCKS5 proxy refused: network unreachable (3)");
-    assert.equal(new Socks5Error("truncated").message, "SOCKS5 handshake failed: truncated");
-    assert.equal(new Socks5Error(1).name, "Socks5Error");
+    assertEquals(new Socks5Error(3).message, "SOCKS5 proxy refused: network unreachable (3)");
+    assertEquals(new Socks5Error("truncated").message, "SOCKS5 handshake failed: truncated");
+    assertEquals(new Socks5Error(1).name, "Socks5Error");
   });
 });

@@ -1,12 +1,25 @@
 // tcpTransport on 127.0.0.1 (OS-chosen ports): dial and listen, refused and abandoned dials,
 // timeouts that close the half-open socket, dialing through a SOCKS5 proxy written here (with
 // Tor-style isolation), and an accept loop that survives transient errors.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertInstanceOf,
+  assertMatch,
+  assertNotEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+  fail,
+} from "@std/assert";
+import { stub } from "@std/testing/mock";
 import { ipToString } from "../../wire/mod.ts";
 import { Socks5Error } from "../../server/socks5.ts";
 import { tcpTransport } from "../../server/transport.ts";
 import { echoServer, pump, readExact, serve, writeAll } from "../_util/tcp_serve.ts";
 import { withLogs } from "../_util/logs.ts";
+import { delay } from "@std/async/delay";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -92,24 +105,24 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     "a dial returns the Deno.TcpConn itself; the listener yields the remote",
     async () => {
       const listener = transport.listen("127.0.0.1", 0);
-      assert.equal(listener.hostname, "127.0.0.1");
-      assert.ok(listener.port > 0);
+      assertEquals(listener.hostname, "127.0.0.1");
+      assertGreater(listener.port, 0);
       const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
-      assert.ok(isTcpConn(dialed), "not wrapped");
+      assert(isTcpConn(dialed), "not wrapped");
       const iterator = listener[Symbol.asyncIterator]();
       const { value: inbound } = await iterator.next();
-      assert.ok(isTcpConn(inbound.connection));
-      assert.equal(inbound.remoteHost, "127.0.0.1");
-      assert.equal(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
+      assert(isTcpConn(inbound.connection));
+      assertEquals(inbound.remoteHost, "127.0.0.1");
+      assertEquals(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
       const accepted = inbound.connection as Deno.TcpConn;
       await writeAll(dialed, encoder.encode("version"));
-      assert.equal(decoder.decode(await readExact(accepted, 7)), "version");
+      assertEquals(decoder.decode(await readExact(accepted, 7)), "version");
       await writeAll(accepted, encoder.encode("verack"));
-      assert.equal(decoder.decode(await readExact(dialed, 6)), "verack");
+      assertEquals(decoder.decode(await readExact(dialed, 6)), "verack");
       dialed.close();
       accepted.close();
       listener.close();
-      assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+      assertEquals(await iterator.next(), { done: true, value: undefined });
     },
   );
 
@@ -119,32 +132,38 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     const loop = (async () => {
       for await (const inbound of listener) yielded.push(inbound);
     })();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     listener.close();
     listener.close();
     await loop;
-    assert.equal(yielded.length, 0);
-    await assert.rejects(transport.dial("127.0.0.1", listener.port), Deno.errors.ConnectionRefused);
+    assertEquals(yielded.length, 0);
+    await assertRejects(
+      () => transport.dial("127.0.0.1", listener.port),
+      Deno.errors.ConnectionRefused,
+    );
   });
 
   await t.step("a dial to a port nobody listens on is refused", async () => {
-    await assert.rejects(transport.dial("127.0.0.1", closedPort()), Deno.errors.ConnectionRefused);
+    await assertRejects(
+      () => transport.dial("127.0.0.1", closedPort()),
+      Deno.errors.ConnectionRefused,
+    );
   });
 
   await t.step("an aborted signal fails the dial at once", async () => {
     const reason = new Error("shutting down");
     const port = closedPort();
-    await assert.rejects(
-      transport.dial("127.0.0.1", port, { signal: AbortSignal.abort(reason) }),
-      (e) =>
-        e instanceof Error && e.message === `Cannot connect to 127.0.0.1:${port}: aborted` &&
-        e.cause === reason,
+    const error = await assertRejects(
+      () => transport.dial("127.0.0.1", port, { signal: AbortSignal.abort(reason) }),
+      Error,
     );
+    assertEquals(error.message, `Cannot connect to 127.0.0.1:${port}: aborted`);
+    assertStrictEquals(error.cause, reason);
   });
 
   await t.step("bad timeouts are refused", () => {
-    assert.throws(() => tcpTransport({ connectTimeoutMs: -1 }), RangeError);
-    assert.throws(() => tcpTransport({ connectTimeoutMs: NaN }), RangeError);
+    assertThrows(() => tcpTransport({ connectTimeoutMs: -1 }), RangeError);
+    assertThrows(() => tcpTransport({ connectTimeoutMs: NaN }), RangeError);
   });
 });
 
@@ -155,12 +174,12 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
       const proxy = socksProxy(echo.port);
       const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
       const conn = await transport.dial("127.0.0.1", echo.port) as Deno.TcpConn;
-      assert.ok(isTcpConn(conn));
+      assert(isTcpConn(conn));
       await writeAll(conn, encoder.encode("through"));
-      assert.equal(decoder.decode(await readExact(conn, 7)), "through");
+      assertEquals(decoder.decode(await readExact(conn, 7)), "through");
       conn.close();
       await proxy.close();
-      assert.deepEqual(proxy.requests, [
+      assertEquals(proxy.requests, [
         { host: "127.0.0.1", port: echo.port, username: undefined, password: undefined },
       ]);
     });
@@ -172,7 +191,7 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
         (await transport.dial(host, 8333)).close();
       }
       await proxy.close();
-      assert.deepEqual(proxy.requests.map((r) => r.host), [
+      assertEquals(proxy.requests.map((r) => r.host), [
         "2001:db8::1",
         "2001:db8::1",
         "seed.bitcoin.sipa.be",
@@ -192,35 +211,29 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
       (await isolated.dial("127.0.0.1", 1)).close();
       await proxy.close();
       const [first, second, third] = proxy.requests;
-      assert.equal(first.username, "btcd");
-      assert.equal(first.password, "pw");
+      assertEquals(first.username, "btcd");
+      assertEquals(first.password, "pw");
       for (const r of [second, third]) {
-        assert.match(r.username!, /^[0-9a-f]{32}$/);
-        assert.match(r.password!, /^[0-9a-f]{32}$/);
+        assertMatch(r.username!, /^[0-9a-f]{32}$/);
+        assertMatch(r.password!, /^[0-9a-f]{32}$/);
       }
-      assert.notEqual(second.username, third.username);
+      assertNotEquals(second.username, third.username);
     });
 
     await t.step("a refusal from the proxy is a Socks5Error", async () => {
       const proxy = socksProxy(echo.port, { reply: 5 });
       const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
-      await assert.rejects(
-        transport.dial("127.0.0.1", 8333),
-        (e) => e instanceof Socks5Error && e.code === 5,
-      );
+      const error = await assertRejects(() => transport.dial("127.0.0.1", 8333), Socks5Error);
+      assertEquals(error.code, 5);
       await proxy.close();
     });
 
     await t.step("a proxy nobody runs: the error names the proxy", async () => {
       const port = closedPort();
       const transport = tcpTransport({ proxy: { host: "127.0.0.1", port } });
-      await assert.rejects(
-        transport.dial("seed.bitcoin.sipa.be", 8333),
-        (e) =>
-          e instanceof Error &&
-          e.message.startsWith(`Cannot connect to SOCKS5 proxy 127.0.0.1:${port}: `) &&
-          e.cause instanceof Deno.errors.ConnectionRefused,
-      );
+      const error = await assertRejects(() => transport.dial("seed.bitcoin.sipa.be", 8333), Error);
+      assert(error.message.startsWith(`Cannot connect to SOCKS5 proxy 127.0.0.1:${port}: `));
+      assertInstanceOf(error.cause, Deno.errors.ConnectionRefused);
     });
 
     await t.step("a timeout during the handshake closes the half-open socket", async () => {
@@ -229,10 +242,9 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
         proxy: { host: "127.0.0.1", port: proxy.port },
         connectTimeoutMs: 50,
       });
-      await assert.rejects(transport.dial("127.0.0.1", 8333), {
-        message: "Cannot connect to 127.0.0.1:8333: timed out after 50 ms",
-      });
-      assert.equal(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
+      const error = await assertRejects(() => transport.dial("127.0.0.1", 8333), Error);
+      assertEquals(error.message, "Cannot connect to 127.0.0.1:8333: timed out after 50 ms");
+      assertEquals(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
       await proxy.close();
     });
 
@@ -241,10 +253,11 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
       const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
       const controller = new AbortController();
       const dial = transport.dial("[::1]", 8333, { signal: controller.signal, timeoutMs: 60_000 });
-      while (proxy.silentEnds.length === 0) await new Promise((r) => setTimeout(r, 1));
+      while (proxy.silentEnds.length === 0) await delay(1);
       controller.abort();
-      await assert.rejects(dial, { message: "Cannot connect to [::1]:8333: aborted" });
-      assert.equal(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
+      const error = await assertRejects(() => dial, Error);
+      assertEquals(error.message, "Cannot connect to [::1]:8333: aborted");
+      assertEquals(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
       await proxy.close();
     });
   } finally {
@@ -252,15 +265,14 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
   }
 });
 
-/** Replaces `Deno.listen` with one whose listeners fail `accept` as `failAccept` says. */
+/** Stubs `Deno.listen` with one whose listeners fail `accept` as `failAccept` says. */
 async function withFlakyAccept(
   failAccept: () => boolean,
   fn: () => Promise<void>,
 ): Promise<void> {
   const realListen = Deno.listen;
-  Deno.listen = ((options: Deno.TcpListenOptions) => {
-    const listener = realListen(options);
-    return new Proxy(listener, {
+  const flakyListen = (options: Deno.TcpListenOptions) =>
+    new Proxy(realListen(options), {
       get(target, property) {
         if (property === "accept") {
           return () =>
@@ -272,12 +284,8 @@ async function withFlakyAccept(
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-  }) as typeof Deno.listen;
-  try {
-    await fn();
-  } finally {
-    Deno.listen = realListen;
-  }
+  using _listen = stub(Deno, "listen", flakyListen as typeof Deno.listen);
+  await fn();
 }
 
 Deno.test("tcpTransport listeners survive transient accept errors", async (t) => {
@@ -289,7 +297,7 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
         const listener = transport.listen("127.0.0.1", 0);
         const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
         for await (const inbound of listener) {
-          assert.equal(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
+          assertEquals(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
           inbound.connection.close();
           break;
         }
@@ -299,9 +307,9 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
       const warnings = records.filter((r) =>
         r.level === "warning" && r.category.join(".") === "btcstream.server.transport"
       );
-      assert.equal(warnings.length, 2);
-      assert.deepEqual(warnings.map((r) => r.properties.delayMs), [5, 10]);
-      assert.match(String(warnings[0].properties.error), /Too many open files/);
+      assertEquals(warnings.length, 2);
+      assertEquals(warnings.map((r) => r.properties.delayMs), [5, 10]);
+      assertMatch(String(warnings[0].properties.error), /Too many open files/);
     });
   });
 
@@ -309,9 +317,9 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
     await withFlakyAccept(() => true, async () => {
       const listener = tcpTransport().listen("127.0.0.1", 0);
       const loop = (async () => {
-        for await (const _ of listener) assert.fail("nothing was accepted");
+        for await (const _ of listener) fail("nothing was accepted");
       })();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await delay(20);
       listener.close();
       await loop;
     });

@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assertEquals,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import {
   checkMerkleRoot,
@@ -24,7 +30,7 @@ import {
   txWeight,
   wtxid,
 } from "../../wire/tx.ts";
-import { isMessageError } from "../_util/assert_code.ts";
+import { assertMessageError } from "../_util/assert_code.ts";
 import { dataStep, readShared, vectorsFor } from "../_util/shared_data.ts";
 
 const BLOCKS = [
@@ -46,17 +52,17 @@ Deno.test("block header", async (t) => {
   await t.step("decodes the genesis header and hashes it", () => {
     const bytes = hexToBytes(GENESIS_HEADER);
     const header = decodeBlockHeader(bytes);
-    assert.equal(header.version, 1);
-    assert.deepEqual(header.prevBlock, new Uint8Array(32));
-    assert.equal(
+    assertEquals(header.version, 1);
+    assertEquals(header.prevBlock, new Uint8Array(32));
+    assertEquals(
       hashToHex(header.merkleRoot),
       "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
     );
-    assert.equal(header.timestamp, 1231006505);
-    assert.equal(header.bits, 0x1d00ffff);
-    assert.equal(header.nonce, 2083236893);
-    assert.equal(hashToHex(blockHash(header)), GENESIS_HASH);
-    assert.deepEqual(encodeBlockHeader(header), bytes);
+    assertEquals(header.timestamp, 1231006505);
+    assertEquals(header.bits, 0x1d00ffff);
+    assertEquals(header.nonce, 2083236893);
+    assertEquals(hashToHex(blockHash(header)), GENESIS_HASH);
+    assertEquals(encodeBlockHeader(header), bytes);
     const literal: BlockHeader = {
       version: 1,
       prevBlock: new Uint8Array(32),
@@ -65,34 +71,34 @@ Deno.test("block header", async (t) => {
       bits: 0x1d00ffff,
       nonce: 2083236893,
     };
-    assert.deepEqual(encodeBlockHeader(literal), bytes);
-    assert.equal(hashToHex(blockHash(literal)), GENESIS_HASH);
+    assertEquals(encodeBlockHeader(literal), bytes);
+    assertEquals(hashToHex(blockHash(literal)), GENESIS_HASH);
     const json = JSON.parse(JSON.stringify(header));
-    assert.equal(
+    assertEquals(
       json.merkleRoot,
       "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
     );
-    assert.equal(json.nonce, 2083236893);
+    assertEquals(json.nonce, 2083236893);
   });
   await t.step("a header changed at run time is hashed anew", () => {
     const header = decodeBlockHeader(hexToBytes(GENESIS_HEADER)) as BlockHeader & { nonce: number };
     header.nonce = 1;
-    assert.notEqual(hashToHex(blockHash(header)), GENESIS_HASH);
-    assert.equal(decodeBlockHeader(encodeBlockHeader(header)).nonce, 1);
+    assertNotEquals(hashToHex(blockHash(header)), GENESIS_HASH);
+    assertEquals(decodeBlockHeader(encodeBlockHeader(header)).nonce, 1);
   });
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
     const bytes = hexToBytes(GENESIS_HEADER);
     for (let n = 0; n < 80; n++) {
-      assert.throws(() => decodeBlockHeader(bytes.subarray(0, n)), isMessageError("truncated"));
+      assertMessageError(() => decodeBlockHeader(bytes.subarray(0, n)), "truncated");
     }
-    assert.throws(() => decodeBlockHeader(new Uint8Array(81)), isMessageError("trailing-bytes"));
+    assertMessageError(() => decodeBlockHeader(new Uint8Array(81)), "trailing-bytes");
   });
   await t.step("rejects invalid fields when encoding", () => {
     const header = decodeBlockHeader(hexToBytes(GENESIS_HEADER));
     const fields = { ...header, prevBlock: header.prevBlock, merkleRoot: header.merkleRoot };
-    assert.throws(() => encodeBlockHeader({ ...fields, prevBlock: new Uint8Array(31) }), TypeError);
-    assert.throws(() => encodeBlockHeader({ ...fields, bits: -1 }), RangeError);
-    assert.throws(() => encodeBlockHeader({ ...fields, version: 2 ** 31 }), RangeError);
+    assertThrows(() => encodeBlockHeader({ ...fields, prevBlock: new Uint8Array(31) }), TypeError);
+    assertThrows(() => encodeBlockHeader({ ...fields, bits: -1 }), RangeError);
+    assertThrows(() => encodeBlockHeader({ ...fields, version: 2 ** 31 }), RangeError);
   });
 });
 
@@ -106,10 +112,10 @@ Deno.test("merkle root", async (t) => {
       buf.set(y, 32);
       return doubleSha256(buf);
     };
-    assert.deepEqual(merkleRoot([]), new Uint8Array(32));
-    assert.deepEqual(merkleRoot([a]), a);
-    assert.deepEqual(merkleRoot([a, b]), pair(a, b));
-    assert.deepEqual(merkleRoot([a, b, c]), pair(pair(a, b), pair(c, c)));
+    assertEquals(merkleRoot([]), new Uint8Array(32));
+    assertEquals(merkleRoot([a]), a);
+    assertEquals(merkleRoot([a, b]), pair(a, b));
+    assertEquals(merkleRoot([a, b, c]), pair(pair(a, b), pair(c, c)));
   });
 });
 
@@ -122,59 +128,57 @@ Deno.test("block", async (t) => {
 
   await t.step("decodes and re-encodes a hand-written block", () => {
     const block = decodeBlock(small);
-    assert.equal(block.transactions.length, 1);
+    assertEquals(block.transactions.length, 1);
     const tx = block.transactions[0];
-    assert.equal(tx.version, 1);
-    assert.equal(tx.inputs[0].previousOutput.index, 0xffffffff);
-    assert.equal(tx.outputs[0].value, 5000000000n);
-    assert.deepEqual(encodeBlock(block), small);
-    assert.equal(checkMerkleRoot(block), false);
+    assertEquals(tx.version, 1);
+    assertEquals(tx.inputs[0].previousOutput.index, 0xffffffff);
+    assertEquals(tx.outputs[0].value, 5000000000n);
+    assertEquals(encodeBlock(block), small);
+    assertEquals(checkMerkleRoot(block), false);
     const m = decodeWith(blockCodec, small);
-    assert.deepEqual(encodeWith(blockCodec, m), small);
-    assert.equal(blockCodec.maxPayloadLength(70016), 4_000_000);
+    assertEquals(encodeWith(blockCodec, m), small);
+    assertEquals(blockCodec.maxPayloadLength(70016), 4_000_000);
   });
 
   await t.step("is truncated at every offset", () => {
     for (let n = 0; n < small.length; n++) {
-      assert.throws(
+      assertMessageError(
         () => decodeWith(blockCodec, small.subarray(0, n)),
-        isMessageError("truncated", "block"),
+        "truncated",
+        "block",
         `length ${n}`,
       );
-      assert.throws(() => decodeBlock(small.subarray(0, n)), isMessageError("truncated"));
+      assertMessageError(() => decodeBlock(small.subarray(0, n)), "truncated");
     }
   });
 
   await t.step("rejects trailing bytes and impossible counts", () => {
     const trailing = new Uint8Array(small.length + 1);
     trailing.set(small);
-    assert.throws(() => decodeBlock(trailing), isMessageError("trailing-bytes"));
-    assert.throws(() => decodeWith(blockCodec, trailing), isMessageError("trailing-bytes"));
+    assertMessageError(() => decodeBlock(trailing), "trailing-bytes");
+    assertMessageError(() => decodeWith(blockCodec, trailing), "trailing-bytes");
     const tooMany = new Uint8Array(86);
     tooMany.set([0xfe, 0x00, 0x00, 0x10, 0x00], 80); // 1,048,576 transactions
-    assert.ok(0x100000 > MAX_TX_PER_BLOCK);
-    assert.throws(() => decodeBlock(tooMany), isMessageError("limit-exceeded"));
+    assertGreater(0x100000, MAX_TX_PER_BLOCK);
+    assertMessageError(() => decodeBlock(tooMany), "limit-exceeded");
     const unfit = new Uint8Array(100);
     unfit[80] = 3; // three transactions need at least 30 bytes; 19 remain
-    assert.throws(() => decodeBlock(unfit), isMessageError("truncated"));
+    assertMessageError(() => decodeBlock(unfit), "truncated");
   });
 
   await t.step("a transaction error inside a block is reported for the block", () => {
     const bad = small.slice();
     bad[85] = 0x00; // input count 0, then the outpoint's first byte as a bad BIP 144 flag
-    assert.throws(
-      () => decodeWith(blockCodec, bad),
-      isMessageError("invalid-value", "block"),
-    );
+    assertMessageError(() => decodeWith(blockCodec, bad), "invalid-value", "block");
   });
 
   await t.step("lazy transactions read like plain data", () => {
     const block = decodeBlock(small);
     const lazy = block.transactions[0];
     const eager = decodeTx(encodeTx(lazy));
-    assert.deepEqual(plain(lazy), plain(eager));
-    assert.equal(Deno.inspect(lazy).startsWith("Tx {"), true);
-    assert.throws(() => {
+    assertEquals(plain(lazy), plain(eager));
+    assertEquals(Deno.inspect(lazy).startsWith("Tx {"), true);
+    assertThrows(() => {
       (lazy as { version: number }).version = 3;
     }, TypeError);
   });
@@ -184,13 +188,13 @@ Deno.test("block", async (t) => {
       dataStep(`mainnet block ${hash.slice(-8)}: hash, count, merkle root, bytes`, () => {
         const bytes = readShared(`block-${hash}.blk`);
         const block = decodeBlock(bytes);
-        assert.equal(hashToHex(blockHash(block.header)), hash);
-        assert.equal(block.transactions.length, txs);
-        assert.equal(checkMerkleRoot(block), true);
-        assert.deepEqual(encodeBlock(block), bytes);
+        assertEquals(hashToHex(blockHash(block.header)), hash);
+        assertEquals(block.transactions.length, txs);
+        assertEquals(checkMerkleRoot(block), true);
+        assertEquals(encodeBlock(block), bytes);
         const m = decodeWith(blockCodec, bytes);
-        assert.equal(m.transactions.length, txs);
-        assert.deepEqual(encodeWith(blockCodec, m), bytes);
+        assertEquals(m.transactions.length, txs);
+        assertEquals(encodeWith(blockCodec, m), bytes);
         // Every lazy transaction equals its eager decode, and a plain copy serializes the same.
         let offset = 80 + (txs < 0xfd ? 1 : 3);
         for (const tx of block.transactions) {
@@ -198,19 +202,19 @@ Deno.test("block", async (t) => {
           const range = bytes.subarray(offset, offset + size);
           offset += size;
           const eager = decodeTx(range);
-          assert.deepEqual(plain(tx), plain(eager));
-          assert.deepEqual(txid(tx), txid(eager));
-          assert.deepEqual(wtxid(tx), wtxid(eager));
-          assert.deepEqual(wtxid(tx), doubleSha256(range));
-          assert.deepEqual(encodeTx(plain(tx)), range);
-          assert.equal(txWeight(tx), txWeight(plain(tx)));
+          assertEquals(plain(tx), plain(eager));
+          assertEquals(txid(tx), txid(eager));
+          assertEquals(wtxid(tx), wtxid(eager));
+          assertEquals(wtxid(tx), doubleSha256(range));
+          assertEquals(encodeTx(plain(tx)), range);
+          assertEquals(txWeight(tx), txWeight(plain(tx)));
         }
-        assert.equal(offset, bytes.length);
+        assertEquals(offset, bytes.length);
         // Stripped of witness data, the block still commits to the same txids.
         const legacy = encodeBlock(block, { witness: false });
         const reread = decodeBlock(legacy, { witness: false });
-        assert.equal(checkMerkleRoot(reread), true);
-        assert.deepEqual(
+        assertEquals(checkMerkleRoot(reread), true);
+        assertEquals(
           reread.transactions.map((tx) => hashToHex(txid(tx))),
           block.transactions.map((tx) => hashToHex(txid(tx))),
         );
@@ -220,31 +224,31 @@ Deno.test("block", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("block");
-    assert.ok(lines.length >= 15);
+    assertGreaterOrEqual(lines.length, 15);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(blockCodec, payload);
       const f = v.fields;
-      assert.equal(hashToHex(blockHash(m.header)), f.hash);
-      assert.equal(m.transactions.length, f.txs);
+      assertEquals(hashToHex(blockHash(m.header)), f.hash);
+      assertEquals(m.transactions.length, f.txs);
       if ("version" in f) {
-        assert.equal(m.header.version, f.version);
-        assert.equal(hashToHex(m.header.prevBlock), f.prevBlock);
-        assert.equal(hashToHex(m.header.merkleRoot), f.merkleRoot);
-        assert.equal(m.header.timestamp, f.time);
-        assert.equal(m.header.bits, f.bits);
-        assert.equal(m.header.nonce, f.nonce);
-        assert.equal(hashToHex(txid(m.transactions[0])), f.firstTxid);
-        assert.equal(checkMerkleRoot(m), f.merkleRootMatches);
+        assertEquals(m.header.version, f.version);
+        assertEquals(hashToHex(m.header.prevBlock), f.prevBlock);
+        assertEquals(hashToHex(m.header.merkleRoot), f.merkleRoot);
+        assertEquals(m.header.timestamp, f.time);
+        assertEquals(m.header.bits, f.bits);
+        assertEquals(m.header.nonce, f.nonce);
+        assertEquals(hashToHex(txid(m.transactions[0])), f.firstTxid);
+        assertEquals(checkMerkleRoot(m), f.merkleRootMatches);
         const weight = m.transactions.reduce((sum, tx) => sum + txWeight(tx), 0) +
           4 * (80 + 1);
-        assert.equal(weight, f.weight);
+        assertEquals(weight, f.weight);
       }
-      assert.equal(
+      assertEquals(
         m.transactions.some((tx) => tx.inputs.some((i) => i.witness.length > 0)),
         v.witness,
       );
-      assert.equal(bytesToHex(encodeWith(blockCodec, m)), bytesToHex(payload));
+      assertEquals(bytesToHex(encodeWith(blockCodec, m)), bytesToHex(payload));
     }
   }));
 
@@ -252,10 +256,7 @@ Deno.test("block", async (t) => {
     for (const v of vectorsFor("block").filter((v) => v.witness).slice(0, 1)) {
       const payload = hexToBytes(v.frame).subarray(24);
       for (let n = 0; n < payload.length; n++) {
-        assert.throws(
-          () => decodeWith(blockCodec, payload.subarray(0, n)),
-          isMessageError("truncated"),
-        );
+        assertMessageError(() => decodeWith(blockCodec, payload.subarray(0, n)), "truncated");
       }
     }
   }));

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
@@ -47,10 +47,10 @@ const EMPTY: [AnyCodec, number][] = [
 Deno.test("zero-payload messages", async (t) => {
   for (const [codec, since] of EMPTY) {
     await t.step(`${codec.command} has no payload`, () => {
-      assert.deepEqual(decodeWith(codec, new Uint8Array()), { command: codec.command });
-      assert.equal(encodeWith(codec, { command: codec.command }).length, 0);
-      assert.equal(codec.maxPayloadLength(70016), 0);
-      assert.equal(codec.maxPayloadLength(0), 0);
+      assertEquals(decodeWith(codec, new Uint8Array()), { command: codec.command });
+      assertEquals(encodeWith(codec, { command: codec.command }).length, 0);
+      assertEquals(codec.maxPayloadLength(70016), 0);
+      assertEquals(codec.maxPayloadLength(0), 0);
       assertMessageError(
         () => decodeWith(codec, new Uint8Array(1)),
         "trailing-bytes",
@@ -61,17 +61,17 @@ Deno.test("zero-payload messages", async (t) => {
       const m = { command: codec.command };
       if (since === 0) {
         // wtxidrelay and sendaddrv2 follow Bitcoin Core, which reads them at any version.
-        assert.deepEqual(decodeWith(codec, new Uint8Array(), ctx(0)), m);
-        assert.equal(encodeWith(codec, m, ctx(0)).length, 0);
+        assertEquals(decodeWith(codec, new Uint8Array(), ctx(0)), m);
+        assertEquals(encodeWith(codec, m, ctx(0)).length, 0);
         return;
       }
-      assert.deepEqual(decodeWith(codec, new Uint8Array(), ctx(since)), m);
+      assertEquals(decodeWith(codec, new Uint8Array(), ctx(since)), m);
       assertMessageError(
         () => decodeWith(codec, new Uint8Array(), ctx(since - 1)),
         "unsupported-version",
         codec.command,
       );
-      assert.throws(() => encodeWith(codec, m, ctx(since - 1)), RangeError);
+      assertThrows(() => encodeWith(codec, m, ctx(since - 1)), RangeError);
     });
   }
 });
@@ -79,12 +79,12 @@ Deno.test("zero-payload messages", async (t) => {
 Deno.test("feefilter", async (t) => {
   await t.step("carries an int64 fee rate", () => {
     const payload = hexToBytes("e803000000000000");
-    assert.deepEqual(decodeWith(feeFilterCodec, payload), { command: "feefilter", feeRate: 1000n });
-    assert.deepEqual(encodeWith(feeFilterCodec, { command: "feefilter", feeRate: 1000n }), payload);
+    assertEquals(decodeWith(feeFilterCodec, payload), { command: "feefilter", feeRate: 1000n });
+    assertEquals(encodeWith(feeFilterCodec, { command: "feefilter", feeRate: 1000n }), payload);
     // Negative rates are well-formed; Core ignores them, so judging them is the caller's job.
     const negative = decodeWith(feeFilterCodec, hexToBytes("ffffffffffffffff"));
-    assert.equal(negative.feeRate, -1n);
-    assert.equal(bytesToHex(encodeWith(feeFilterCodec, negative)), "ffffffffffffffff");
+    assertEquals(negative.feeRate, -1n);
+    assertEquals(bytesToHex(encodeWith(feeFilterCodec, negative)), "ffffffffffffffff");
   });
   await t.step("needs protocol 70013", () => {
     const m = { command: "feefilter", feeRate: 1n } as const;
@@ -93,8 +93,8 @@ Deno.test("feefilter", async (t) => {
       "unsupported-version",
       "feefilter",
     );
-    assert.throws(() => encodeWith(feeFilterCodec, m, ctx(70012)), RangeError);
-    assert.equal(encodeWith(feeFilterCodec, m, ctx(70013)).length, 8);
+    assertThrows(() => encodeWith(feeFilterCodec, m, ctx(70012)), RangeError);
+    assertEquals(encodeWith(feeFilterCodec, m, ctx(70013)).length, 8);
   });
   await t.step("rejects truncation, trailing bytes and out-of-range rates", () => {
     truncatedEverywhere(feeFilterCodec, new Uint8Array(8));
@@ -103,11 +103,11 @@ Deno.test("feefilter", async (t) => {
       "trailing-bytes",
       "feefilter",
     );
-    assert.throws(
+    assertThrows(
       () => encodeWith(feeFilterCodec, { command: "feefilter", feeRate: 1n << 63n }),
       RangeError,
     );
-    assert.equal(feeFilterCodec.maxPayloadLength(70016), 8);
+    assertEquals(feeFilterCodec.maxPayloadLength(70016), 8);
   });
 });
 
@@ -115,19 +115,19 @@ Deno.test("sendcmpct", async (t) => {
   await t.step("carries announce and a uint64 version", () => {
     const payload = hexToBytes("01" + "0200000000000000");
     const m = { command: "sendcmpct", announce: true, version: 2n } as const;
-    assert.deepEqual(decodeWith(sendCmpctCodec, payload), m);
-    assert.deepEqual(encodeWith(sendCmpctCodec, m), payload);
+    assertEquals(decodeWith(sendCmpctCodec, payload), m);
+    assertEquals(encodeWith(sendCmpctCodec, m), payload);
     const max = { command: "sendcmpct", announce: false, version: (1n << 64n) - 1n } as const;
-    assert.deepEqual(decodeWith(sendCmpctCodec, encodeWith(sendCmpctCodec, max)), max);
+    assertEquals(decodeWith(sendCmpctCodec, encodeWith(sendCmpctCodec, max)), max);
   });
   await t.step("reads announce as Bitcoin Core reads a bool", () => {
     // btcd refuses bytes above 1; Core treats any non-zero byte as true.
     const m = decodeWith(sendCmpctCodec, hexToBytes("ff" + "0100000000000000"));
-    assert.equal(m.announce, true);
-    assert.equal(bytesToHex(encodeWith(sendCmpctCodec, m)), "01" + "0100000000000000");
+    assertEquals(m.announce, true);
+    assertEquals(bytesToHex(encodeWith(sendCmpctCodec, m)), "01" + "0100000000000000");
   });
   await t.step("is ungated, as in Bitcoin Core", () => {
-    assert.equal(decodeWith(sendCmpctCodec, new Uint8Array(9), ctx(70001)).announce, false);
+    assertEquals(decodeWith(sendCmpctCodec, new Uint8Array(9), ctx(70001)).announce, false);
   });
   await t.step("rejects truncation, trailing bytes and out-of-range versions", () => {
     truncatedEverywhere(sendCmpctCodec, new Uint8Array(9));
@@ -136,11 +136,11 @@ Deno.test("sendcmpct", async (t) => {
       "trailing-bytes",
       "sendcmpct",
     );
-    assert.throws(
+    assertThrows(
       () => encodeWith(sendCmpctCodec, { command: "sendcmpct", announce: true, version: -1n }),
       RangeError,
     );
-    assert.equal(sendCmpctCodec.maxPayloadLength(70016), 9);
+    assertEquals(sendCmpctCodec.maxPayloadLength(70016), 9);
   });
 });
 
@@ -148,8 +148,8 @@ Deno.test("sendtxrcncl", async (t) => {
   await t.step("carries a uint32 version and a uint64 salt", () => {
     const payload = hexToBytes("01000000" + "0807060504030201");
     const m = { command: "sendtxrcncl", version: 1, salt: 0x0102030405060708n } as const;
-    assert.deepEqual(decodeWith(sendTxRcnclCodec, payload), m);
-    assert.deepEqual(encodeWith(sendTxRcnclCodec, m), payload);
+    assertEquals(decodeWith(sendTxRcnclCodec, payload), m);
+    assertEquals(encodeWith(sendTxRcnclCodec, m), payload);
   });
   await t.step("rejects truncation, trailing bytes and out-of-range fields", () => {
     truncatedEverywhere(sendTxRcnclCodec, new Uint8Array(12));
@@ -160,10 +160,10 @@ Deno.test("sendtxrcncl", async (t) => {
     );
     const enc = (version: number, salt: bigint) =>
       encodeWith(sendTxRcnclCodec, { command: "sendtxrcncl", version, salt });
-    assert.throws(() => enc(2 ** 32, 0n), RangeError);
-    assert.throws(() => enc(-1, 0n), RangeError);
-    assert.throws(() => enc(1, 1n << 64n), RangeError);
-    assert.equal(sendTxRcnclCodec.maxPayloadLength(70016), 12);
+    assertThrows(() => enc(2 ** 32, 0n), RangeError);
+    assertThrows(() => enc(-1, 0n), RangeError);
+    assertThrows(() => enc(1, 1n << 64n), RangeError);
+    assertEquals(sendTxRcnclCodec.maxPayloadLength(70016), 12);
   });
 });
 
@@ -171,14 +171,14 @@ Deno.test("alert", async (t) => {
   await t.step("carries two opaque byte strings", () => {
     const payload = hexToBytes("03" + "010203" + "02" + "0405");
     const m = decodeWith(alertCodec, payload);
-    assert.deepEqual(m, {
+    assertEquals(m, {
       command: "alert",
       payload: hexToBytes("010203"),
       signature: hexToBytes("0405"),
     });
-    assert.deepEqual(encodeWith(alertCodec, m), payload);
+    assertEquals(encodeWith(alertCodec, m), payload);
     const empty = { command: "alert", payload: new Uint8Array(), signature: new Uint8Array() };
-    assert.equal(bytesToHex(encodeWith(alertCodec, empty as never)), "0000");
+    assertEquals(bytesToHex(encodeWith(alertCodec, empty as never)), "0000");
   });
   await t.step("rejects truncation, bad lengths and trailing bytes", () => {
     truncatedEverywhere(alertCodec, hexToBytes("03" + "010203" + "02" + "0405"));
@@ -197,16 +197,13 @@ Deno.test("alert", async (t) => {
       "trailing-bytes",
       "alert",
     );
-    assert.throws(
-      () =>
-        encodeWith(alertCodec, {
-          command: "alert",
-          payload: [] as never,
-          signature: new Uint8Array(),
-        }),
-      TypeError,
-    );
-    assert.equal(alertCodec.maxPayloadLength(70016), 4_000_000);
+    assertThrows(() =>
+      encodeWith(alertCodec, {
+        command: "alert",
+        payload: [] as never,
+        signature: new Uint8Array(),
+      }), TypeError);
+    assertEquals(alertCodec.maxPayloadLength(70016), 4_000_000);
   });
 });
 
@@ -225,8 +222,8 @@ Deno.test("reject", async (t) => {
       code: RejectCode.OBSOLETE,
       reason,
     };
-    assert.deepEqual(decodeWith(rejectCodec, payload), m);
-    assert.deepEqual(encodeWith(rejectCodec, m), payload);
+    assertEquals(decodeWith(rejectCodec, payload), m);
+    assertEquals(encodeWith(rejectCodec, m), payload);
   });
   await t.step("carries the hash of a rejected tx or block", () => {
     for (const message of ["tx", "block"]) {
@@ -241,13 +238,13 @@ Deno.test("reject", async (t) => {
         reason: "",
         hash: hexToBytes(TX_HASH),
       };
-      assert.deepEqual(decodeWith(rejectCodec, payload), m);
-      assert.deepEqual(encodeWith(rejectCodec, m), payload);
+      assertEquals(decodeWith(rejectCodec, payload), m);
+      assertEquals(encodeWith(rejectCodec, m), payload);
       truncatedEverywhere(rejectCodec, payload.subarray(0, payload.length - 32));
       // A tx/block reject without its hash is read as Core's REJECT_MALFORMED ones were sent,
       // but a partial hash is truncated.
       const bare = payload.subarray(0, payload.length - 32);
-      assert.equal(decodeWith(rejectCodec, bare).hash, undefined);
+      assertEquals(decodeWith(rejectCodec, bare).hash, undefined);
       for (let n = bare.length + 1; n < payload.length; n++) {
         assertMessageError(
           () => decodeWith(rejectCodec, payload.subarray(0, n)),
@@ -261,26 +258,23 @@ Deno.test("reject", async (t) => {
     const payload = hexToBytes("0461646472" + "01" + "00" + TX_HASH);
     assertMessageError(() => decodeWith(rejectCodec, payload), "trailing-bytes", "reject");
     const m = { command: "reject", message: "addr", code: 1, reason: "", hash: new Uint8Array(32) };
-    assert.throws(() => encodeWith(rejectCodec, m as RejectMessage), TypeError);
+    assertThrows(() => encodeWith(rejectCodec, m as RejectMessage), TypeError);
   });
   await t.step("bounds the rejected command at 12 bytes", () => {
     const ok = hexToBytes("0c" + "61".repeat(12) + "01" + "00");
-    assert.equal(decodeWith(rejectCodec, ok).message, "a".repeat(12));
+    assertEquals(decodeWith(rejectCodec, ok).message, "a".repeat(12));
     assertMessageError(
       () => decodeWith(rejectCodec, hexToBytes("0d" + "61".repeat(13) + "01" + "00")),
       "limit-exceeded",
       "reject",
     );
-    assert.throws(
-      () =>
-        encodeWith(rejectCodec, {
-          command: "reject",
-          message: "a".repeat(13),
-          code: 1,
-          reason: "",
-        }),
-      RangeError,
-    );
+    assertThrows(() =>
+      encodeWith(rejectCodec, {
+        command: "reject",
+        message: "a".repeat(13),
+        code: 1,
+        reason: "",
+      }), RangeError);
   });
   await t.step("needs protocol 70002", () => {
     const m: RejectMessage = { command: "reject", message: "tx", code: 1, reason: "" };
@@ -289,14 +283,14 @@ Deno.test("reject", async (t) => {
       "unsupported-version",
       "reject",
     );
-    assert.throws(() => encodeWith(rejectCodec, m, ctx(70001)), RangeError);
-    assert.equal(rejectCodec.maxPayloadLength(70001), 0);
-    assert.equal(rejectCodec.maxPayloadLength(70002), 4_000_000);
+    assertThrows(() => encodeWith(rejectCodec, m, ctx(70001)), RangeError);
+    assertEquals(rejectCodec.maxPayloadLength(70001), 0);
+    assertEquals(rejectCodec.maxPayloadLength(70002), 4_000_000);
   });
   await t.step("refuses bad codes and hashes when encoding", () => {
     const m: RejectMessage = { command: "reject", message: "tx", code: 1, reason: "" };
-    assert.throws(() => encodeWith(rejectCodec, { ...m, code: 256 }), RangeError);
-    assert.throws(() => encodeWith(rejectCodec, { ...m, hash: new Uint8Array(31) }), TypeError);
+    assertThrows(() => encodeWith(rejectCodec, { ...m, code: 256 }), RangeError);
+    assertThrows(() => encodeWith(rejectCodec, { ...m, hash: new Uint8Array(31) }), TypeError);
   });
 });
 
@@ -331,7 +325,7 @@ function expected(command: string, f: Record<string, unknown>): Record<string, u
     case "pong":
       return { command, nonce: BigInt(f.nonce as string) };
     default:
-      assert.deepEqual(f, {});
+      assertEquals(f, {});
       return { command };
   }
 }
@@ -342,9 +336,9 @@ Deno.test(dataTest("control messages: shared vectors", () => {
     const codec = VECTOR_CODECS[v.command];
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(codec, payload);
-    assert.deepEqual(m, expected(v.command, v.fields), v.frame);
-    assert.equal(bytesToHex(encodeWith(codec, m)), bytesToHex(payload));
+    assertEquals(m, expected(v.command, v.fields), v.frame);
+    assertEquals(bytesToHex(encodeWith(codec, m)), bytesToHex(payload));
     seen.add(v.command);
   }
-  assert.deepEqual([...seen].sort(), Object.keys(VECTOR_CODECS).sort());
+  assertEquals([...seen].sort(), Object.keys(VECTOR_CODECS).sort());
 }));

@@ -1,8 +1,8 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertLess, assertMatch, assertRejects } from "@std/assert";
+import { assertRejectsMessageError } from "../_util/assert_code.ts";
 import fc from "fast-check";
 import { MessageDecoderStream } from "../../wire/decoder_stream.ts";
 import { MessageEncoderStream } from "../../wire/encoder_stream.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { encodeMessage } from "../../wire/frame.ts";
 import type { Message, UnknownMessage } from "../../wire/message.ts";
 
@@ -72,18 +72,18 @@ Deno.test("MessageDecoderStream", async (t) => {
   const all = concat(frames);
 
   await t.step("decodes one chunk holding many frames", async () => {
-    assert.deepEqual(await decodeChunks([all]), MESSAGES);
+    assertEquals(await decodeChunks([all]), MESSAGES);
   });
 
   await t.step("decodes one-byte chunks", async () => {
     const chunks = [...all].map((b) => new Uint8Array([b]));
-    assert.deepEqual(await decodeChunks(chunks), MESSAGES);
+    assertEquals(await decodeChunks(chunks), MESSAGES);
   });
 
   await t.step("property: any chunking gives the same messages", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat(), { maxLength: 12 }), async (cuts) => {
-        assert.deepEqual(await decodeChunks(splitAt(all, cuts)), MESSAGES);
+        assertEquals(await decodeChunks(splitAt(all, cuts)), MESSAGES);
       }),
       { numRuns: 200 },
     );
@@ -92,50 +92,45 @@ Deno.test("MessageDecoderStream", async (t) => {
   await t.step("surfaces unknown commands with their payload and keeps going", async () => {
     const unknown = await withChecksum(unknownFrame("feature", new Uint8Array([1, 2, 3])));
     const out = await decodeChunks(splitAt(concat([frames[0], unknown, frames[1]]), [3, 30, 40]));
-    assert.equal(out.length, 3);
-    assert.deepEqual(out[0], MESSAGES[0]);
-    assert.equal(out[1].command, "unknown");
-    assert.equal((out[1] as UnknownMessage).name, "feature");
-    assert.deepEqual((out[1] as UnknownMessage).payload, new Uint8Array([1, 2, 3]));
-    assert.deepEqual(out[2], MESSAGES[1]);
+    assertEquals(out.length, 3);
+    assertEquals(out[0], MESSAGES[0]);
+    assertEquals(out[1].command, "unknown");
+    assertEquals((out[1] as UnknownMessage).name, "feature");
+    assertEquals((out[1] as UnknownMessage).payload, new Uint8Array([1, 2, 3]));
+    assertEquals(out[2], MESSAGES[1]);
   });
 
   await t.step("reports every frame's command and size", async () => {
     const seen: [string, number][] = [];
     const unknown = await withChecksum(unknownFrame("sendtxrcnc2", new Uint8Array(5)));
     await decodeChunks([frames[0], unknown], (c, n) => seen.push([c, n]));
-    assert.deepEqual(seen, [["ping", 32], ["sendtxrcnc2", 29]]);
+    assertEquals(seen, [["ping", 32], ["sendtxrcnc2", 29]]);
   });
 
   await t.step("errors with MessageError on a bad checksum", async () => {
     const bad = concat([frames[0], frames[1]]);
     bad[32 + 24] ^= 1;
-    await assert.rejects(
-      decodeChunks([bad]),
-      (e: unknown) => e instanceof MessageError && e.code === "bad-checksum",
-    );
+    await assertRejectsMessageError(() => decodeChunks([bad]), "bad-checksum");
   });
 
   await t.step("errors on garbage before a version (bad magic)", async () => {
-    await assert.rejects(
-      decodeChunks([new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n......")]),
-      (e: unknown) => e instanceof MessageError && e.code === "bad-magic",
+    await assertRejectsMessageError(
+      () => decodeChunks([new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n......")]),
+      "bad-magic",
     );
   });
 
   await t.step("errors when the input ends mid-header or mid-payload", async () => {
-    await assert.rejects(
-      decodeChunks([all.subarray(0, 10)]),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "truncated" &&
-        /10 of 24 header bytes/.test(e.message),
+    const midHeader = await assertRejectsMessageError(
+      () => decodeChunks([all.subarray(0, 10)]),
+      "truncated",
     );
-    await assert.rejects(
-      decodeChunks([all.subarray(0, 28)]),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "truncated" &&
-        /4 of 8 payload bytes/.test(e.message),
+    assertMatch(midHeader.message, /10 of 24 header bytes/);
+    const midPayload = await assertRejectsMessageError(
+      () => decodeChunks([all.subarray(0, 28)]),
+      "truncated",
     );
+    assertMatch(midPayload.message, /4 of 8 payload bytes/);
   });
 
   await t.step("holds only what arrived, not what a header claims", async () => {
@@ -157,7 +152,7 @@ Deno.test("MessageDecoderStream", async (t) => {
     }
     const after = Deno.memoryUsage();
     const grew = after.rss - before.rss + (after.external - before.external);
-    assert.ok(grew < 200 * 1024 * 1024, `memory grew by ${grew} bytes`);
+    assertLess(grew, 200 * 1024 * 1024, `memory grew by ${grew} bytes`);
     for (const w of writers) await w.abort("done");
     await Promise.all(reads);
   });
@@ -170,12 +165,12 @@ Deno.test("MessageEncoderStream", async (t) => {
       .pipeThrough(new MessageEncoderStream({ network: "regtest" }))
       .pipeThrough(new MessageDecoderStream({ network: "regtest" }));
     for await (const m of stream) out.push(m);
-    assert.deepEqual(out, MESSAGES);
+    assertEquals(out, MESSAGES);
   });
   await t.step("errors the stream on a message it cannot encode", async () => {
     const stream = ReadableStream.from([{ command: "nope" } as unknown as Message])
       .pipeThrough(new MessageEncoderStream());
-    await assert.rejects(async () => {
+    await assertRejects(async () => {
       for await (const _ of stream) { /* drain */ }
     }, TypeError);
   });
@@ -199,7 +194,7 @@ Deno.test("MessageDecoderStream: good frames before a bad one in the same chunk 
   } catch (error) {
     seen.push(error instanceof Err ? error.code : error);
   }
-  assert.deepEqual(seen, [
+  assertEquals(seen, [
     { command: "ping", nonce: 1n },
     { command: "ping", nonce: 2n },
     "bad-checksum",

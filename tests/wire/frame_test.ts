@@ -1,5 +1,4 @@
-import assert from "node:assert/strict";
-import { MessageError } from "../../wire/errors.ts";
+import { assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { decodeMessage, decodePayload, encodeMessage, encodePayload } from "../../wire/frame.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import type { Message } from "../../wire/message.ts";
@@ -16,30 +15,27 @@ function withHeader(hex: string, patch: (view: DataView, bytes: Uint8Array) => v
 
 Deno.test("encodeMessage", async (t) => {
   await t.step("frames an empty payload with the checksum of nothing", () => {
-    assert.equal(
+    assertEquals(
       bytesToHex(encodeMessage({ command: "ping", nonce: 1n })),
       PING_1,
     );
   });
   await t.step("uses the network's magic", () => {
     const frame = encodeMessage({ command: "ping", nonce: 1n }, { network: "regtest" });
-    assert.equal(bytesToHex(frame.subarray(0, 4)), "fabfb5da");
+    assertEquals(bytesToHex(frame.subarray(0, 4)), "fabfb5da");
     const signet = encodeMessage({ command: "ping", nonce: 1n }, { network: "signet" });
-    assert.equal(bytesToHex(signet.subarray(0, 4)), "0a03cf40");
+    assertEquals(bytesToHex(signet.subarray(0, 4)), "0a03cf40");
   });
   await t.step("encodePayload is the frame minus its header", () => {
-    assert.equal(bytesToHex(encodePayload({ command: "ping", nonce: 1n })), PING_1.slice(48));
+    assertEquals(bytesToHex(encodePayload({ command: "ping", nonce: 1n })), PING_1.slice(48));
   });
   await t.step("rejects unknown commands and bad options", () => {
-    assert.throws(() => encodeMessage({ command: "nope" } as unknown as Message), TypeError);
-    assert.throws(
-      () =>
-        encodeMessage({ command: "ping", nonce: 1n }, {
-          network: "moon" as unknown as NetworkName,
-        }),
-      TypeError,
-    );
-    assert.throws(
+    assertThrows(() => encodeMessage({ command: "nope" } as unknown as Message), TypeError);
+    assertThrows(() =>
+      encodeMessage({ command: "ping", nonce: 1n }, {
+        network: "moon" as unknown as NetworkName,
+      }), TypeError);
+    assertThrows(
       () => encodeMessage({ command: "ping", nonce: 1n }, { protocolVersion: -1 }),
       RangeError,
     );
@@ -48,11 +44,11 @@ Deno.test("encodeMessage", async (t) => {
 
 Deno.test("decodeMessage", async (t) => {
   await t.step("decodes a mainnet frame with the defaults", () => {
-    assert.deepEqual(decodeMessage(hexToBytes(PING_1)), { command: "ping", nonce: 1n });
+    assertEquals(decodeMessage(hexToBytes(PING_1)), { command: "ping", nonce: 1n });
   });
   await t.step("decodes with another network's magic when told", () => {
     const frame = encodeMessage({ command: "ping", nonce: 5n }, { network: "testnet4" });
-    assert.deepEqual(decodeMessage(frame, { network: "testnet4" }), { command: "ping", nonce: 5n });
+    assertEquals(decodeMessage(frame, { network: "testnet4" }), { command: "ping", nonce: 5n });
     assertMessageError(() => decodeMessage(frame), "bad-magic");
   });
   await t.step("a frame shorter than a header is truncated", () => {
@@ -110,23 +106,16 @@ Deno.test("decodeMessage", async (t) => {
   });
   await t.step("a length over the command's own maximum fails before the payload is read", () => {
     const frame = withHeader(PING_1, (v) => v.setUint32(16, 9, true));
-    assert.throws(
-      () => decodeMessage(frame),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "payload-too-large" && /limit of 8/.test(e.message),
-    );
+    const error = assertMessageError(() => decodeMessage(frame), "payload-too-large");
+    assertMatch(error.message, /limit of 8/);
   });
   await t.step("bad checksum", () => {
     const frame = withHeader(PING_1, (_, b) => (b[31] ^= 0x80));
-    assert.throws(
-      () => decodeMessage(frame),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "bad-checksum" && e.command === "ping" &&
-        /checksum 0x08533f6b/.test(e.message),
-    );
+    const error = assertMessageError(() => decodeMessage(frame), "bad-checksum", "ping");
+    assertMatch(error.message, /checksum 0x08533f6b/);
   });
   await t.step("decodePayload decodes a bare payload by command", () => {
-    assert.deepEqual(decodePayload("ping", hexToBytes("0100000000000000")), {
+    assertEquals(decodePayload("ping", hexToBytes("0100000000000000")), {
       command: "ping",
       nonce: 1n,
     });

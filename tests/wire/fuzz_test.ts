@@ -1,7 +1,7 @@
 // Random mutations of valid frames only ever produce a message or a MessageError: never
 // another exception, never a hang. Half the mutated frames get a correct checksum, so the
 // garbage reaches the payload decoders rather than stopping at the checksum.
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { fixChecksum } from "../_util/fix_checksum.ts";
 import { MessageDecoderStream } from "../../wire/decoder_stream.ts";
@@ -150,5 +150,5 @@ Deno.test("fuzz: random payloads for every command give a message or a MessageEr
 
 Deno.test("fuzz: sanity: an unmutated frame still decodes", () => {
   const frame = encodeMessage({ command: "ping", nonce: 3n });
-  assert.deepEqual(decodeMessage(mutate(frame, [])), { command: "ping", nonce: 3n });
+  assertEquals(decodeMessage(mutate(frame, [])), { command: "ping", nonce: 3n });
 });

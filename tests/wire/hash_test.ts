@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import {
@@ -31,20 +31,20 @@ function be32(d: Uint8Array): number {
 
 Deno.test("sha256: known answers (FIPS 180-2)", () => {
   const enc = new TextEncoder();
-  assert.equal(
+  assertEquals(
     bytesToHex(sha256Small(enc.encode("abc"))),
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
   );
-  assert.equal(
+  assertEquals(
     bytesToHex(sha256Small(enc.encode("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
   );
-  assert.equal(
+  assertEquals(
     bytesToHex(sha256Small(new Uint8Array())),
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   );
   // The checksum of an empty payload, as in every verack header.
-  assert.equal(bytesToHex(doubleSha256(new Uint8Array()).subarray(0, 4)), "5df6e0e2");
+  assertEquals(bytesToHex(doubleSha256(new Uint8Array()).subarray(0, 4)), "5df6e0e2");
 });
 
 Deno.test("sha256: the JavaScript path equals node:crypto at every length 0..1100", () => {
@@ -54,13 +54,13 @@ Deno.test("sha256: the JavaScript path equals node:crypto at every length 0..110
     const input = data.subarray(3, 3 + n);
     const want = nodeSha(input);
     const want2 = nodeDsha(input);
-    assert.deepEqual(sha256Small(input), want, `sha256Small length ${n}`);
-    assert.deepEqual(sha256Small(data, 3, 3 + n), want, `sha256Small range length ${n}`);
-    assert.deepEqual(doubleSha256Small(input), want2, `doubleSha256Small length ${n}`);
-    assert.deepEqual(sha256(input), want, `sha256 length ${n}`);
-    assert.deepEqual(doubleSha256(input), want2, `doubleSha256 length ${n}`);
-    assert.equal(checksumSmall(data, 3, 3 + n), be32(want2), `checksumSmall length ${n}`);
-    assert.equal(checksum(data, 3, 3 + n), be32(want2), `checksum length ${n}`);
+    assertEquals(sha256Small(input), want, `sha256Small length ${n}`);
+    assertEquals(sha256Small(data, 3, 3 + n), want, `sha256Small range length ${n}`);
+    assertEquals(doubleSha256Small(input), want2, `doubleSha256Small length ${n}`);
+    assertEquals(sha256(input), want, `sha256 length ${n}`);
+    assertEquals(doubleSha256(input), want2, `doubleSha256 length ${n}`);
+    assertEquals(checksumSmall(data, 3, 3 + n), be32(want2), `checksumSmall length ${n}`);
+    assertEquals(checksum(data, 3, 3 + n), be32(want2), `checksum length ${n}`);
   }
 });
 
@@ -68,11 +68,11 @@ Deno.test("sha256: property: random inputs and split points agree with node:cryp
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(), (input, cut) => {
       const want = nodeDsha(input);
-      assert.deepEqual(doubleSha256(input), want);
-      assert.deepEqual(sha256OfDigest(nodeSha(input)), want);
+      assertEquals(doubleSha256(input), want);
+      assertEquals(sha256OfDigest(nodeSha(input)), want);
       const at = input.length === 0 ? 0 : cut % input.length;
-      assert.deepEqual(doubleSha256Parts([input.subarray(0, at), input.subarray(at)]), want);
-      assert.equal(checksum(input, 0, input.length), be32(want));
+      assertEquals(doubleSha256Parts([input.subarray(0, at), input.subarray(at)]), want);
+      assertEquals(checksum(input, 0, input.length), be32(want));
     }),
     { numRuns: 300 },
   );
@@ -98,7 +98,7 @@ Deno.test("sha256: property: hashing byte ranges equals hashing their concatenat
           joined.set(p, at);
           at += p.length;
         }
-        assert.deepEqual(doubleSha256SmallRanges(data, ranges), nodeDsha(joined));
+        assertEquals(doubleSha256SmallRanges(data, ranges), nodeDsha(joined));
       },
     ),
     { numRuns: 500 },
@@ -108,20 +108,20 @@ Deno.test("sha256: property: hashing byte ranges equals hashing their concatenat
   for (let n = 0; n < 200; n++) {
     const a = Math.floor(n / 3), b = Math.floor((2 * n) / 3);
     const want = nodeDsha(data.subarray(0, n));
-    assert.deepEqual(doubleSha256SmallRanges(data, [0, a, a, b, b, n]), want, `length ${n}`);
+    assertEquals(doubleSha256SmallRanges(data, [0, a, a, b, b, n]), want, `length ${n}`);
   }
 });
 
 Deno.test("hex helpers", async (t) => {
   await t.step("display hex is byte-reversed", () => {
     const h = hexToHash("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
-    assert.equal(h[0], 0x6f);
-    assert.equal(h[31], 0x00);
-    assert.equal(hashToHex(h), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+    assertEquals(h[0], 0x6f);
+    assertEquals(h[31], 0x00);
+    assertEquals(hashToHex(h), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
   });
   await t.step("round-trips and rejects junk", () => {
-    assert.equal(bytesToHex(hexToBytes("00ff10Ab")), "00ff10ab");
-    assert.throws(() => hexToBytes("abc"), TypeError);
-    assert.throws(() => hexToBytes("zz"), TypeError);
+    assertEquals(bytesToHex(hexToBytes("00ff10Ab")), "00ff10ab");
+    assertThrows(() => hexToBytes("abc"), TypeError);
+    assertThrows(() => hexToBytes("zz"), TypeError);
   });
 });

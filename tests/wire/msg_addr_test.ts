@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { addrCodec, type AddrMessage } from "../../wire/msg_addr.ts";
@@ -24,28 +24,28 @@ Deno.test("addr", async (t) => {
   await t.step("decodes and encodes addresses with timestamps", () => {
     const payload = hexToBytes("02" + A1 + A2);
     const m = decodeWith(addrCodec, payload);
-    assert.deepEqual(m, { command: "addr", addresses: ADDRESSES });
-    assert.deepEqual(encodeWith(addrCodec, m), payload);
+    assertEquals(m, { command: "addr", addresses: ADDRESSES });
+    assertEquals(encodeWith(addrCodec, m), payload);
   });
   await t.step("has no timestamps before protocol 31402", () => {
     const payload = hexToBytes("02" + A1.slice(8) + A2.slice(8));
     const m = decodeWith(addrCodec, payload, ctx(31401));
-    assert.deepEqual(m.addresses.map((a) => a.timestamp), [undefined, undefined]);
-    assert.equal(ipToString(m.addresses[1].ip), "2001:db8::1");
-    assert.deepEqual(
+    assertEquals(m.addresses.map((a) => a.timestamp), [undefined, undefined]);
+    assertEquals(ipToString(m.addresses[1].ip), "2001:db8::1");
+    assertEquals(
       encodeWith(addrCodec, { command: "addr", addresses: ADDRESSES }, ctx(31401)),
       payload,
     );
   });
   await t.step("carries one address before protocol 209", () => {
     const one = hexToBytes("01" + A1.slice(8));
-    assert.equal(decodeWith(addrCodec, one, ctx(208)).addresses.length, 1);
+    assertEquals(decodeWith(addrCodec, one, ctx(208)).addresses.length, 1);
     assertMessageError(
       () => decodeWith(addrCodec, hexToBytes("02" + A1.slice(8) + A2.slice(8)), ctx(208)),
       "limit-exceeded",
       "addr",
     );
-    assert.throws(
+    assertThrows(
       () => encodeWith(addrCodec, { command: "addr", addresses: ADDRESSES }, ctx(208)),
       RangeError,
     );
@@ -53,11 +53,11 @@ Deno.test("addr", async (t) => {
   await t.step("writes a missing timestamp as 0", () => {
     const { timestamp: _, ...untimed } = ADDRESSES[0];
     const payload = encodeWith(addrCodec, { command: "addr", addresses: [untimed] });
-    assert.equal(bytesToHex(payload), "01" + "00000000" + A1.slice(8));
+    assertEquals(bytesToHex(payload), "01" + "00000000" + A1.slice(8));
   });
   await t.step("bounds the count at 1000 before allocating", () => {
     const max = decodeWith(addrCodec, hexToBytes("fde803" + A1.repeat(1000)));
-    assert.equal(max.addresses.length, 1000);
+    assertEquals(max.addresses.length, 1000);
     assertMessageError(
       () => decodeWith(addrCodec, hexToBytes("fde903" + A1.repeat(1001))),
       "limit-exceeded",
@@ -71,7 +71,11 @@ Deno.test("addr", async (t) => {
     // A count the payload cannot hold is found before the list is built.
     assertMessageError(() => decodeWith(addrCodec, hexToBytes("fde803" + A1)), "truncated", "addr");
     const tooMany = { command: "addr", addresses: new Array(1001).fill(ADDRESSES[0]) } as const;
-    assert.throws(() => encodeWith(addrCodec, tooMany), /1001 addresses exceed the limit of 1000/);
+    assertThrows(
+      () => encodeWith(addrCodec, tooMany),
+      Error,
+      "1001 addresses exceed the limit of 1000",
+    );
   });
   await t.step("is truncated at every offset", () => {
     const payload = hexToBytes("02" + A1 + A2);
@@ -96,24 +100,28 @@ Deno.test("addr", async (t) => {
       command: "addr",
       addresses: [{ ...ADDRESSES[0], ...a }],
     });
-    assert.throws(() => encodeWith(addrCodec, bad({ ip: new Uint8Array(4) })), TypeError);
-    assert.throws(() => encodeWith(addrCodec, bad({ port: 65536 })), RangeError);
-    assert.throws(() => encodeWith(addrCodec, bad({ timestamp: 2 ** 32 })), RangeError);
-    assert.throws(() => encodeWith(addrCodec, bad({ services: -1n })), /addresses\[0\]\.services/);
+    assertThrows(() => encodeWith(addrCodec, bad({ ip: new Uint8Array(4) })), TypeError);
+    assertThrows(() => encodeWith(addrCodec, bad({ port: 65536 })), RangeError);
+    assertThrows(() => encodeWith(addrCodec, bad({ timestamp: 2 ** 32 })), RangeError);
+    assertThrows(
+      () => encodeWith(addrCodec, bad({ services: -1n })),
+      Error,
+      "addresses[0].services",
+    );
   });
   await t.step("has an exact maximum payload", () => {
-    assert.equal(addrCodec.maxPayloadLength(70016), 30_003);
-    assert.equal(addrCodec.maxPayloadLength(31402), 30_003);
-    assert.equal(addrCodec.maxPayloadLength(31401), 26_003);
-    assert.equal(addrCodec.maxPayloadLength(208), 27);
+    assertEquals(addrCodec.maxPayloadLength(70016), 30_003);
+    assertEquals(addrCodec.maxPayloadLength(31402), 30_003);
+    assertEquals(addrCodec.maxPayloadLength(31401), 26_003);
+    assertEquals(addrCodec.maxPayloadLength(208), 27);
     const full: AddrMessage = { command: "addr", addresses: new Array(1000).fill(ADDRESSES[1]) };
-    assert.equal(encodeWith(addrCodec, full).length, 30_003);
+    assertEquals(encodeWith(addrCodec, full).length, 30_003);
   });
 });
 
 Deno.test(dataTest("addr: shared vectors", () => {
   const vectors = vectorsFor("addr");
-  assert.ok(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(addrCodec, payload);
@@ -122,22 +130,22 @@ Deno.test(dataTest("addr: shared vectors", () => {
       first?: Record<string, unknown> | null;
       last?: Record<string, unknown> | null;
     };
-    assert.equal(m.addresses.length, f.count);
+    assertEquals(m.addresses.length, f.count);
     if (f.first !== undefined) {
       for (
         const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const
       ) {
         if (want === null || want === undefined) {
-          assert.equal(a, undefined);
+          assertEquals(a, undefined);
           continue;
         }
-        assert.ok(a !== undefined);
-        assert.equal(a.timestamp, want.time);
-        assert.equal(a.services, BigInt(want.services as string));
-        assert.equal(ipToString(a.ip), want.host);
-        assert.equal(a.port, want.port);
+        assert(a !== undefined);
+        assertEquals(a.timestamp, want.time);
+        assertEquals(a.services, BigInt(want.services as string));
+        assertEquals(ipToString(a.ip), want.host);
+        assertEquals(a.port, want.port);
       }
     }
-    assert.equal(bytesToHex(encodeWith(addrCodec, m)), bytesToHex(payload));
+    assertEquals(bytesToHex(encodeWith(addrCodec, m)), bytesToHex(payload));
   }
 }));

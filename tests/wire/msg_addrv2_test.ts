@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { ByteWriter } from "../../wire/_writer.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
@@ -29,7 +29,7 @@ Deno.test("addrv2", async (t) => {
   await t.step("decodes and encodes hand-written entries", () => {
     const payload = hexToBytes("03" + IPV4 + IPV6 + TORV3);
     const m = decodeWith(addrV2Codec, payload);
-    assert.deepEqual(m, {
+    assertEquals(m, {
       command: "addrv2",
       addresses: [
         {
@@ -57,17 +57,17 @@ Deno.test("addrv2", async (t) => {
         },
       ],
     });
-    assert.equal(
+    assertEquals(
       netAddressV2ToString(m.addresses[2]),
       "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion",
     );
-    assert.deepEqual(encodeWith(addrV2Codec, m), payload);
+    assertEquals(encodeWith(addrV2Codec, m), payload);
   });
   await t.step("carries 64-bit services as a CompactSize", () => {
     const big = entry("00000000", "ff" + "ffffffffffffffff", 1, "7f000001", "0000");
     const m = decodeWith(addrV2Codec, hexToBytes("01" + big));
-    assert.equal(m.addresses[0].services, 0xffffffffffffffffn);
-    assert.equal(bytesToHex(encodeWith(addrV2Codec, m)), "01" + big);
+    assertEquals(m.addresses[0].services, 0xffffffffffffffffn);
+    assertEquals(bytesToHex(encodeWith(addrV2Codec, m)), "01" + big);
   });
   await t.step("skips Tor v2, unknown networks and IPv6 that embeds other networks", () => {
     const skipped = [
@@ -84,14 +84,14 @@ Deno.test("addrv2", async (t) => {
       (skipped.length + 1).toString(16).padStart(2, "0") + skipped.join("") + IPV4,
     );
     const m = decodeWith(addrV2Codec, payload);
-    assert.equal(m.addresses.length, 1);
-    assert.equal(netAddressV2ToString(m.addresses[0]), "1.2.3.4");
+    assertEquals(m.addresses.length, 1);
+    assertEquals(netAddressV2ToString(m.addresses[0]), "1.2.3.4");
   });
   await t.step("keeps I2P and CJDNS (as Bitcoin Core; btcd drops them)", () => {
     const i2p = entry("00000000", "00", 5, "3b".repeat(32), "0000");
     const cjdns = entry("00000000", "00", 6, "fc" + "01".repeat(15), "208d");
     const m = decodeWith(addrV2Codec, hexToBytes("02" + i2p + cjdns));
-    assert.deepEqual(m.addresses.map((a) => a.networkId), [5, 6]);
+    assertEquals(m.addresses.map((a) => a.networkId), [5, 6]);
   });
   await t.step("fails the whole message on a known network with the wrong size", () => {
     const cases = [
@@ -125,7 +125,7 @@ Deno.test("addrv2", async (t) => {
   await t.step("bounds the count at 1000 before skipping", () => {
     const unknown = entry("00000000", "00", 9, "", "0000");
     const ok = decodeWith(addrV2Codec, hexToBytes("fde803" + unknown.repeat(1000)));
-    assert.equal(ok.addresses.length, 0);
+    assertEquals(ok.addresses.length, 0);
     assertMessageError(
       () => decodeWith(addrV2Codec, hexToBytes("fde903" + unknown.repeat(1001))),
       "limit-exceeded",
@@ -141,7 +141,7 @@ Deno.test("addrv2", async (t) => {
   await t.step("is truncated at every offset", () => {
     const skipped = entry("00000000", "00", 9, "aabb", "0000");
     const payload = hexToBytes("04" + IPV4 + TORV3 + skipped + IPV6);
-    assert.equal(decodeWith(addrV2Codec, payload).addresses.length, 3);
+    assertEquals(decodeWith(addrV2Codec, payload).addresses.length, 3);
     for (let n = 0; n < payload.length; n++) {
       assertMessageError(
         () => decodeWith(addrV2Codec, payload.subarray(0, n)),
@@ -175,8 +175,8 @@ Deno.test("addrv2", async (t) => {
     );
   });
   await t.step("has an exact maximum payload of 531,003 bytes", () => {
-    assert.equal(addrV2Codec.maxPayloadLength(70016), 531_003);
-    assert.equal(addrV2Codec.maxPayloadLength(0), 531_003);
+    assertEquals(addrV2Codec.maxPayloadLength(70016), 531_003);
+    assertEquals(addrV2Codec.maxPayloadLength(0), 531_003);
     const widest: NetAddressV2 = {
       timestamp: 0xffffffff,
       services: 0xffffffffffffffffn,
@@ -186,9 +186,9 @@ Deno.test("addrv2", async (t) => {
     };
     const m: AddrV2Message = { command: "addrv2", addresses: new Array(1000).fill(widest) };
     const payload = encodeWith(addrV2Codec, m);
-    assert.equal(payload.length, 531_003);
+    assertEquals(payload.length, 531_003);
     // Unknown network ids are skipped on the way back in.
-    assert.equal(decodeWith(addrV2Codec, payload).addresses.length, 0);
+    assertEquals(decodeWith(addrV2Codec, payload).addresses.length, 0);
   });
   await t.step("refuses invalid messages when encoding", () => {
     const a: NetAddressV2 = {
@@ -203,20 +203,24 @@ Deno.test("addrv2", async (t) => {
         protocolVersion: 70016,
         witness: true,
       });
-    assert.throws(() => enc(new Array(1001).fill(a)), /1001 addresses exceed the limit of 1000/);
-    assert.throws(() => enc([{ ...a, address: new Uint8Array(16) }]), RangeError);
-    assert.throws(() => enc([{ ...a, networkId: 9, address: new Uint8Array(513) }]), RangeError);
-    assert.throws(() => enc([{ ...a, networkId: 256 }]), RangeError);
-    assert.throws(() => enc([{ ...a, port: 65536 }]), RangeError);
-    assert.throws(() => enc([{ ...a, timestamp: 2 ** 32 }]), RangeError);
-    assert.throws(() => enc([{ ...a, services: 1n << 64n }]), RangeError);
-    assert.throws(() => enc([{ ...a, address: [1, 2, 3, 4] as unknown as Uint8Array }]), TypeError);
+    assertThrows(
+      () => enc(new Array(1001).fill(a)),
+      Error,
+      "1001 addresses exceed the limit of 1000",
+    );
+    assertThrows(() => enc([{ ...a, address: new Uint8Array(16) }]), RangeError);
+    assertThrows(() => enc([{ ...a, networkId: 9, address: new Uint8Array(513) }]), RangeError);
+    assertThrows(() => enc([{ ...a, networkId: 256 }]), RangeError);
+    assertThrows(() => enc([{ ...a, port: 65536 }]), RangeError);
+    assertThrows(() => enc([{ ...a, timestamp: 2 ** 32 }]), RangeError);
+    assertThrows(() => enc([{ ...a, services: 1n << 64n }]), RangeError);
+    assertThrows(() => enc([{ ...a, address: [1, 2, 3, 4] as unknown as Uint8Array }]), TypeError);
   });
 });
 
 Deno.test(dataTest("addrv2: shared vectors", () => {
   const vectors = vectorsFor("addrv2");
-  assert.ok(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(addrV2Codec, payload);
@@ -226,21 +230,21 @@ Deno.test(dataTest("addrv2: shared vectors", () => {
       first: Record<string, unknown> | null;
       last: Record<string, unknown> | null;
     };
-    assert.equal(m.addresses.length, f.count);
-    assert.deepEqual([...new Set(m.addresses.map((a) => a.networkId))].sort(), f.networkIds);
+    assertEquals(m.addresses.length, f.count);
+    assertEquals([...new Set(m.addresses.map((a) => a.networkId))].sort(), f.networkIds);
     for (const [a, want] of [[m.addresses[0], f.first], [m.addresses.at(-1), f.last]] as const) {
       if (want === null) {
-        assert.equal(a, undefined);
+        assertEquals(a, undefined);
         continue;
       }
-      assert.ok(a !== undefined);
-      assert.equal(a.timestamp, want.time);
-      assert.equal(a.services, BigInt(want.services as string));
-      assert.equal(a.networkId, want.networkId);
-      assert.equal(bytesToHex(a.address), want.addrBytes);
-      assert.equal(a.port, want.port);
-      assert.equal(netAddressV2ToString(a), want.host);
+      assert(a !== undefined);
+      assertEquals(a.timestamp, want.time);
+      assertEquals(a.services, BigInt(want.services as string));
+      assertEquals(a.networkId, want.networkId);
+      assertEquals(bytesToHex(a.address), want.addrBytes);
+      assertEquals(a.port, want.port);
+      assertEquals(netAddressV2ToString(a), want.host);
     }
-    assert.equal(bytesToHex(encodeWith(addrV2Codec, m)), bytesToHex(payload));
+    assertEquals(bytesToHex(encodeWith(addrV2Codec, m)), bytesToHex(payload));
   }
 }));

@@ -1,8 +1,13 @@
-import assert from "node:assert/strict";
+import {
+  assertEquals,
+  assertGreaterOrEqual,
+  assertLessOrEqual,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { cfCheckptCodec, type CFCheckptMessage } from "../../wire/msg_cfcheckpt.ts";
 import { cfHeadersCodec, type CFHeadersMessage } from "../../wire/msg_cfheaders.ts";
@@ -41,9 +46,9 @@ Deno.test("getcfilters", async (t) => {
   // BIP 157: filter_type u8 | start_height u32le | stop_hash [32]
   const payload = hexToBytes("00" + "04030201" + HEX_A);
   await t.step("encodes filter type, start height, stop hash", () => {
-    assert.deepEqual(encodeWith(getCFiltersCodec, m), payload);
-    assert.deepEqual(decodeWith(getCFiltersCodec, payload), m);
-    assert.equal(getCFiltersCodec.maxPayloadLength(70016), 37);
+    assertEquals(encodeWith(getCFiltersCodec, m), payload);
+    assertEquals(decodeWith(getCFiltersCodec, payload), m);
+    assertEquals(getCFiltersCodec.maxPayloadLength(70016), 37);
   });
   await t.step("truncated at every offset; trailing bytes", () => {
     truncatedEverywhere((b) => decodeWith(getCFiltersCodec, b), payload);
@@ -53,10 +58,10 @@ Deno.test("getcfilters", async (t) => {
     );
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(() => encodeWith(getCFiltersCodec, { ...m, filterType: 256 }), RangeError);
-    assert.throws(() => encodeWith(getCFiltersCodec, { ...m, startHeight: -1 }), RangeError);
-    assert.throws(() => encodeWith(getCFiltersCodec, { ...m, startHeight: 2 ** 32 }), RangeError);
-    assert.throws(
+    assertThrows(() => encodeWith(getCFiltersCodec, { ...m, filterType: 256 }), RangeError);
+    assertThrows(() => encodeWith(getCFiltersCodec, { ...m, startHeight: -1 }), RangeError);
+    assertThrows(() => encodeWith(getCFiltersCodec, { ...m, startHeight: 2 ** 32 }), RangeError);
+    assertThrows(
       () => encodeWith(getCFiltersCodec, { ...m, stopHash: new Uint8Array(31) }),
       TypeError,
     );
@@ -72,9 +77,9 @@ Deno.test("getcfheaders", async (t) => {
   };
   const payload = hexToBytes("00" + "feffffff" + HEX_B);
   await t.step("encodes filter type, start height, stop hash", () => {
-    assert.deepEqual(encodeWith(getCFHeadersCodec, m), payload);
-    assert.deepEqual(decodeWith(getCFHeadersCodec, payload), m);
-    assert.equal(getCFHeadersCodec.maxPayloadLength(70016), 37);
+    assertEquals(encodeWith(getCFHeadersCodec, m), payload);
+    assertEquals(decodeWith(getCFHeadersCodec, payload), m);
+    assertEquals(getCFHeadersCodec.maxPayloadLength(70016), 37);
   });
   await t.step("truncated at every offset; trailing bytes", () => {
     truncatedEverywhere((b) => decodeWith(getCFHeadersCodec, b), payload);
@@ -84,9 +89,9 @@ Deno.test("getcfheaders", async (t) => {
     );
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(() => encodeWith(getCFHeadersCodec, { ...m, filterType: -1 }), RangeError);
-    assert.throws(() => encodeWith(getCFHeadersCodec, { ...m, startHeight: 0.5 }), RangeError);
-    assert.throws(
+    assertThrows(() => encodeWith(getCFHeadersCodec, { ...m, filterType: -1 }), RangeError);
+    assertThrows(() => encodeWith(getCFHeadersCodec, { ...m, startHeight: 0.5 }), RangeError);
+    assertThrows(
       () => encodeWith(getCFHeadersCodec, { ...m, stopHash: new Uint8Array(33) }),
       TypeError,
     );
@@ -97,9 +102,9 @@ Deno.test("getcfcheckpt", async (t) => {
   const m: GetCFCheckptMessage = { command: "getcfcheckpt", filterType: 1, stopHash: HASH_C };
   const payload = hexToBytes("01" + HEX_C);
   await t.step("encodes filter type, stop hash", () => {
-    assert.deepEqual(encodeWith(getCFCheckptCodec, m), payload);
-    assert.deepEqual(decodeWith(getCFCheckptCodec, payload), m);
-    assert.equal(getCFCheckptCodec.maxPayloadLength(70016), 33);
+    assertEquals(encodeWith(getCFCheckptCodec, m), payload);
+    assertEquals(decodeWith(getCFCheckptCodec, payload), m);
+    assertEquals(getCFCheckptCodec.maxPayloadLength(70016), 33);
   });
   await t.step("truncated at every offset; trailing bytes", () => {
     truncatedEverywhere((b) => decodeWith(getCFCheckptCodec, b), payload);
@@ -109,8 +114,8 @@ Deno.test("getcfcheckpt", async (t) => {
     );
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(() => encodeWith(getCFCheckptCodec, { ...m, filterType: 1.5 }), RangeError);
-    assert.throws(
+    assertThrows(() => encodeWith(getCFCheckptCodec, { ...m, filterType: 1.5 }), RangeError);
+    assertThrows(
       () => encodeWith(getCFCheckptCodec, { ...m, stopHash: "00" as unknown as Uint8Array }),
       TypeError,
     );
@@ -127,25 +132,26 @@ Deno.test("cfilter", async (t) => {
   // BIP 157: filter_type u8 | block_hash [32] | filter (CompactSize length + bytes)
   const payload = hexToBytes("00" + HEX_A + "03" + "0102ab");
   await t.step("encodes filter type, block hash, var-bytes filter", () => {
-    assert.deepEqual(encodeWith(cfilterCodec, m), payload);
-    assert.deepEqual(decodeWith(cfilterCodec, payload), m);
+    assertEquals(encodeWith(cfilterCodec, m), payload);
+    assertEquals(decodeWith(cfilterCodec, payload), m);
   });
   await t.step("256 KiB filter round-trips; max payload is 262,182", () => {
     const big = { ...m, filter: new Uint8Array(256 * 1024).fill(3) };
     const p = encodeWith(cfilterCodec, big);
-    assert.equal(p.length, 1 + 32 + 5 + 262_144);
-    assert.deepEqual(decodeWith(cfilterCodec, p), big);
-    assert.equal(cfilterCodec.maxPayloadLength(70016), 262_182);
+    assertEquals(p.length, 1 + 32 + 5 + 262_144);
+    assertEquals(decodeWith(cfilterCodec, p), big);
+    assertEquals(cfilterCodec.maxPayloadLength(70016), 262_182);
   });
   await t.step("a filter over 256 KiB is rejected from its length alone", () => {
-    assert.throws(
+    const error = assertMessageError(
       () => decodeWith(cfilterCodec, hexToBytes("00" + HEX_A + "fe01000400")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message ===
-          `Cannot decode "cfilter": filter of 262145 bytes exceeds the limit of 262144`,
+      "limit-exceeded",
     );
-    assert.throws(
+    assertEquals(
+      error.message,
+      `Cannot decode "cfilter": filter of 262145 bytes exceeds the limit of 262144`,
+    );
+    assertThrows(
       () => encodeWith(cfilterCodec, { ...m, filter: new Uint8Array(262_145) }),
       RangeError,
     );
@@ -155,12 +161,12 @@ Deno.test("cfilter", async (t) => {
     assertMessageError(() => decodeWith(cfilterCodec, withTrailingByte(payload)), "trailing-bytes");
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(() => encodeWith(cfilterCodec, { ...m, filterType: 300 }), RangeError);
-    assert.throws(
+    assertThrows(() => encodeWith(cfilterCodec, { ...m, filterType: 300 }), RangeError);
+    assertThrows(
       () => encodeWith(cfilterCodec, { ...m, blockHash: HASH_A.subarray(1) }),
       TypeError,
     );
-    assert.throws(
+    assertThrows(
       () => encodeWith(cfilterCodec, { ...m, filter: null as unknown as Uint8Array }),
       TypeError,
     );
@@ -178,29 +184,33 @@ Deno.test("cfheaders", async (t) => {
   // BIP 157: filter_type | stop_hash | previous_filter_header | count | filter_hashes
   const payload = hexToBytes("00" + HEX_A + HEX_B + "02" + HEX_C + HEX_A);
   await t.step("encodes type, stop hash, previous header, hashes", () => {
-    assert.deepEqual(encodeWith(cfHeadersCodec, m), payload);
-    assert.deepEqual(decodeWith(cfHeadersCodec, payload), m);
+    assertEquals(encodeWith(cfHeadersCodec, m), payload);
+    assertEquals(decodeWith(cfHeadersCodec, payload), m);
   });
   await t.step("2,000 hashes round-trip; max payload is 64,074", () => {
     const filterHashes = Array.from({ length: 2000 }, (_, i) => seqHash(i));
     const p = encodeWith(cfHeadersCodec, { ...m, filterHashes });
-    assert.equal(p.length, 1 + 64 + 3 + 64_000);
-    assert.deepEqual(decodeWith(cfHeadersCodec, p).filterHashes, filterHashes);
-    assert.equal(cfHeadersCodec.maxPayloadLength(70016), 64_074);
+    assertEquals(p.length, 1 + 64 + 3 + 64_000);
+    assertEquals(decodeWith(cfHeadersCodec, p).filterHashes, filterHashes);
+    assertEquals(cfHeadersCodec.maxPayloadLength(70016), 64_074);
   });
   await t.step("2,001 hashes are rejected from the count alone", () => {
-    assert.throws(
+    const decodeError = assertMessageError(
       () => decodeWith(cfHeadersCodec, hexToBytes("00" + HEX_A + HEX_B + "fdd107")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message === `Cannot decode "cfheaders": 2001 filter hashes exceed the limit of 2000`,
+      "limit-exceeded",
+    );
+    assertEquals(
+      decodeError.message,
+      `Cannot decode "cfheaders": 2001 filter hashes exceed the limit of 2000`,
     );
     const filterHashes = Array.from({ length: 2001 }, () => HASH_A);
-    assert.throws(
+    const encodeError = assertThrows(
       () => encodeWith(cfHeadersCodec, { ...m, filterHashes }),
-      (e: unknown) =>
-        e instanceof RangeError &&
-        e.message === `Cannot encode "cfheaders": 2001 filter hashes exceed the limit of 2000`,
+      RangeError,
+    );
+    assertEquals(
+      encodeError.message,
+      `Cannot encode "cfheaders": 2001 filter hashes exceed the limit of 2000`,
     );
   });
   await t.step("truncated at every offset; trailing bytes; non-canonical count", () => {
@@ -215,14 +225,15 @@ Deno.test("cfheaders", async (t) => {
     );
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(
+    assertThrows(
       () => encodeWith(cfHeadersCodec, { ...m, previousFilterHeader: new Uint8Array(0) }),
       TypeError,
     );
-    assert.throws(
+    const error = assertThrows(
       () => encodeWith(cfHeadersCodec, { ...m, filterHashes: [HASH_A, new Uint8Array(64)] }),
-      (e: unknown) => e instanceof TypeError && e.message.includes("filterHashes[1]"),
+      TypeError,
     );
+    assertStringIncludes(error.message, "filterHashes[1]");
   });
 });
 
@@ -236,28 +247,30 @@ Deno.test("cfcheckpt", async (t) => {
   // BIP 157: filter_type | stop_hash | count | filter_headers
   const payload = hexToBytes("00" + HEX_C + "02" + HEX_A + HEX_B);
   await t.step("encodes type, stop hash, headers", () => {
-    assert.deepEqual(encodeWith(cfCheckptCodec, m), payload);
-    assert.deepEqual(decodeWith(cfCheckptCodec, payload), m);
+    assertEquals(encodeWith(cfCheckptCodec, m), payload);
+    assertEquals(decodeWith(cfCheckptCodec, payload), m);
   });
   await t.step("100,000 headers round-trip; max payload is 3,200,042", () => {
     const filterHeaders = Array.from({ length: 100_000 }, () => HASH_B);
     const p = encodeWith(cfCheckptCodec, { ...m, filterHeaders });
-    assert.equal(p.length, 1 + 32 + 5 + 3_200_000);
+    assertEquals(p.length, 1 + 32 + 5 + 3_200_000);
     const d = decodeWith(cfCheckptCodec, p);
-    assert.equal(d.filterHeaders.length, 100_000);
-    assert.deepEqual(d.filterHeaders[99_999], HASH_B);
-    assert.equal(cfCheckptCodec.maxPayloadLength(70016), 3_200_042);
-    assert.ok(cfCheckptCodec.maxPayloadLength(70016) <= 4_000_000);
+    assertEquals(d.filterHeaders.length, 100_000);
+    assertEquals(d.filterHeaders[99_999], HASH_B);
+    assertEquals(cfCheckptCodec.maxPayloadLength(70016), 3_200_042);
+    assertLessOrEqual(cfCheckptCodec.maxPayloadLength(70016), 4_000_000);
   });
   await t.step("100,001 headers are rejected from the count alone", () => {
-    assert.throws(
+    const error = assertMessageError(
       () => decodeWith(cfCheckptCodec, hexToBytes("00" + HEX_C + "fea1860100")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message === `Cannot decode "cfcheckpt": 100001 filter headers exceed the limit of 100000`,
+      "limit-exceeded",
+    );
+    assertEquals(
+      error.message,
+      `Cannot decode "cfcheckpt": 100001 filter headers exceed the limit of 100000`,
     );
     const filterHeaders = Array.from({ length: 100_001 }, () => HASH_A);
-    assert.throws(() => encodeWith(cfCheckptCodec, { ...m, filterHeaders }), RangeError);
+    assertThrows(() => encodeWith(cfCheckptCodec, { ...m, filterHeaders }), RangeError);
   });
   await t.step("a count the payload cannot hold is truncated", () => {
     assertMessageError(
@@ -273,11 +286,11 @@ Deno.test("cfcheckpt", async (t) => {
     );
   });
   await t.step("encoding invalid fields throws", () => {
-    assert.throws(
+    assertThrows(
       () => encodeWith(cfCheckptCodec, { ...m, filterHeaders: [new Uint8Array(31)] }),
       TypeError,
     );
-    assert.throws(() => encodeWith(cfCheckptCodec, { ...m, filterType: -1 }), RangeError);
+    assertThrows(() => encodeWith(cfCheckptCodec, { ...m, filterType: -1 }), RangeError);
   });
 });
 
@@ -294,70 +307,70 @@ Deno.test({
       "cfcheckpt",
     ];
     const vectors = vectorsFor(...commands);
-    assert.ok(vectors.length >= 24, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 24, `only ${vectors.length} vectors`);
     const hex = (h: Uint8Array | undefined) => (h ? hashToHex(h) : null);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const payload = hexToBytes(v.frame).subarray(24);
-        assert.equal(payload.length, v.payloadLength);
+        assertEquals(payload.length, v.payloadLength);
         const f = v.fields;
         let reencoded: Uint8Array;
         let decode: (b: Uint8Array) => unknown;
         switch (v.command) {
           case "getcfilters": {
             const m = decodeWith(getCFiltersCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(m.startHeight, f.startHeight);
-            assert.equal(hashToHex(m.stopHash), f.stopHash);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(m.startHeight, f.startHeight);
+            assertEquals(hashToHex(m.stopHash), f.stopHash);
             reencoded = encodeWith(getCFiltersCodec, m);
             decode = (b) => decodeWith(getCFiltersCodec, b);
             break;
           }
           case "getcfheaders": {
             const m = decodeWith(getCFHeadersCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(m.startHeight, f.startHeight);
-            assert.equal(hashToHex(m.stopHash), f.stopHash);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(m.startHeight, f.startHeight);
+            assertEquals(hashToHex(m.stopHash), f.stopHash);
             reencoded = encodeWith(getCFHeadersCodec, m);
             decode = (b) => decodeWith(getCFHeadersCodec, b);
             break;
           }
           case "getcfcheckpt": {
             const m = decodeWith(getCFCheckptCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(hashToHex(m.stopHash), f.stopHash);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(hashToHex(m.stopHash), f.stopHash);
             reencoded = encodeWith(getCFCheckptCodec, m);
             decode = (b) => decodeWith(getCFCheckptCodec, b);
             break;
           }
           case "cfilter": {
             const m = decodeWith(cfilterCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(hashToHex(m.blockHash), f.blockHash);
-            assert.equal(m.filter.length, f.filterLength);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(hashToHex(m.blockHash), f.blockHash);
+            assertEquals(m.filter.length, f.filterLength);
             reencoded = encodeWith(cfilterCodec, m);
             decode = (b) => decodeWith(cfilterCodec, b);
             break;
           }
           case "cfheaders": {
             const m = decodeWith(cfHeadersCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(hashToHex(m.stopHash), f.stopHash);
-            assert.equal(hashToHex(m.previousFilterHeader), f.prevHeader);
-            assert.equal(m.filterHashes.length, f.count);
-            assert.equal(hex(m.filterHashes.at(0)), f.first);
-            assert.equal(hex(m.filterHashes.at(-1)), f.last);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(hashToHex(m.stopHash), f.stopHash);
+            assertEquals(hashToHex(m.previousFilterHeader), f.prevHeader);
+            assertEquals(m.filterHashes.length, f.count);
+            assertEquals(hex(m.filterHashes.at(0)), f.first);
+            assertEquals(hex(m.filterHashes.at(-1)), f.last);
             reencoded = encodeWith(cfHeadersCodec, m);
             decode = (b) => decodeWith(cfHeadersCodec, b);
             break;
           }
           case "cfcheckpt": {
             const m = decodeWith(cfCheckptCodec, payload);
-            assert.equal(m.filterType, f.filterType);
-            assert.equal(hashToHex(m.stopHash), f.stopHash);
-            assert.equal(m.filterHeaders.length, f.count);
-            assert.equal(hex(m.filterHeaders.at(0)), f.first);
-            assert.equal(hex(m.filterHeaders.at(-1)), f.last);
+            assertEquals(m.filterType, f.filterType);
+            assertEquals(hashToHex(m.stopHash), f.stopHash);
+            assertEquals(m.filterHeaders.length, f.count);
+            assertEquals(hex(m.filterHeaders.at(0)), f.first);
+            assertEquals(hex(m.filterHeaders.at(-1)), f.last);
             reencoded = encodeWith(cfCheckptCodec, m);
             decode = (b) => decodeWith(cfCheckptCodec, b);
             break;
@@ -365,7 +378,7 @@ Deno.test({
           default:
             throw new Error(`unexpected command ${v.command}`);
         }
-        assert.deepEqual(reencoded, payload);
+        assertEquals(reencoded, payload);
         if (payload.length < 10_000) truncatedEverywhere(decode, payload);
       });
     }

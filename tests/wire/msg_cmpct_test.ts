@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
@@ -6,7 +6,7 @@ import { blockTxnCodec } from "../../wire/msg_blocktxn.ts";
 import { cmpctBlockCodec, type CmpctBlockMessage } from "../../wire/msg_cmpctblock.ts";
 import { getBlockTxnCodec } from "../../wire/msg_getblocktxn.ts";
 import { decodeTx, encodeTx, type Tx, txid, wtxid } from "../../wire/tx.ts";
-import { isMessageError } from "../_util/assert_code.ts";
+import { assertMessageError } from "../_util/assert_code.ts";
 import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 const HEADER = "01000000" + "00".repeat(32) + "ab".repeat(32) + "29ab5f49" + "ffff001d" +
@@ -23,11 +23,11 @@ function plain(tx: Tx): Tx {
 
 function expectTruncatedEverywhere(payload: Uint8Array, decode: (b: Uint8Array) => unknown) {
   for (let n = 0; n < payload.length; n++) {
-    assert.throws(() => decode(payload.subarray(0, n)), isMessageError("truncated"), `length ${n}`);
+    assertMessageError(() => decode(payload.subarray(0, n)), "truncated", undefined, `length ${n}`);
   }
   const trailing = new Uint8Array(payload.length + 1);
   trailing.set(payload);
-  assert.throws(() => decode(trailing), isMessageError("trailing-bytes"));
+  assertMessageError(() => decode(trailing), "trailing-bytes");
 }
 
 Deno.test("cmpctblock", async (t) => {
@@ -40,15 +40,15 @@ Deno.test("cmpctblock", async (t) => {
 
   await t.step("decodes short ids and differential prefilled indexes", () => {
     const m = decodeWith(cmpctBlockCodec, payload);
-    assert.equal(m.nonce, 0x0807060504030201n);
-    assert.deepEqual(m.shortIds, [0x060504030201, 0xff]);
-    assert.deepEqual(m.prefilledTransactions.map((p) => p.index), [0, 3]);
-    assert.deepEqual(plain(m.prefilledTransactions[0].tx), plain(decodeTx(hexToBytes(TX))));
-    assert.deepEqual(
+    assertEquals(m.nonce, 0x0807060504030201n);
+    assertEquals(m.shortIds, [0x060504030201, 0xff]);
+    assertEquals(m.prefilledTransactions.map((p) => p.index), [0, 3]);
+    assertEquals(plain(m.prefilledTransactions[0].tx), plain(decodeTx(hexToBytes(TX))));
+    assertEquals(
       plain(m.prefilledTransactions[1].tx),
       plain(decodeTx(hexToBytes(WITNESS_TX))),
     );
-    assert.deepEqual(encodeWith(cmpctBlockCodec, m), payload);
+    assertEquals(encodeWith(cmpctBlockCodec, m), payload);
     // The same message built from literals encodes identically.
     const literal: CmpctBlockMessage = {
       ...m,
@@ -57,63 +57,60 @@ Deno.test("cmpctblock", async (t) => {
         tx: plain(p.tx),
       })),
     };
-    assert.deepEqual(encodeWith(cmpctBlockCodec, literal), payload);
-    assert.equal(cmpctBlockCodec.maxPayloadLength(70016), 4_000_000);
+    assertEquals(encodeWith(cmpctBlockCodec, literal), payload);
+    assertEquals(cmpctBlockCodec.maxPayloadLength(70016), 4_000_000);
   });
 
   await t.step("rejects indexes past 16 bits or past the block", () => {
     const prefix = HEADER + "0000000000000000";
     // A gap of 65,536.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "fe00000100" + TX)),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     // A huge gap that would overflow a 53-bit sum.
-    assert.throws(
+    assertMessageError(
       () =>
         decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "ff0000000000002000" + TX)),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     // Index 1 in a block of one transaction.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "00" + "01" + "01" + TX)),
-      isMessageError("invalid-value"),
+      "invalid-value",
     );
     // 65,536 short ids.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "fe00000100")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     // 65,535 short ids leave no room for a prefilled transaction.
     const ids = "fdffff" + "00".repeat(65535 * 6);
-    assert.throws(
+    assertMessageError(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + ids + "01" + "00" + TX)),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     // More short ids than the bytes hold.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(cmpctBlockCodec, hexToBytes(prefix + "05" + "00".repeat(12))),
-      isMessageError("truncated"),
+      "truncated",
     );
   });
 
   await t.step("rejects invalid fields when encoding", () => {
     const m = decodeWith(cmpctBlockCodec, payload);
-    assert.throws(() => encodeWith(cmpctBlockCodec, { ...m, shortIds: [2 ** 48] }), RangeError);
-    assert.throws(() => encodeWith(cmpctBlockCodec, { ...m, nonce: -1n }), RangeError);
+    assertThrows(() => encodeWith(cmpctBlockCodec, { ...m, shortIds: [2 ** 48] }), RangeError);
+    assertThrows(() => encodeWith(cmpctBlockCodec, { ...m, nonce: -1n }), RangeError);
     const [a, b] = m.prefilledTransactions;
-    assert.throws(
+    assertThrows(
       () => encodeWith(cmpctBlockCodec, { ...m, prefilledTransactions: [b, a] }),
       RangeError,
     );
-    assert.throws(
-      () =>
-        encodeWith(cmpctBlockCodec, {
-          ...m,
-          prefilledTransactions: [a, { index: 4, tx: b.tx }],
-        }),
-      RangeError,
-    );
+    assertThrows(() =>
+      encodeWith(cmpctBlockCodec, {
+        ...m,
+        prefilledTransactions: [a, { index: 4, tx: b.tx }],
+      }), RangeError);
   });
 
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
@@ -122,29 +119,29 @@ Deno.test("cmpctblock", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("cmpctblock");
-    assert.ok(lines.length >= 8);
+    assertGreaterOrEqual(lines.length, 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(cmpctBlockCodec, payload);
       const f = v.fields;
-      assert.equal(hashToHex(blockHash(m.header)), f.hash);
-      assert.equal(m.nonce, BigInt(f.nonce as string));
-      assert.equal(m.shortIds.length, f.shortids);
+      assertEquals(hashToHex(blockHash(m.header)), f.hash);
+      assertEquals(m.nonce, BigInt(f.nonce as string));
+      assertEquals(m.shortIds.length, f.shortids);
       if (m.shortIds.length > 0) {
         const wire = new Uint8Array(6);
         new DataView(wire.buffer).setUint32(0, m.shortIds[0] % 2 ** 32, true);
         new DataView(wire.buffer).setUint16(4, Math.floor(m.shortIds[0] / 2 ** 32), true);
-        assert.equal(bytesToHex(wire), f.firstShortidWire);
+        assertEquals(bytesToHex(wire), f.firstShortidWire);
       } else {
-        assert.equal(f.firstShortidWire, null);
+        assertEquals(f.firstShortidWire, null);
       }
-      assert.equal(m.prefilledTransactions.length, f.prefilled);
+      assertEquals(m.prefilledTransactions.length, f.prefilled);
       // `prefilledIndexes` are the differential values on the wire.
       const indexes = m.prefilledTransactions.map((p) => p.index);
       const gaps = indexes.map((x, i) => i === 0 ? x : x - indexes[i - 1] - 1);
-      assert.deepEqual(gaps, f.prefilledIndexes);
-      assert.equal(hashToHex(txid(m.prefilledTransactions[0].tx)), f.firstPrefilledTxid);
-      assert.equal(bytesToHex(encodeWith(cmpctBlockCodec, m)), bytesToHex(payload));
+      assertEquals(gaps, f.prefilledIndexes);
+      assertEquals(hashToHex(txid(m.prefilledTransactions[0].tx)), f.firstPrefilledTxid);
+      assertEquals(bytesToHex(encodeWith(cmpctBlockCodec, m)), bytesToHex(payload));
     }
   }));
 });
@@ -155,10 +152,10 @@ Deno.test("getblocktxn", async (t) => {
 
   await t.step("decodes differential indexes to absolute ones", () => {
     const m = decodeWith(getBlockTxnCodec, payload);
-    assert.deepEqual(m.blockHash, new Uint8Array(32).fill(0x55));
-    assert.deepEqual(m.indexes, [1, 2, 300, 65535]);
-    assert.deepEqual(encodeWith(getBlockTxnCodec, m), payload);
-    assert.deepEqual(
+    assertEquals(m.blockHash, new Uint8Array(32).fill(0x55));
+    assertEquals(m.indexes, [1, 2, 300, 65535]);
+    assertEquals(encodeWith(getBlockTxnCodec, m), payload);
+    assertEquals(
       encodeWith(getBlockTxnCodec, {
         command: "getblocktxn",
         blockHash: m.blockHash,
@@ -166,47 +163,44 @@ Deno.test("getblocktxn", async (t) => {
       }),
       payload,
     );
-    assert.equal(getBlockTxnCodec.maxPayloadLength(70016), 65573);
+    assertEquals(getBlockTxnCodec.maxPayloadLength(70016), 65573);
   });
 
   await t.step("rejects indexes past 16 bits", () => {
     const hash = "55".repeat(32);
-    assert.throws(
+    assertMessageError(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "01" + "fe00000100")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     // 65535 then a gap of 0 makes 65536.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "02" + "fdffff" + "00")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
-    assert.throws(
+    assertMessageError(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "fe01000100")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
-    assert.throws(
+    assertMessageError(
       () => decodeWith(getBlockTxnCodec, hexToBytes(hash + "05" + "0000")),
-      isMessageError("truncated"),
+      "truncated",
     );
   });
 
   await t.step("rejects invalid indexes when encoding", () => {
     const blockHash = new Uint8Array(32);
     for (const indexes of [[2, 2], [3, 1], [-1], [65536], [1.5]]) {
-      assert.throws(
+      assertThrows(
         () => encodeWith(getBlockTxnCodec, { command: "getblocktxn", blockHash, indexes }),
         RangeError,
       );
     }
-    assert.throws(
-      () =>
-        encodeWith(getBlockTxnCodec, {
-          command: "getblocktxn",
-          blockHash: new Uint8Array(3),
-          indexes: [],
-        }),
-      TypeError,
-    );
+    assertThrows(() =>
+      encodeWith(getBlockTxnCodec, {
+        command: "getblocktxn",
+        blockHash: new Uint8Array(3),
+        indexes: [],
+      }), TypeError);
   });
 
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
@@ -215,19 +209,19 @@ Deno.test("getblocktxn", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("getblocktxn");
-    assert.ok(lines.length >= 4);
+    assertGreaterOrEqual(lines.length, 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(getBlockTxnCodec, payload);
       const f = v.fields;
-      assert.equal(hashToHex(m.blockHash), f.blockHash);
-      assert.equal(m.indexes.length, f.count);
-      assert.equal(m.indexes[0], f.absoluteFirst);
-      assert.equal(m.indexes.at(-1), f.absoluteLast);
+      assertEquals(hashToHex(m.blockHash), f.blockHash);
+      assertEquals(m.indexes.length, f.count);
+      assertEquals(m.indexes[0], f.absoluteFirst);
+      assertEquals(m.indexes.at(-1), f.absoluteLast);
       // `firstIndexes` are the differential values on the wire.
       const gaps = m.indexes.map((x, i) => i === 0 ? x : x - m.indexes[i - 1] - 1);
-      assert.deepEqual(gaps.slice(0, (f.firstIndexes as number[]).length), f.firstIndexes);
-      assert.equal(bytesToHex(encodeWith(getBlockTxnCodec, m)), bytesToHex(payload));
+      assertEquals(gaps.slice(0, (f.firstIndexes as number[]).length), f.firstIndexes);
+      assertEquals(bytesToHex(encodeWith(getBlockTxnCodec, m)), bytesToHex(payload));
     }
   }));
 });
@@ -237,28 +231,28 @@ Deno.test("blocktxn", async (t) => {
 
   await t.step("decodes the transactions lazily, equal to an eager decode", () => {
     const m = decodeWith(blockTxnCodec, payload);
-    assert.deepEqual(m.blockHash, new Uint8Array(32).fill(0x66));
-    assert.equal(m.transactions.length, 2);
-    assert.deepEqual(plain(m.transactions[1]), plain(decodeTx(hexToBytes(WITNESS_TX))));
-    assert.deepEqual(encodeTx(m.transactions[1]), hexToBytes(WITNESS_TX));
-    assert.deepEqual(encodeWith(blockTxnCodec, m), payload);
+    assertEquals(m.blockHash, new Uint8Array(32).fill(0x66));
+    assertEquals(m.transactions.length, 2);
+    assertEquals(plain(m.transactions[1]), plain(decodeTx(hexToBytes(WITNESS_TX))));
+    assertEquals(encodeTx(m.transactions[1]), hexToBytes(WITNESS_TX));
+    assertEquals(encodeWith(blockTxnCodec, m), payload);
     const legacy = { protocolVersion: 70016, witness: false };
     const stripped = encodeWith(blockTxnCodec, m, legacy);
-    assert.deepEqual(
+    assertEquals(
       decodeWith(blockTxnCodec, stripped, legacy).transactions.map((tx) => bytesToHex(txid(tx))),
       m.transactions.map((tx) => bytesToHex(txid(tx))),
     );
-    assert.equal(blockTxnCodec.maxPayloadLength(70016), 4_000_000);
+    assertEquals(blockTxnCodec.maxPayloadLength(70016), 4_000_000);
   });
 
   await t.step("checks the count before allocating", () => {
-    assert.throws(
+    assertMessageError(
       () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "fe00000001")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
-    assert.throws(
+    assertMessageError(
       () => decodeWith(blockTxnCodec, hexToBytes("66".repeat(32) + "03" + TX)),
-      isMessageError("truncated"),
+      "truncated",
     );
   });
 
@@ -268,16 +262,16 @@ Deno.test("blocktxn", async (t) => {
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("blocktxn");
-    assert.ok(lines.length >= 8);
+    assertGreaterOrEqual(lines.length, 8);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(blockTxnCodec, payload);
       const f = v.fields;
-      assert.equal(hashToHex(m.blockHash), f.blockHash);
-      assert.equal(m.transactions.length, f.count);
-      assert.equal(hashToHex(txid(m.transactions[0])), f.firstTxid);
-      assert.equal(hashToHex(wtxid(m.transactions[0])), f.firstWtxid);
-      assert.equal(bytesToHex(encodeWith(blockTxnCodec, m)), bytesToHex(payload));
+      assertEquals(hashToHex(m.blockHash), f.blockHash);
+      assertEquals(m.transactions.length, f.count);
+      assertEquals(hashToHex(txid(m.transactions[0])), f.firstTxid);
+      assertEquals(hashToHex(wtxid(m.transactions[0])), f.firstWtxid);
+      assertEquals(bytesToHex(encodeWith(blockTxnCodec, m)), bytesToHex(payload));
     }
   }));
 });

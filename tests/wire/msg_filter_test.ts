@@ -1,8 +1,7 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { filterAddCodec, type FilterAddMessage } from "../../wire/msg_filteradd.ts";
 import { filterLoadCodec, type FilterLoadMessage } from "../../wire/msg_filterload.ts";
@@ -21,8 +20,8 @@ const LOAD_PAYLOAD = hexToBytes("02b50f" + "0b000000" + "05000000" + "01");
 
 Deno.test("filterload", async (t) => {
   await t.step("encodes var-bytes filter, hashFuncs, tweak, flags", () => {
-    assert.deepEqual(encodeWith(filterLoadCodec, LOAD), LOAD_PAYLOAD);
-    assert.deepEqual(decodeWith(filterLoadCodec, LOAD_PAYLOAD), LOAD);
+    assertEquals(encodeWith(filterLoadCodec, LOAD), LOAD_PAYLOAD);
+    assertEquals(decodeWith(filterLoadCodec, LOAD_PAYLOAD), LOAD);
   });
   await t.step("round-trips the extremes", () => {
     const m: FilterLoadMessage = {
@@ -33,11 +32,11 @@ Deno.test("filterload", async (t) => {
       flags: 0xff,
     };
     const payload = encodeWith(filterLoadCodec, m);
-    assert.equal(payload.length, 3 + 36_000 + 9);
-    assert.deepEqual(decodeWith(filterLoadCodec, payload), m);
+    assertEquals(payload.length, 3 + 36_000 + 9);
+    assertEquals(decodeWith(filterLoadCodec, payload), m);
   });
   await t.step("max payload is 36,012", () => {
-    assert.equal(filterLoadCodec.maxPayloadLength(70016), 36_012);
+    assertEquals(filterLoadCodec.maxPayloadLength(70016), 36_012);
   });
   await t.step("truncated at every offset", () => {
     for (let n = 0; n < LOAD_PAYLOAD.length; n++) {
@@ -55,20 +54,23 @@ Deno.test("filterload", async (t) => {
     );
   });
   await t.step("a filter over 36,000 bytes is rejected from its length alone", () => {
-    assert.throws(
+    const error = assertMessageError(
       () => decodeWith(filterLoadCodec, hexToBytes("fda18c")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message ===
-          `Cannot decode "filterload": filter of 36001 bytes exceeds the limit of 36000`,
+      "limit-exceeded",
+    );
+    assertEquals(
+      error.message,
+      `Cannot decode "filterload": filter of 36001 bytes exceeds the limit of 36000`,
     );
   });
   await t.step("more than 50 hash functions is rejected", () => {
-    assert.throws(
+    const error = assertMessageError(
       () => decodeWith(filterLoadCodec, hexToBytes("02b50f" + "33000000" + "05000000" + "01")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message === `Cannot decode "filterload": 51 hash functions exceed the limit of 50`,
+      "limit-exceeded",
+    );
+    assertEquals(
+      error.message,
+      `Cannot decode "filterload": 51 hash functions exceed the limit of 50`,
     );
   });
   await t.step("non-canonical filter length", () => {
@@ -83,8 +85,8 @@ Deno.test("filterload", async (t) => {
       "unsupported-version",
       "filterload",
     );
-    assert.throws(() => encodeWith(filterLoadCodec, LOAD, PRE_BIP37), RangeError);
-    assert.deepEqual(
+    assertThrows(() => encodeWith(filterLoadCodec, LOAD, PRE_BIP37), RangeError);
+    assertEquals(
       decodeWith(filterLoadCodec, LOAD_PAYLOAD, { protocolVersion: 70001, witness: false }),
       LOAD,
     );
@@ -100,7 +102,7 @@ Deno.test("filterload", async (t) => {
       [{ flags: 256 }, RangeError],
     ];
     for (const [patch, type] of bad) {
-      assert.throws(() => encodeWith(filterLoadCodec, { ...LOAD, ...patch }), type);
+      assertThrows(() => encodeWith(filterLoadCodec, { ...LOAD, ...patch }), type);
     }
   });
 });
@@ -109,15 +111,15 @@ Deno.test("filteradd", async (t) => {
   const add: FilterAddMessage = { command: "filteradd", data: hexToBytes("0102030405") };
   const payload = hexToBytes("050102030405");
   await t.step("encodes var-bytes data", () => {
-    assert.deepEqual(encodeWith(filterAddCodec, add), payload);
-    assert.deepEqual(decodeWith(filterAddCodec, payload), add);
+    assertEquals(encodeWith(filterAddCodec, add), payload);
+    assertEquals(decodeWith(filterAddCodec, payload), add);
   });
   await t.step("520 bytes round-trip; max payload is 523", () => {
     const m = { command: "filteradd", data: new Uint8Array(520).fill(7) } as const;
     const p = encodeWith(filterAddCodec, m);
-    assert.equal(p.length, 523);
-    assert.deepEqual(decodeWith(filterAddCodec, p), m);
-    assert.equal(filterAddCodec.maxPayloadLength(70016), 523);
+    assertEquals(p.length, 523);
+    assertEquals(decodeWith(filterAddCodec, p), m);
+    assertEquals(filterAddCodec.maxPayloadLength(70016), 523);
   });
   await t.step("truncated at every offset", () => {
     for (let n = 0; n < payload.length; n++) {
@@ -128,20 +130,22 @@ Deno.test("filteradd", async (t) => {
     assertMessageError(() => decodeWith(filterAddCodec, hexToBytes("0100ff")), "trailing-bytes");
   });
   await t.step("data over 520 bytes is rejected from its length alone", () => {
-    assert.throws(
+    const error = assertMessageError(
       () => decodeWith(filterAddCodec, hexToBytes("fd0902")),
-      (e: unknown) =>
-        e instanceof MessageError && e.code === "limit-exceeded" &&
-        e.message === `Cannot decode "filteradd": data of 521 bytes exceeds the limit of 520`,
+      "limit-exceeded",
     );
-    assert.throws(
+    assertEquals(
+      error.message,
+      `Cannot decode "filteradd": data of 521 bytes exceeds the limit of 520`,
+    );
+    assertThrows(
       () => encodeWith(filterAddCodec, { command: "filteradd", data: new Uint8Array(521) }),
       RangeError,
     );
   });
   await t.step("does not exist before protocol 70001 (BIP 37)", () => {
     assertMessageError(() => decodeWith(filterAddCodec, payload, PRE_BIP37), "unsupported-version");
-    assert.throws(() => encodeWith(filterAddCodec, add, PRE_BIP37), RangeError);
+    assertThrows(() => encodeWith(filterAddCodec, add, PRE_BIP37), RangeError);
   });
 });
 
@@ -151,19 +155,19 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = ["filterload", "filteradd"];
     const vectors = vectorsFor(...commands);
-    assert.ok(vectors.length >= 8, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 8, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const payload = hexToBytes(v.frame).subarray(24);
-        assert.equal(payload.length, v.payloadLength);
+        assertEquals(payload.length, v.payloadLength);
         const f = v.fields;
         if (v.command === "filterload") {
           const m = decodeWith(filterLoadCodec, payload);
-          assert.equal(m.filter.length, f.dataLength);
-          assert.equal(m.hashFuncs, f.hashFuncs);
-          assert.equal(m.tweak, f.tweak);
-          assert.equal(m.flags, f.flags);
-          assert.deepEqual(encodeWith(filterLoadCodec, m), payload);
+          assertEquals(m.filter.length, f.dataLength);
+          assertEquals(m.hashFuncs, f.hashFuncs);
+          assertEquals(m.tweak, f.tweak);
+          assertEquals(m.flags, f.flags);
+          assertEquals(encodeWith(filterLoadCodec, m), payload);
           for (let n = 0; n < payload.length; n++) {
             assertMessageError(
               () => decodeWith(filterLoadCodec, payload.subarray(0, n)),
@@ -172,9 +176,9 @@ Deno.test({
           }
         } else {
           const m = decodeWith(filterAddCodec, payload);
-          assert.equal(m.data.length, f.dataLength);
-          assert.equal(bytesToHex(m.data), f.data);
-          assert.deepEqual(encodeWith(filterAddCodec, m), payload);
+          assertEquals(m.data.length, f.dataLength);
+          assertEquals(bytesToHex(m.data), f.data);
+          assertEquals(encodeWith(filterAddCodec, m), payload);
           for (let n = 0; n < payload.length; n++) {
             assertMessageError(
               () => decodeWith(filterAddCodec, payload.subarray(0, n)),

@@ -1,9 +1,8 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertStrictEquals, assertThrows } from "@std/assert";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { getBlocksCodec, type GetBlocksMessage } from "../../wire/msg_getblocks.ts";
 import { getHeadersCodec, type GetHeadersMessage } from "../../wire/msg_getheaders.ts";
@@ -32,21 +31,21 @@ Deno.test("getblocks, getheaders: hand-written vectors", async (t) => {
   for (const codec of CODECS) {
     const command = codec.command;
     await t.step(`${command} encodes version, count, locator, hashStop`, () => {
-      assert.deepEqual(encodeWith(codec, message(command, [HASH_A, HASH_B])), PAYLOAD);
+      assertEquals(encodeWith(codec, message(command, [HASH_A, HASH_B])), PAYLOAD);
     });
     await t.step(`${command} decodes`, () => {
       const m = decodeWith(codec, PAYLOAD);
-      assert.deepEqual(m, message(command, [HASH_A, HASH_B]));
-      assert.equal(m.locator[1].buffer, PAYLOAD.buffer, "hashes are views");
+      assertEquals(m, message(command, [HASH_A, HASH_B]));
+      assertStrictEquals(m.locator[1].buffer, PAYLOAD.buffer, "hashes are views");
     });
     await t.step(`${command} empty locator and version 0`, () => {
       const m = { command, protocolVersion: 0, locator: [], hashStop: new Uint8Array(32) };
       const payload = encodeWith(codec, m as Locator);
-      assert.deepEqual(payload, new Uint8Array(37));
-      assert.deepEqual(decodeWith(codec, payload), m);
+      assertEquals(payload, new Uint8Array(37));
+      assertEquals(decodeWith(codec, payload), m);
     });
     await t.step(`${command} max payload is btcd's 4 + 9 + 500 * 32 + 32`, () => {
-      assert.equal(codec.maxPayloadLength(70016), 16_045);
+      assertEquals(codec.maxPayloadLength(70016), 16_045);
     });
   }
 });
@@ -57,26 +56,27 @@ Deno.test("getblocks, getheaders: limits", async (t) => {
     await t.step(`${command} accepts 500 locator hashes (more than Core's policy 101)`, () => {
       const locator = Array.from({ length: 500 }, (_, i) => seqHash(i));
       const payload = encodeWith(codec, message(command, locator));
-      assert.equal(payload.length, 4 + 3 + 500 * 32 + 32);
+      assertEquals(payload.length, 4 + 3 + 500 * 32 + 32);
       const m = decodeWith(codec, payload);
-      assert.equal(m.locator.length, 500);
-      assert.deepEqual(m.locator[499], seqHash(499));
+      assertEquals(m.locator.length, 500);
+      assertEquals(m.locator[499], seqHash(499));
     });
     await t.step(`${command} rejects 501 from the count alone`, () => {
-      assert.throws(
+      const error = assertMessageError(
         () => decodeWith(codec, hexToBytes("80110100" + "fdf501")),
-        (e: unknown) =>
-          e instanceof MessageError && e.code === "limit-exceeded" &&
-          e.message === `Cannot decode "${command}": 501 locator hashes exceed the limit of 500`,
+        "limit-exceeded",
+      );
+      assertEquals(
+        error.message,
+        `Cannot decode "${command}": 501 locator hashes exceed the limit of 500`,
       );
     });
     await t.step(`${command} encoding 501 hashes throws RangeError`, () => {
       const locator = Array.from({ length: 501 }, () => HASH_A);
-      assert.throws(
-        () => encodeWith(codec, message(command, locator)),
-        (e: unknown) =>
-          e instanceof RangeError &&
-          e.message === `Cannot encode "${command}": 501 locator hashes exceed the limit of 500`,
+      const error = assertThrows(() => encodeWith(codec, message(command, locator)), RangeError);
+      assertEquals(
+        error.message,
+        `Cannot encode "${command}": 501 locator hashes exceed the limit of 500`,
       );
     });
   }
@@ -102,16 +102,16 @@ Deno.test("getblocks, getheaders: malformed input", async (t) => {
       );
     });
     await t.step(`${command} encoding bad hashes throws TypeError`, () => {
-      assert.throws(
+      assertThrows(
         () => encodeWith(codec, message(command, [HASH_A, new Uint8Array(31)])),
         TypeError,
       );
-      assert.throws(() => encodeWith(codec, message(command, [], new Uint8Array(33))), TypeError);
+      assertThrows(() => encodeWith(codec, message(command, [], new Uint8Array(33))), TypeError);
     });
     await t.step(`${command} encoding a version that is not a uint32 throws RangeError`, () => {
       for (const protocolVersion of [-1, 2 ** 32, 0.5]) {
         const m = { ...message(command, []), protocolVersion };
-        assert.throws(() => encodeWith(codec, m), RangeError);
+        assertThrows(() => encodeWith(codec, m), RangeError);
       }
     });
   }
@@ -123,24 +123,24 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = ["getblocks", "getheaders"];
     const vectors = vectorsFor(...commands);
-    assert.ok(vectors.length >= 18, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 18, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const codec = CODECS.find((c) => c.command === v.command)!;
         const payload = hexToBytes(v.frame).subarray(24);
-        assert.equal(payload.length, v.payloadLength);
+        assertEquals(payload.length, v.payloadLength);
         const m = decodeWith(codec, payload);
         const f = v.fields;
-        assert.equal(m.locator.length, f.locators);
-        if ("locatorVersion" in f) assert.equal(m.protocolVersion, f.locatorVersion);
+        assertEquals(m.locator.length, f.locators);
+        if ("locatorVersion" in f) assertEquals(m.protocolVersion, f.locatorVersion);
         if ("firstLocator" in f) {
           const first = m.locator.at(0);
           const last = m.locator.at(-1);
-          assert.equal(first ? hashToHex(first) : null, f.firstLocator);
-          assert.equal(last ? hashToHex(last) : null, f.lastLocator);
+          assertEquals(first ? hashToHex(first) : null, f.firstLocator);
+          assertEquals(last ? hashToHex(last) : null, f.lastLocator);
         }
-        if ("hashStop" in f) assert.equal(hashToHex(m.hashStop), f.hashStop);
-        assert.deepEqual(encodeWith(codec, m), payload);
+        if ("hashStop" in f) assertEquals(hashToHex(m.hashStop), f.hashStop);
+        assertEquals(encodeWith(codec, m), payload);
         for (let n = 0; n < payload.length; n++) {
           assertMessageError(() => decodeWith(codec, payload.subarray(0, n)), "truncated");
         }

@@ -1,9 +1,9 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash, type BlockHeader } from "../../wire/block_header.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { headersCodec } from "../../wire/msg_headers.ts";
-import { isMessageError } from "../_util/assert_code.ts";
+import { assertMessageError } from "../_util/assert_code.ts";
 import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 const GENESIS_HEADER = "01000000" + "00".repeat(32) +
@@ -16,10 +16,10 @@ Deno.test("headers", async (t) => {
 
   await t.step("decodes headers followed by a zero transaction count", () => {
     const m = decodeWith(headersCodec, payload);
-    assert.equal(m.headers.length, 2);
-    assert.equal(hashToHex(blockHash(m.headers[0])), GENESIS_HASH);
-    assert.equal(m.headers[1].nonce, 2083236893);
-    assert.deepEqual(encodeWith(headersCodec, m), payload);
+    assertEquals(m.headers.length, 2);
+    assertEquals(hashToHex(blockHash(m.headers[0])), GENESIS_HASH);
+    assertEquals(m.headers[1].nonce, 2083236893);
+    assertEquals(encodeWith(headersCodec, m), payload);
     const literal: BlockHeader = {
       version: m.headers[0].version,
       prevBlock: m.headers[0].prevBlock,
@@ -28,39 +28,33 @@ Deno.test("headers", async (t) => {
       bits: m.headers[0].bits,
       nonce: m.headers[0].nonce,
     };
-    assert.deepEqual(
+    assertEquals(
       encodeWith(headersCodec, { command: "headers", headers: [literal, literal] }),
       payload,
     );
-    assert.deepEqual(
+    assertEquals(
       encodeWith(headersCodec, { command: "headers", headers: [] }),
       hexToBytes("00"),
     );
-    assert.equal(headersCodec.maxPayloadLength(70016), 162003);
+    assertEquals(headersCodec.maxPayloadLength(70016), 162003);
   });
 
   await t.step("rejects a non-zero transaction count", () => {
     const bad = payload.slice();
     bad[81] = 1;
-    assert.throws(() => decodeWith(headersCodec, bad), isMessageError("invalid-value"));
+    assertMessageError(() => decodeWith(headersCodec, bad), "invalid-value");
     const nonCanonical = hexToBytes("01" + GENESIS_HEADER + "fd0000");
-    assert.throws(
-      () => decodeWith(headersCodec, nonCanonical),
-      isMessageError("non-canonical-varint"),
-    );
+    assertMessageError(() => decodeWith(headersCodec, nonCanonical), "non-canonical-varint");
   });
 
   await t.step("checks the count before allocating", () => {
-    assert.throws(
-      () => decodeWith(headersCodec, hexToBytes("fdd107")),
-      isMessageError("limit-exceeded"),
-    );
-    assert.throws(
+    assertMessageError(() => decodeWith(headersCodec, hexToBytes("fdd107")), "limit-exceeded");
+    assertMessageError(
       () => decodeWith(headersCodec, hexToBytes("fdd007" + GENESIS_HEADER + "00")),
-      isMessageError("truncated"),
+      "truncated",
     );
     const header = decodeWith(headersCodec, payload).headers[0];
-    assert.throws(
+    assertThrows(
       () => encodeWith(headersCodec, { command: "headers", headers: new Array(2001).fill(header) }),
       RangeError,
     );
@@ -68,30 +62,31 @@ Deno.test("headers", async (t) => {
 
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
     for (let n = 0; n < payload.length; n++) {
-      assert.throws(
+      assertMessageError(
         () => decodeWith(headersCodec, payload.subarray(0, n)),
-        isMessageError("truncated", "headers"),
+        "truncated",
+        "headers",
       );
     }
     const trailing = new Uint8Array(payload.length + 1);
     trailing.set(payload);
-    assert.throws(() => decodeWith(headersCodec, trailing), isMessageError("trailing-bytes"));
+    assertMessageError(() => decodeWith(headersCodec, trailing), "trailing-bytes");
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("headers");
-    assert.ok(lines.length >= 9);
+    assertGreaterOrEqual(lines.length, 9);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(headersCodec, payload);
       const f = v.fields;
-      assert.equal(m.headers.length, f.count);
+      assertEquals(m.headers.length, f.count);
       if (m.headers.length > 0) {
-        assert.equal(hashToHex(blockHash(m.headers[0])), f.first);
-        if ("last" in f) assert.equal(hashToHex(blockHash(m.headers.at(-1)!)), f.last);
-        if ("firstPrev" in f) assert.equal(hashToHex(m.headers[0].prevBlock), f.firstPrev);
+        assertEquals(hashToHex(blockHash(m.headers[0])), f.first);
+        if ("last" in f) assertEquals(hashToHex(blockHash(m.headers.at(-1)!)), f.last);
+        if ("firstPrev" in f) assertEquals(hashToHex(m.headers[0].prevBlock), f.firstPrev);
       }
-      assert.equal(bytesToHex(encodeWith(headersCodec, m)), bytesToHex(payload));
+      assertEquals(bytesToHex(encodeWith(headersCodec, m)), bytesToHex(payload));
     }
   }));
 });

@@ -1,9 +1,16 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertGreaterOrEqual,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import type { MessageCodec } from "../../wire/_codec.ts";
 import { assertMessageError } from "../_util/assert_code.ts";
 import { HAVE_SHARED_DATA, SKIP_NOTE, vectorsFor } from "../_util/shared_data.ts";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import type { InvVect } from "../../wire/inv_vect.ts";
 import { getDataCodec } from "../../wire/msg_getdata.ts";
@@ -31,12 +38,12 @@ Deno.test("inv, getdata, notfound: hand-written vectors", async (t) => {
   for (const codec of CODECS) {
     await t.step(`${codec.command} decodes type and hash per entry`, () => {
       const m = decodeWith(codec, TWO_ENTRIES);
-      assert.equal(m.command, codec.command);
-      assert.equal(m.inventory.length, 2);
-      assert.equal(m.inventory[0].type, InvType.TX);
-      assert.deepEqual(m.inventory[0].hash, HASH_A);
-      assert.equal(m.inventory[1].type, InvType.WITNESS_BLOCK);
-      assert.deepEqual(m.inventory[1].hash, HASH_B);
+      assertEquals(m.command, codec.command);
+      assertEquals(m.inventory.length, 2);
+      assertEquals(m.inventory[0].type, InvType.TX);
+      assertEquals(m.inventory[0].hash, HASH_A);
+      assertEquals(m.inventory[1].type, InvType.WITNESS_BLOCK);
+      assertEquals(m.inventory[1].hash, HASH_B);
     });
     await t.step(`${codec.command} encodes plain object literals`, () => {
       const payload = encodeWith(codec, {
@@ -46,16 +53,16 @@ Deno.test("inv, getdata, notfound: hand-written vectors", async (t) => {
           hash: HASH_B,
         }],
       });
-      assert.deepEqual(payload, TWO_ENTRIES);
+      assertEquals(payload, TWO_ENTRIES);
     });
     await t.step(`${codec.command} empty list is one zero byte`, () => {
       const payload = encodeWith(codec, { command: codec.command, inventory: [] });
-      assert.deepEqual(payload, new Uint8Array([0]));
-      assert.equal(decodeWith(codec, payload).inventory.length, 0);
+      assertEquals(payload, new Uint8Array([0]));
+      assertEquals(decodeWith(codec, payload).inventory.length, 0);
     });
     await t.step(`${codec.command} max payload is 9 + 50000 * 36`, () => {
-      assert.equal(codec.maxPayloadLength(70016), 1_800_009);
-      assert.equal(codec.maxPayloadLength(0), 1_800_009);
+      assertEquals(codec.maxPayloadLength(70016), 1_800_009);
+      assertEquals(codec.maxPayloadLength(0), 1_800_009);
     });
   }
 });
@@ -65,51 +72,51 @@ Deno.test("inv: decoded entries are lazy", async (t) => {
   const [first, second] = m.inventory;
 
   await t.step("inventory is a real array", () => {
-    assert.ok(Array.isArray(m.inventory));
-    assert.deepEqual(m.inventory.map((iv) => iv.type), [InvType.TX, InvType.WITNESS_BLOCK]);
+    assert(Array.isArray(m.inventory));
+    assertEquals(m.inventory.map((iv) => iv.type), [InvType.TX, InvType.WITNESS_BLOCK]);
     const hashes: Uint8Array[] = [];
     for (const iv of m.inventory) hashes.push(iv.hash);
-    assert.deepEqual(hashes, [HASH_A, HASH_B]);
+    assertEquals(hashes, [HASH_A, HASH_B]);
   });
   await t.step("type is an own field, hash a getter", () => {
-    assert.ok(Object.hasOwn(first, "type"));
-    assert.ok(!Object.hasOwn(first, "hash"));
-    assert.equal(
+    assert(Object.hasOwn(first, "type"));
+    assertFalse(Object.hasOwn(first, "hash"));
+    assertEquals(
       typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(first), "hash")?.get,
       "function",
     );
   });
   await t.step("hash is a 32-byte view into the payload, made once", () => {
     const hash = second.hash;
-    assert.equal(hash.length, 32);
-    assert.equal(hash.buffer, TWO_ENTRIES.buffer);
-    assert.equal(hash.byteOffset, TWO_ENTRIES.byteOffset + 1 + 36 + 4);
-    assert.deepEqual(hash, HASH_B);
-    assert.equal(second.hash, hash);
+    assertEquals(hash.length, 32);
+    assertStrictEquals(hash.buffer, TWO_ENTRIES.buffer);
+    assertEquals(hash.byteOffset, TWO_ENTRIES.byteOffset + 1 + 36 + 4);
+    assertEquals(hash, HASH_B);
+    assertStrictEquals(second.hash, hash);
   });
   await t.step("views are right when the payload starts inside a larger buffer", () => {
     const frame = new Uint8Array(24 + TWO_ENTRIES.length + 5);
     frame.set(TWO_ENTRIES, 24);
     const inner = frame.subarray(3);
     const d = decodeWith(invCodec, inner, undefined, 21, 21 + TWO_ENTRIES.length);
-    assert.deepEqual(d.inventory[0].hash, HASH_A);
-    assert.deepEqual(d.inventory[1].hash, HASH_B);
-    assert.equal(d.inventory[1].type, InvType.WITNESS_BLOCK);
+    assertEquals(d.inventory[0].hash, HASH_A);
+    assertEquals(d.inventory[1].hash, HASH_B);
+    assertEquals(d.inventory[1].type, InvType.WITNESS_BLOCK);
   });
   await t.step("toJSON shows the type and the display hex", () => {
-    assert.equal(
+    assertEquals(
       JSON.stringify(m.inventory),
       JSON.stringify([
         { type: 1, hash: hashToHex(HASH_A) },
         { type: 0x40000002, hash: hashToHex(HASH_B) },
       ]),
     );
-    assert.equal(hashToHex(HASH_A).slice(0, 4), "1f1e");
+    assertEquals(hashToHex(HASH_A).slice(0, 4), "1f1e");
   });
   await t.step("Deno.inspect shows the hash", () => {
     const shown = Deno.inspect(first);
-    assert.ok(shown.includes(hashToHex(HASH_A)), shown);
-    assert.ok(shown.includes("type: 1"), shown);
+    assert(shown.includes(hashToHex(HASH_A)), shown);
+    assert(shown.includes("type: 1"), shown);
   });
 });
 
@@ -117,29 +124,29 @@ Deno.test("inv: the decoded list is built on first access", async (t) => {
   await t.step("inventory is built once and then stable", () => {
     const m = decodeWith(invCodec, TWO_ENTRIES);
     const first = m.inventory;
-    assert.equal(m.inventory, first);
-    assert.equal(first.length, 2);
+    assertStrictEquals(m.inventory, first);
+    assertEquals(first.length, 2);
   });
   await t.step("JSON and Deno.inspect show plain data", () => {
     const m = decodeWith(invCodec, TWO_ENTRIES);
     const json = JSON.parse(JSON.stringify(m));
-    assert.equal(json.command, "inv");
-    assert.deepEqual(json.inventory.map((e: { hash: string }) => e.hash), [
+    assertEquals(json.command, "inv");
+    assertEquals(json.inventory.map((e: { hash: string }) => e.hash), [
       hashToHex(HASH_A),
       hashToHex(HASH_B),
     ]);
-    assert.match(Deno.inspect(m), /command: "inv"/);
-    assert.match(Deno.inspect(m), new RegExp(hashToHex(HASH_B)));
+    assertMatch(Deno.inspect(m), /command: "inv"/);
+    assertMatch(Deno.inspect(m), new RegExp(hashToHex(HASH_B)));
   });
   await t.step("an untouched list re-encodes from its bytes, a touched one the same", () => {
     const untouched = decodeWith(getDataCodec, TWO_ENTRIES);
-    assert.deepEqual(encodeWith(getDataCodec, untouched), TWO_ENTRIES);
+    assertEquals(encodeWith(getDataCodec, untouched), TWO_ENTRIES);
     const touched = decodeWith(getDataCodec, TWO_ENTRIES);
-    assert.equal(touched.inventory[1].type, InvType.WITNESS_BLOCK);
-    assert.deepEqual(encodeWith(getDataCodec, touched), TWO_ENTRIES);
+    assertEquals(touched.inventory[1].type, InvType.WITNESS_BLOCK);
+    assertEquals(encodeWith(getDataCodec, touched), TWO_ENTRIES);
     // A spread copy keeps the command only when `inventory` is given; the list is data.
     const filtered = { command: "getdata" as const, inventory: touched.inventory.slice(1) };
-    assert.equal(encodeWith(getDataCodec, filtered).length, 1 + 36);
+    assertEquals(encodeWith(getDataCodec, filtered).length, 1 + 36);
   });
 });
 
@@ -153,7 +160,7 @@ Deno.test("inv: re-encoding decoded entries", async (t) => {
   const other = decodeWith(getDataCodec, TWO_ENTRIES).inventory;
 
   await t.step("the whole list round-trips byte-identically", () => {
-    assert.deepEqual(encodeWith(getDataCodec, { command: "getdata", inventory: decoded }), payload);
+    assertEquals(encodeWith(getDataCodec, { command: "getdata", inventory: decoded }), payload);
   });
   await t.step("filtered, reordered and mixed lists encode like plain objects", () => {
     const mixed: InvVect[] = [
@@ -168,7 +175,7 @@ Deno.test("inv: re-encoding decoded entries", async (t) => {
       decoded[9],
     ];
     const plain = mixed.map((iv) => ({ type: iv.type, hash: iv.hash.slice() }));
-    assert.deepEqual(
+    assertEquals(
       encodeWith(invCodec, { command: "inv", inventory: mixed }),
       encodeWith(invCodec, { command: "inv", inventory: plain }),
     );
@@ -179,7 +186,7 @@ Deno.test("inv: re-encoding decoded entries", async (t) => {
     const out = encodeWith(invCodec, { command: "inv", inventory: copy });
     const expected = payload.slice();
     new DataView(expected.buffer).setUint32(1 + 3 * 36, InvType.WITNESS_BLOCK, true);
-    assert.deepEqual(out, expected);
+    assertEquals(out, expected);
   });
 });
 
@@ -188,12 +195,13 @@ Deno.test("inv: limits", async (t) => {
     // Just the CompactSize 50,001 (fd 51 c3): the limit is checked before anything is read
     // or allocated, so this is limit-exceeded, not truncated.
     for (const codec of CODECS) {
-      assert.throws(
+      const error = assertMessageError(
         () => decodeWith(codec, hexToBytes("fd51c3")),
-        (e: unknown) =>
-          e instanceof MessageError && e.code === "limit-exceeded" &&
-          e.message ===
-            `Cannot decode "${codec.command}": 50001 entries exceed the limit of 50000`,
+        "limit-exceeded",
+      );
+      assertEquals(
+        error.message,
+        `Cannot decode "${codec.command}": 50001 entries exceed the limit of 50000`,
       );
     }
     assertMessageError(
@@ -208,20 +216,19 @@ Deno.test("inv: limits", async (t) => {
   await t.step("50,000 entries round-trip", () => {
     const inventory = Array.from({ length: 50_000 }, (_, i) => ({ type: i, hash: HASH_A }));
     const payload = encodeWith(invCodec, { command: "inv", inventory });
-    assert.equal(payload.length, 3 + 50_000 * 36);
+    assertEquals(payload.length, 3 + 50_000 * 36);
     const m = decodeWith(invCodec, payload);
-    assert.equal(m.inventory.length, 50_000);
-    assert.equal(m.inventory[49_999].type, 49_999);
-    assert.deepEqual(m.inventory[49_999].hash, HASH_A);
+    assertEquals(m.inventory.length, 50_000);
+    assertEquals(m.inventory[49_999].type, 49_999);
+    assertEquals(m.inventory[49_999].hash, HASH_A);
   });
   await t.step("encoding 50,001 entries throws RangeError", () => {
     const inventory = Array.from({ length: 50_001 }, () => ({ type: 1, hash: HASH_A }));
-    assert.throws(
+    const error = assertThrows(
       () => encodeWith(invCodec, { command: "inv", inventory }),
-      (e: unknown) =>
-        e instanceof RangeError &&
-        e.message === `Cannot encode "inv": 50001 entries exceed the limit of 50000`,
+      RangeError,
     );
+    assertEquals(error.message, `Cannot encode "inv": 50001 entries exceed the limit of 50000`);
   });
 });
 
@@ -251,23 +258,21 @@ Deno.test("inv: malformed input", async (t) => {
   });
   await t.step("unknown types are kept, not rejected", () => {
     const payload = hexToBytes("01" + "ffffffff" + bytesToHex(HASH_A));
-    assert.equal(decodeWith(notFoundCodec, payload).inventory[0].type, 0xffffffff);
+    assertEquals(decodeWith(notFoundCodec, payload).inventory[0].type, 0xffffffff);
   });
   await t.step("encoding a hash that is not 32 bytes throws TypeError", () => {
     for (const hash of [new Uint8Array(31), new Uint8Array(33), [1, 2] as unknown]) {
-      assert.throws(
-        () =>
-          encodeWith(invCodec, {
-            command: "inv",
-            inventory: [{ type: 1, hash: HASH_A }, { type: 1, hash: hash as Uint8Array }],
-          }),
-        (e: unknown) => e instanceof TypeError && e.message.startsWith(`Cannot encode "inv"`),
-      );
+      const error = assertThrows(() =>
+        encodeWith(invCodec, {
+          command: "inv",
+          inventory: [{ type: 1, hash: HASH_A }, { type: 1, hash: hash as Uint8Array }],
+        }), TypeError);
+      assert(error.message.startsWith(`Cannot encode "inv"`), error.message);
     }
   });
   await t.step("encoding a type that is not a uint32 throws RangeError", () => {
     for (const type of [-1, 2 ** 32, 1.5, NaN]) {
-      assert.throws(
+      assertThrows(
         () => encodeWith(getDataCodec, { command: "getdata", inventory: [{ type, hash: HASH_A }] }),
         RangeError,
       );
@@ -281,26 +286,26 @@ Deno.test({
   fn: async (t) => {
     const commands: readonly string[] = CODECS.map((c) => c.command);
     const vectors = vectorsFor(...commands);
-    assert.ok(vectors.length >= 27, `only ${vectors.length} vectors`);
+    assertGreaterOrEqual(vectors.length, 27, `only ${vectors.length} vectors`);
     for (const v of vectors) {
       await t.step(`${v.command} ${v.source}:${v.line} (${v.payloadLength} bytes)`, () => {
         const codec = CODECS.find((c) => c.command === v.command)!;
         const payload = hexToBytes(v.frame).subarray(24);
-        assert.equal(payload.length, v.payloadLength);
+        assertEquals(payload.length, v.payloadLength);
         const m = decodeWith(codec, payload);
         const f = v.fields;
-        assert.equal(m.inventory.length, f.count);
+        assertEquals(m.inventory.length, f.count);
         if ("firstType" in f) {
           const first = m.inventory.at(0);
           const last = m.inventory.at(-1);
-          assert.equal(first?.type ?? null, f.firstType);
-          assert.equal(first ? bytesToHex(first.hash) : null, f.firstHashWire);
-          assert.equal(last?.type ?? null, f.lastType);
-          assert.equal(last ? bytesToHex(last.hash) : null, f.lastHashWire);
+          assertEquals(first?.type ?? null, f.firstType);
+          assertEquals(first ? bytesToHex(first.hash) : null, f.firstHashWire);
+          assertEquals(last?.type ?? null, f.lastType);
+          assertEquals(last ? bytesToHex(last.hash) : null, f.lastHashWire);
         }
-        assert.deepEqual(encodeWith(codec, m), payload);
+        assertEquals(encodeWith(codec, m), payload);
         const plain = m.inventory.map((iv) => ({ type: iv.type, hash: iv.hash.slice() }));
-        assert.deepEqual(encodeWith(codec, { command: v.command, inventory: plain }), payload);
+        assertEquals(encodeWith(codec, { command: v.command, inventory: plain }), payload);
         if (payload.length < 4000) {
           for (let n = 0; n < payload.length; n++) {
             assertMessageError(() => decodeWith(codec, payload.subarray(0, n)), "truncated");

@@ -1,9 +1,9 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { blockHash } from "../../wire/block_header.ts";
 import { bytesToHex, doubleSha256, hashToHex, hexToBytes } from "../../wire/hash.ts";
 import { merkleBlockCodec, type MerkleBlockMessage } from "../../wire/msg_merkleblock.ts";
-import { isMessageError } from "../_util/assert_code.ts";
+import { assertMessageError } from "../_util/assert_code.ts";
 import { dataStep, vectorsFor } from "../_util/shared_data.ts";
 
 // BIP 37's partial merkle tree traversal: the root the tree commits to and the matched txids.
@@ -39,50 +39,47 @@ Deno.test("merkleblock", async (t) => {
 
   await t.step("decodes a one-transaction filtered block", () => {
     const m = decodeWith(merkleBlockCodec, payload);
-    assert.equal(m.totalTransactions, 1);
-    assert.deepEqual(m.hashes, [new Uint8Array(32).fill(0xab)]);
-    assert.deepEqual(m.flags, new Uint8Array([1]));
+    assertEquals(m.totalTransactions, 1);
+    assertEquals(m.hashes, [new Uint8Array(32).fill(0xab)]);
+    assertEquals(m.flags, new Uint8Array([1]));
     const { root, matched } = extract(m);
-    assert.deepEqual(root, m.header.merkleRoot);
-    assert.equal(matched.length, 1);
-    assert.deepEqual(encodeWith(merkleBlockCodec, m), payload);
-    assert.equal(merkleBlockCodec.maxPayloadLength(70016), 4_000_000);
+    assertEquals(root, m.header.merkleRoot);
+    assertEquals(matched.length, 1);
+    assertEquals(encodeWith(merkleBlockCodec, m), payload);
+    assertEquals(merkleBlockCodec.maxPayloadLength(70016), 4_000_000);
   });
 
   await t.step("does not exist before BIP 37", () => {
     const old = { protocolVersion: 70000, witness: true };
-    assert.throws(
-      () => decodeWith(merkleBlockCodec, payload, old),
-      isMessageError("unsupported-version"),
-    );
+    assertMessageError(() => decodeWith(merkleBlockCodec, payload, old), "unsupported-version");
     const m = decodeWith(merkleBlockCodec, payload);
-    assert.throws(() => encodeWith(merkleBlockCodec, m, old), RangeError);
-    assert.equal(merkleBlockCodec.maxPayloadLength(70000), 0);
+    assertThrows(() => encodeWith(merkleBlockCodec, m, old), RangeError);
+    assertEquals(merkleBlockCodec.maxPayloadLength(70000), 0);
   });
 
   await t.step("checks counts and lengths before allocating", () => {
     const prefix = HEADER + "01000000";
     // 400,002 hashes exceed btcd's 400,001; 2 hashes do not fit in what remains.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "fe821a0600")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
-    assert.throws(
+    assertMessageError(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "02" + "00".repeat(40))),
-      isMessageError("truncated"),
+      "truncated",
     );
     // 50,001 flag bytes exceed the limit.
-    assert.throws(
+    assertMessageError(
       () => decodeWith(merkleBlockCodec, hexToBytes(prefix + "00" + "fd51c3")),
-      isMessageError("limit-exceeded"),
+      "limit-exceeded",
     );
     const m = decodeWith(merkleBlockCodec, payload);
-    assert.throws(
+    assertThrows(
       () => encodeWith(merkleBlockCodec, { ...m, hashes: [new Uint8Array(31)] }),
       TypeError,
     );
-    assert.throws(() => encodeWith(merkleBlockCodec, { ...m, totalTransactions: -1 }), RangeError);
-    assert.throws(
+    assertThrows(() => encodeWith(merkleBlockCodec, { ...m, totalTransactions: -1 }), RangeError);
+    assertThrows(
       () => encodeWith(merkleBlockCodec, { ...m, flags: new Uint8Array(50001) }),
       RangeError,
     );
@@ -90,33 +87,34 @@ Deno.test("merkleblock", async (t) => {
 
   await t.step("is truncated at every offset and rejects trailing bytes", () => {
     for (let n = 0; n < payload.length; n++) {
-      assert.throws(
+      assertMessageError(
         () => decodeWith(merkleBlockCodec, payload.subarray(0, n)),
-        isMessageError("truncated", "merkleblock"),
+        "truncated",
+        "merkleblock",
       );
     }
     const trailing = new Uint8Array(payload.length + 1);
     trailing.set(payload);
-    assert.throws(() => decodeWith(merkleBlockCodec, trailing), isMessageError("trailing-bytes"));
+    assertMessageError(() => decodeWith(merkleBlockCodec, trailing), "trailing-bytes");
   });
 
   await t.step(dataStep("decodes the vectors and re-encodes them byte-identically", () => {
     const lines = vectorsFor("merkleblock");
-    assert.ok(lines.length >= 4);
+    assertGreaterOrEqual(lines.length, 4);
     for (const v of lines) {
       const payload = hexToBytes(v.frame).subarray(24);
       const m = decodeWith(merkleBlockCodec, payload);
       const f = v.fields;
-      assert.equal(hashToHex(blockHash(m.header)), f.hash);
-      assert.equal(hashToHex(m.header.merkleRoot), f.merkleRoot);
-      assert.equal(m.totalTransactions, f.totalTransactions);
-      assert.equal(m.hashes.length, f.hashes);
-      assert.equal(m.flags.length, f.flagBytes);
+      assertEquals(hashToHex(blockHash(m.header)), f.hash);
+      assertEquals(hashToHex(m.header.merkleRoot), f.merkleRoot);
+      assertEquals(m.totalTransactions, f.totalTransactions);
+      assertEquals(m.hashes.length, f.hashes);
+      assertEquals(m.flags.length, f.flagBytes);
       const { root, matched } = extract(m);
-      assert.equal(bytesToHex(root) === bytesToHex(m.header.merkleRoot), f.rootMatches);
-      assert.equal(matched.length, f.matched);
-      assert.equal(matched.length > 0 ? hashToHex(matched[0]) : null, f.firstMatched);
-      assert.equal(bytesToHex(encodeWith(merkleBlockCodec, m)), bytesToHex(payload));
+      assertEquals(bytesToHex(root) === bytesToHex(m.header.merkleRoot), f.rootMatches);
+      assertEquals(matched.length, f.matched);
+      assertEquals(matched.length > 0 ? hashToHex(matched[0]) : null, f.firstMatched);
+      assertEquals(bytesToHex(encodeWith(merkleBlockCodec, m)), bytesToHex(payload));
     }
   }));
 });

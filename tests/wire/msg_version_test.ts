@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { decodeWith, encodeWith } from "../../wire/_payload.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import { formatUserAgent, versionCodec, type VersionMessage } from "../../wire/msg_version.ts";
@@ -41,9 +41,9 @@ const VERSION: VersionMessage = {
 Deno.test("version", async (t) => {
   await t.step("decodes and encodes the hand-written message", () => {
     const payload = hexToBytes(HEX);
-    assert.equal(payload.length, 102);
-    assert.deepEqual(decodeWith(versionCodec, payload), VERSION);
-    assert.equal(bytesToHex(encodeWith(versionCodec, VERSION)), HEX);
+    assertEquals(payload.length, 102);
+    assertEquals(decodeWith(versionCodec, payload), VERSION);
+    assertEquals(bytesToHex(encodeWith(versionCodec, VERSION)), HEX);
   });
   await t.step("takes defaults for the fields a short version leaves out", () => {
     // As btcd and Bitcoin Core: each field after addr_recv is optional once the payload ends.
@@ -55,7 +55,7 @@ Deno.test("version", async (t) => {
       [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA + HEIGHT, {}],
     ];
     for (const [hex, changes] of cuts) {
-      assert.deepEqual(decodeWith(versionCodec, hexToBytes(hex)), {
+      assertEquals(decodeWith(versionCodec, hexToBytes(hex)), {
         ...VERSION,
         ...changes,
         relay: true,
@@ -79,28 +79,28 @@ Deno.test("version", async (t) => {
   });
   await t.step("reads relay as a bool: any non-zero byte is true", () => {
     const zero = decodeWith(versionCodec, hexToBytes(HEX.slice(0, -2) + "00"));
-    assert.equal(zero.relay, false);
+    assertEquals(zero.relay, false);
     const two = decodeWith(versionCodec, hexToBytes(HEX.slice(0, -2) + "02"));
-    assert.equal(two.relay, true);
+    assertEquals(two.relay, true);
   });
   await t.step("reads a relay byte whatever the version says", () => {
     const old = "11270000" + HEX.slice(8, -2) + "00"; // protocol 10001
-    assert.equal(decodeWith(versionCodec, hexToBytes(old)).relay, false);
+    assertEquals(decodeWith(versionCodec, hexToBytes(old)).relay, false);
   });
   await t.step("writes the relay byte only for senders of protocol 70001 or later", () => {
     const old = encodeWith(versionCodec, { ...VERSION, protocolVersion: 70000, relay: false });
-    assert.equal(old.length, 101);
+    assertEquals(old.length, 101);
     const bip37 = encodeWith(versionCodec, { ...VERSION, protocolVersion: 70001, relay: false });
-    assert.equal(bip37.length, 102);
-    assert.equal(bip37[101], 0);
+    assertEquals(bip37.length, 102);
+    assertEquals(bip37[101], 0);
     // The negotiated version does not matter: `version` is sent before there is one.
-    assert.equal(encodeWith(versionCodec, VERSION, ctx(209)).length, 102);
+    assertEquals(encodeWith(versionCodec, VERSION, ctx(209)).length, 102);
   });
   await t.step("bounds the user agent at 256 bytes", () => {
     const ua = (n: number) =>
       PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + bytesToHex(encodeVarInt(n)) +
       "61".repeat(n) + HEIGHT + RELAY;
-    assert.equal(decodeWith(versionCodec, hexToBytes(ua(256))).userAgent, "a".repeat(256));
+    assertEquals(decodeWith(versionCodec, hexToBytes(ua(256))).userAgent, "a".repeat(256));
     assertMessageError(
       () => decodeWith(versionCodec, hexToBytes(ua(257))),
       "limit-exceeded",
@@ -116,9 +116,10 @@ Deno.test("version", async (t) => {
       "limit-exceeded",
       "version",
     );
-    assert.throws(
+    assertThrows(
       () => encodeWith(versionCodec, { ...VERSION, userAgent: "é".repeat(129) }),
-      /user agent of 258 bytes exceeds the limit of 256/,
+      Error,
+      "user agent of 258 bytes exceeds the limit of 256",
     );
   });
   await t.step("rejects a non-canonical user agent length and trailing bytes", () => {
@@ -136,10 +137,10 @@ Deno.test("version", async (t) => {
     );
   });
   await t.step("has an exact maximum payload of 344 bytes", () => {
-    assert.equal(versionCodec.maxPayloadLength(70016), 344);
-    assert.equal(versionCodec.maxPayloadLength(0), 344);
+    assertEquals(versionCodec.maxPayloadLength(70016), 344);
+    assertEquals(versionCodec.maxPayloadLength(0), 344);
     const widest = encodeWith(versionCodec, { ...VERSION, userAgent: "x".repeat(256) });
-    assert.equal(widest.length, 344);
+    assertEquals(widest.length, 344);
   });
   await t.step("refuses out-of-range fields when encoding", () => {
     const bad: Partial<VersionMessage>[] = [
@@ -153,13 +154,14 @@ Deno.test("version", async (t) => {
       { addrFrom: { services: 0n, ip: new Uint8Array(16), port: 65536 } },
     ];
     for (const b of bad) {
-      assert.throws(
+      assertThrows(
         () => encodeWith(versionCodec, { ...VERSION, ...b }),
         Error,
+        undefined,
         JSON.stringify(Object.keys(b)),
       );
     }
-    assert.deepEqual(
+    assertEquals(
       decodeWith(
         versionCodec,
         encodeWith(versionCodec, {
@@ -176,39 +178,39 @@ Deno.test("version", async (t) => {
 
 Deno.test("formatUserAgent", async (t) => {
   await t.step("formats BIP 14 user agents", () => {
-    assert.equal(formatUserAgent([]), "/");
-    assert.equal(formatUserAgent([{ name: "Satoshi", version: "27.0.0" }]), "/Satoshi:27.0.0/");
-    assert.equal(
+    assertEquals(formatUserAgent([]), "/");
+    assertEquals(formatUserAgent([{ name: "Satoshi", version: "27.0.0" }]), "/Satoshi:27.0.0/");
+    assertEquals(
       formatUserAgent([
         { name: "btcwire", version: "0.5.0" },
         { name: "btcd", version: "0.24.2", comments: ["linux", "amd64"] },
       ]),
       "/btcwire:0.5.0/btcd:0.24.2(linux; amd64)/",
     );
-    assert.equal(formatUserAgent([{ name: "a", version: "", comments: [] }]), "/a:/");
+    assertEquals(formatUserAgent([{ name: "a", version: "", comments: [] }]), "/a:/");
   });
   await t.step("refuses separators and empty names", () => {
     for (const c of ["/", ":", "(", ")"]) {
-      assert.throws(() => formatUserAgent([{ name: `a${c}`, version: "1" }]), TypeError);
-      assert.throws(() => formatUserAgent([{ name: "a", version: `1${c}` }]), TypeError);
-      assert.throws(
+      assertThrows(() => formatUserAgent([{ name: `a${c}`, version: "1" }]), TypeError);
+      assertThrows(() => formatUserAgent([{ name: "a", version: `1${c}` }]), TypeError);
+      assertThrows(
         () => formatUserAgent([{ name: "a", version: "1", comments: [`x${c}`] }]),
         TypeError,
       );
     }
-    assert.throws(() => formatUserAgent([{ name: "", version: "1" }]), TypeError);
+    assertThrows(() => formatUserAgent([{ name: "", version: "1" }]), TypeError);
   });
   await t.step("refuses more than 256 bytes", () => {
     // "/" + name + ":1/" = 256 bytes fits; one more does not.
-    assert.equal(formatUserAgent([{ name: "n".repeat(252), version: "1" }]).length, 256);
-    assert.throws(() => formatUserAgent([{ name: "n".repeat(253), version: "1" }]), RangeError);
-    assert.throws(() => formatUserAgent([{ name: "é".repeat(127), version: "1" }]), RangeError);
+    assertEquals(formatUserAgent([{ name: "n".repeat(252), version: "1" }]).length, 256);
+    assertThrows(() => formatUserAgent([{ name: "n".repeat(253), version: "1" }]), RangeError);
+    assertThrows(() => formatUserAgent([{ name: "é".repeat(127), version: "1" }]), RangeError);
   });
 });
 
 Deno.test(dataTest("version: shared vectors", () => {
   const vectors = vectorsFor("version");
-  assert.ok(vectors.length > 0);
+  assertGreater(vectors.length, 0);
   for (const v of vectors) {
     const payload = hexToBytes(v.frame).subarray(24);
     const m = decodeWith(versionCodec, payload);
@@ -223,20 +225,20 @@ Deno.test(dataTest("version: shared vectors", () => {
       addr_recv?: { services: string; host: string; port: number };
       addr_from?: { services: string; host: string; port: number };
     };
-    assert.equal(m.protocolVersion, f.version);
-    assert.equal(m.services, BigInt(f.services));
-    assert.equal(m.timestamp, BigInt(f.timestamp));
-    assert.equal(m.nonce, BigInt(f.nonce));
-    assert.equal(m.userAgent, f.user_agent);
-    assert.equal(m.startHeight, f.start_height);
-    assert.equal(m.relay, f.relay);
+    assertEquals(m.protocolVersion, f.version);
+    assertEquals(m.services, BigInt(f.services));
+    assertEquals(m.timestamp, BigInt(f.timestamp));
+    assertEquals(m.nonce, BigInt(f.nonce));
+    assertEquals(m.userAgent, f.user_agent);
+    assertEquals(m.startHeight, f.start_height);
+    assertEquals(m.relay, f.relay);
     for (const [a, want] of [[m.addrRecv, f.addr_recv], [m.addrFrom, f.addr_from]] as const) {
       if (want === undefined) continue;
-      assert.equal(a.services, BigInt(want.services));
-      assert.equal(ipToString(a.ip), want.host);
-      assert.equal(a.port, want.port);
-      assert.equal(a.timestamp, undefined);
+      assertEquals(a.services, BigInt(want.services));
+      assertEquals(ipToString(a.ip), want.host);
+      assertEquals(a.port, want.port);
+      assertEquals(a.timestamp, undefined);
     }
-    assert.equal(bytesToHex(encodeWith(versionCodec, m)), bytesToHex(payload));
+    assertEquals(bytesToHex(encodeWith(versionCodec, m)), bytesToHex(payload));
   }
 }));

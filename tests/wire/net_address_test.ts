@@ -1,8 +1,8 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
+import { assertMessageError } from "../_util/assert_code.ts";
 import { ByteReader } from "../../wire/_reader.ts";
 import { ByteWriter } from "../../wire/_writer.ts";
 import { parseIpv4, readNetAddress, writeNetAddress } from "../../wire/_net_address_io.ts";
-import { MessageError } from "../../wire/errors.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
 import {
   ipToString,
@@ -13,9 +13,9 @@ import {
 
 Deno.test("ipToString", async (t) => {
   await t.step("writes IPv4-mapped addresses as a dotted quad", () => {
-    assert.equal(ipToString(hexToBytes("00000000000000000000ffff01020304")), "1.2.3.4");
-    assert.equal(ipToString(hexToBytes("00000000000000000000ffff00000000")), "0.0.0.0");
-    assert.equal(ipToString(hexToBytes("00000000000000000000ffffffffffff")), "255.255.255.255");
+    assertEquals(ipToString(hexToBytes("00000000000000000000ffff01020304")), "1.2.3.4");
+    assertEquals(ipToString(hexToBytes("00000000000000000000ffff00000000")), "0.0.0.0");
+    assertEquals(ipToString(hexToBytes("00000000000000000000ffffffffffff")), "255.255.255.255");
   });
   await t.step("writes IPv6 as RFC 5952 text", () => {
     const cases: [string, string][] = [
@@ -36,11 +36,11 @@ Deno.test("ipToString", async (t) => {
       ["fc20511b787ae94980d7e9c85e8d6a19", "fc20:511b:787a:e949:80d7:e9c8:5e8d:6a19"],
       ["ffffffffffffffffffffffffffffffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"],
     ];
-    for (const [hex, text] of cases) assert.equal(ipToString(hexToBytes(hex)), text, hex);
+    for (const [hex, text] of cases) assertEquals(ipToString(hexToBytes(hex)), text, hex);
   });
   await t.step("refuses anything but 16 bytes", () => {
-    assert.throws(() => ipToString(new Uint8Array(4)), TypeError);
-    assert.throws(() => ipToString("1.2.3.4" as unknown as Uint8Array), TypeError);
+    assertThrows(() => ipToString(new Uint8Array(4)), TypeError);
+    assertThrows(() => ipToString("1.2.3.4" as unknown as Uint8Array), TypeError);
   });
 });
 
@@ -52,7 +52,7 @@ Deno.test("parseIp", async (t) => {
       ["255.255.255.255", [255, 255, 255, 255]],
       ["0.10.100.200", [0, 10, 100, 200]],
     ];
-    for (const [text, bytes] of good) assert.deepEqual(parseIpv4(text), Uint8Array.from(bytes));
+    for (const [text, bytes] of good) assertEquals(parseIpv4(text), Uint8Array.from(bytes));
     const bad = [
       "256.1.1.1",
       "1000.1.1.1",
@@ -68,13 +68,13 @@ Deno.test("parseIp", async (t) => {
       "+1.2.3.4",
       "",
     ];
-    for (const text of bad) assert.equal(parseIpv4(text), undefined, text);
+    for (const text of bad) assertEquals(parseIpv4(text), undefined, text);
   });
 
   await t.step("maps IPv4 to ::ffff:a.b.c.d", () => {
-    assert.equal(bytesToHex(parseIp("1.2.3.4")), "00000000000000000000ffff01020304");
-    assert.equal(bytesToHex(parseIp("::ffff:1.2.3.4")), "00000000000000000000ffff01020304");
-    assert.equal(bytesToHex(parseIp("0.0.0.0")), "00000000000000000000ffff00000000");
+    assertEquals(bytesToHex(parseIp("1.2.3.4")), "00000000000000000000ffff01020304");
+    assertEquals(bytesToHex(parseIp("::ffff:1.2.3.4")), "00000000000000000000ffff01020304");
+    assertEquals(bytesToHex(parseIp("0.0.0.0")), "00000000000000000000ffff00000000");
   });
   await t.step("parses IPv6 with and without compression", () => {
     const cases: [string, string][] = [
@@ -89,7 +89,7 @@ Deno.test("parseIp", async (t) => {
       ["::1.2.3.4", "00000000000000000000000001020304"],
       ["fe80::1:2", "fe800000000000000000000000010002"],
     ];
-    for (const [text, hex] of cases) assert.equal(bytesToHex(parseIp(text)), hex, text);
+    for (const [text, hex] of cases) assertEquals(bytesToHex(parseIp(text)), hex, text);
   });
   await t.step("throws TypeError on anything else", () => {
     const junk = [
@@ -115,8 +115,8 @@ Deno.test("parseIp", async (t) => {
       "1:2:3:4:5:6:7:1.2.3.4",
       "example.com",
     ];
-    for (const text of junk) assert.throws(() => parseIp(text), TypeError, text);
-    assert.throws(() => parseIp(1 as unknown as string), TypeError);
+    for (const text of junk) assertThrows(() => parseIp(text), TypeError, undefined, text);
+    assertThrows(() => parseIp(1 as unknown as string), TypeError);
   });
   await t.step("inverts ipToString", () => {
     const patterns = [
@@ -126,7 +126,7 @@ Deno.test("parseIp", async (t) => {
       "00000001000000000000000000000000",
     ];
     for (const hex of patterns) {
-      assert.equal(bytesToHex(parseIp(ipToString(hexToBytes(hex)))), hex);
+      assertEquals(bytesToHex(parseIp(ipToString(hexToBytes(hex)))), hex);
     }
     for (let i = 0; i < 500; i++) {
       const ip = crypto.getRandomValues(new Uint8Array(16));
@@ -137,21 +137,21 @@ Deno.test("parseIp", async (t) => {
           ip[2 * g + 1] = 0;
         }
       }
-      assert.deepEqual(parseIp(ipToString(ip)), ip);
+      assertEquals(parseIp(ipToString(ip)), ip);
     }
   });
 });
 
 Deno.test("netAddressFromHost", async (t) => {
   await t.step("builds an address without a timestamp by default", () => {
-    assert.deepEqual(netAddressFromHost("1.2.3.4", 8333), {
+    assertEquals(netAddressFromHost("1.2.3.4", 8333), {
       services: 0n,
       ip: parseIp("1.2.3.4"),
       port: 8333,
     });
   });
   await t.step("takes services and a timestamp", () => {
-    assert.deepEqual(netAddressFromHost("::1", 18444, { services: 9n, timestamp: 1700000000 }), {
+    assertEquals(netAddressFromHost("::1", 18444, { services: 9n, timestamp: 1700000000 }), {
       timestamp: 1700000000,
       services: 9n,
       ip: parseIp("::1"),
@@ -159,12 +159,12 @@ Deno.test("netAddressFromHost", async (t) => {
     });
   });
   await t.step("validates its input", () => {
-    assert.throws(() => netAddressFromHost("seed.bitcoin.sipa.be", 8333), TypeError);
-    assert.throws(() => netAddressFromHost("1.2.3.4", 65536), RangeError);
-    assert.throws(() => netAddressFromHost("1.2.3.4", -1), RangeError);
-    assert.throws(() => netAddressFromHost("1.2.3.4", 1, { services: -1n }), RangeError);
-    assert.throws(() => netAddressFromHost("1.2.3.4", 1, { services: 1n << 64n }), RangeError);
-    assert.throws(() => netAddressFromHost("1.2.3.4", 1, { timestamp: 2 ** 32 }), RangeError);
+    assertThrows(() => netAddressFromHost("seed.bitcoin.sipa.be", 8333), TypeError);
+    assertThrows(() => netAddressFromHost("1.2.3.4", 65536), RangeError);
+    assertThrows(() => netAddressFromHost("1.2.3.4", -1), RangeError);
+    assertThrows(() => netAddressFromHost("1.2.3.4", 1, { services: -1n }), RangeError);
+    assertThrows(() => netAddressFromHost("1.2.3.4", 1, { services: 1n << 64n }), RangeError);
+    assertThrows(() => netAddressFromHost("1.2.3.4", 1, { timestamp: 2 ** 32 }), RangeError);
   });
 });
 
@@ -179,31 +179,31 @@ Deno.test("v1 address wire form", async (t) => {
   };
   await t.step("reads and writes 30 bytes with a timestamp", () => {
     const r = new ByteReader(hexToBytes(withTime), "addr");
-    assert.deepEqual(readNetAddress(r, true), address);
-    assert.equal(r.pos, 30);
+    assertEquals(readNetAddress(r, true), address);
+    assertEquals(r.pos, 30);
     const w = new ByteWriter();
     writeNetAddress(w, address, true, "addr", "address");
-    assert.equal(bytesToHex(w.finish()), withTime);
+    assertEquals(bytesToHex(w.finish()), withTime);
   });
   await t.step("reads and writes 26 bytes without", () => {
     const r = new ByteReader(hexToBytes(withTime.slice(8)), "version");
     const { timestamp: _, ...untimed } = address;
-    assert.deepEqual(readNetAddress(r, false), untimed);
+    assertEquals(readNetAddress(r, false), untimed);
     const w = new ByteWriter();
     writeNetAddress(w, address, false, "version", "addrRecv");
-    assert.equal(bytesToHex(w.finish()), withTime.slice(8));
+    assertEquals(bytesToHex(w.finish()), withTime.slice(8));
   });
   await t.step("writes a missing timestamp as 0", () => {
     const w = new ByteWriter();
     writeNetAddress(w, { services: 1n, ip: parseIp("::1"), port: 1 }, true, "addr", "a");
-    assert.equal(bytesToHex(w.finish().subarray(0, 4)), "00000000");
+    assertEquals(bytesToHex(w.finish().subarray(0, 4)), "00000000");
   });
   await t.step("is truncated at every offset", () => {
     const bytes = hexToBytes(withTime);
     for (let n = 0; n < bytes.length; n++) {
-      assert.throws(
+      assertMessageError(
         () => readNetAddress(new ByteReader(bytes.subarray(0, n), "addr"), true),
-        (e: unknown) => e instanceof MessageError && e.code === "truncated",
+        "truncated",
       );
     }
   });
@@ -216,7 +216,7 @@ Deno.test("v1 address wire form", async (t) => {
       [{ ...address, timestamp: -1 }, RangeError],
     ];
     for (const [a, type] of bad) {
-      assert.throws(() => writeNetAddress(new ByteWriter(), a, true, "addr", "a"), type);
+      assertThrows(() => writeNetAddress(new ByteWriter(), a, true, "addr", "a"), type);
     }
   });
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertThrows } from "@std/assert";
 import { ByteReader } from "../../wire/_reader.ts";
 import { readNetAddressV2 } from "../../wire/_net_address_io.ts";
 import { bytesToHex, hexToBytes } from "../../wire/hash.ts";
@@ -25,30 +25,30 @@ function v2(networkId: number, hex: string, port = 8333): NetAddressV2 {
 }
 
 Deno.test("BIP 155 constants", () => {
-  assert.deepEqual(BIP155Network, { IPV4: 1, IPV6: 2, TORV2: 3, TORV3: 4, I2P: 5, CJDNS: 6 });
-  assert.deepEqual(BIP155_ADDRESS_SIZES, { 1: 4, 2: 16, 3: 10, 4: 32, 5: 32, 6: 16 });
+  assertEquals(BIP155Network, { IPV4: 1, IPV6: 2, TORV2: 3, TORV3: 4, I2P: 5, CJDNS: 6 });
+  assertEquals(BIP155_ADDRESS_SIZES, { 1: 4, 2: 16, 3: 10, 4: 32, 5: 32, 6: 16 });
 });
 
 Deno.test("Tor v3 names", async (t) => {
   await t.step("parse to the 32-byte key and back", () => {
     const a = netAddressV2FromString(ONION, 9050, { services: 1033n, timestamp: 1700000000 });
-    assert.equal(a.networkId, BIP155Network.TORV3);
-    assert.equal(bytesToHex(a.address), ONION_KEY);
-    assert.equal(a.port, 9050);
-    assert.equal(a.services, 1033n);
-    assert.equal(a.timestamp, 1700000000);
-    assert.equal(netAddressV2ToString(a), ONION);
+    assertEquals(a.networkId, BIP155Network.TORV3);
+    assertEquals(bytesToHex(a.address), ONION_KEY);
+    assertEquals(a.port, 9050);
+    assertEquals(a.services, 1033n);
+    assertEquals(a.timestamp, 1700000000);
+    assertEquals(netAddressV2ToString(a), ONION);
   });
   await t.step("are case-insensitive", () => {
     const a = netAddressV2FromString(ONION.toUpperCase(), 1);
-    assert.equal(bytesToHex(a.address), ONION_KEY);
+    assertEquals(bytesToHex(a.address), ONION_KEY);
   });
   await t.step("refuse a bad checksum", () => {
     const flipped = ONION.replace("pscryd", "pscrya");
-    assert.throws(() => netAddressV2FromString(flipped, 1), TypeError);
+    assertThrows(() => netAddressV2FromString(flipped, 1), TypeError);
   });
   await t.step("refuse a version other than 3", () => {
-    assert.throws(() => netAddressV2FromString(ONION_V2_BYTE, 1), /version 2/);
+    assertThrows(() => netAddressV2FromString(ONION_V2_BYTE, 1), Error, "version 2");
   });
   await t.step("refuse wrong lengths, bad characters and Tor v2 names", () => {
     for (
@@ -60,7 +60,7 @@ Deno.test("Tor v3 names", async (t) => {
         "aaaqeayeaudaocaj.onion",
       ]
     ) {
-      assert.throws(() => netAddressV2FromString(host, 1), TypeError, host);
+      assertThrows(() => netAddressV2FromString(host, 1), TypeError, undefined, host);
     }
   });
 });
@@ -70,55 +70,55 @@ Deno.test("I2P names", async (t) => {
   const hash = "3b00b733a895f64f63bbca9f268e3fb3080c9bcb4308070a4e8c99b755f3a3d4";
   await t.step("parse to the 32-byte hash and back", () => {
     const a = netAddressV2FromString(host, 0);
-    assert.equal(a.networkId, BIP155Network.I2P);
-    assert.equal(bytesToHex(a.address), hash);
-    assert.equal(netAddressV2ToString(a), host);
-    assert.equal(netAddressV2ToString(v2(5, hash)), host);
+    assertEquals(a.networkId, BIP155Network.I2P);
+    assertEquals(bytesToHex(a.address), hash);
+    assertEquals(netAddressV2ToString(a), host);
+    assertEquals(netAddressV2ToString(v2(5, hash)), host);
   });
   await t.step("refuse wrong lengths and non-zero padding bits", () => {
-    assert.throws(() => netAddressV2FromString(host.slice(1), 0), TypeError);
+    assertThrows(() => netAddressV2FromString(host.slice(1), 0), TypeError);
     // The last character carries 1 data bit and 4 padding bits, which must be zero.
-    assert.throws(() => netAddressV2FromString(host.replace("pka.", "pkb."), 0), TypeError);
+    assertThrows(() => netAddressV2FromString(host.replace("pka.", "pkb."), 0), TypeError);
   });
 });
 
 Deno.test("IP and CJDNS hosts", async (t) => {
   await t.step("IPv4 (also from an IPv4-mapped literal)", () => {
-    assert.deepEqual(netAddressV2FromString("1.2.3.4", 8333), v2(1, "01020304"));
-    assert.deepEqual(netAddressV2FromString("::ffff:1.2.3.4", 8333), v2(1, "01020304"));
-    assert.equal(netAddressV2ToString(v2(1, "c0a80001")), "192.168.0.1");
+    assertEquals(netAddressV2FromString("1.2.3.4", 8333), v2(1, "01020304"));
+    assertEquals(netAddressV2FromString("::ffff:1.2.3.4", 8333), v2(1, "01020304"));
+    assertEquals(netAddressV2ToString(v2(1, "c0a80001")), "192.168.0.1");
   });
   await t.step("IPv6", () => {
     const a = netAddressV2FromString("2001:db8::1", 8333);
-    assert.deepEqual(a, v2(2, "20010db8000000000000000000000001"));
-    assert.equal(netAddressV2ToString(a), "2001:db8::1");
+    assertEquals(a, v2(2, "20010db8000000000000000000000001"));
+    assertEquals(netAddressV2ToString(a), "2001:db8::1");
   });
   await t.step("fc00::/8 is CJDNS", () => {
     const host = "fc20:511b:787a:e949:80d7:e9c8:5e8d:6a19";
     const a = netAddressV2FromString(host, 8333);
-    assert.deepEqual(a, v2(6, "fc20511b787ae94980d7e9c85e8d6a19"));
-    assert.equal(netAddressV2ToString(a), host);
+    assertEquals(a, v2(6, "fc20511b787ae94980d7e9c85e8d6a19"));
+    assertEquals(netAddressV2ToString(a), host);
   });
   await t.step("junk is refused", () => {
     for (const host of ["", "localhost", "1.2.3", "[::1]", "x.i2p", "x.b32.i2p"]) {
-      assert.throws(() => netAddressV2FromString(host, 1), TypeError, host);
+      assertThrows(() => netAddressV2FromString(host, 1), TypeError, undefined, host);
     }
   });
   await t.step("ports, services and timestamps are checked", () => {
-    assert.throws(() => netAddressV2FromString("1.2.3.4", 65536), RangeError);
-    assert.throws(() => netAddressV2FromString("1.2.3.4", 1, { services: -1n }), RangeError);
-    assert.throws(() => netAddressV2FromString("1.2.3.4", 1, { timestamp: -1 }), RangeError);
+    assertThrows(() => netAddressV2FromString("1.2.3.4", 65536), RangeError);
+    assertThrows(() => netAddressV2FromString("1.2.3.4", 1, { services: -1n }), RangeError);
+    assertThrows(() => netAddressV2FromString("1.2.3.4", 1, { timestamp: -1 }), RangeError);
   });
 });
 
 Deno.test("netAddressV2ToString", async (t) => {
   await t.step("formats Tor v2 as a 16-character onion name", () => {
-    assert.equal(netAddressV2ToString(v2(3, "00010203040506070809")), "aaaqeayeaudaocaj.onion");
+    assertEquals(netAddressV2ToString(v2(3, "00010203040506070809")), "aaaqeayeaudaocaj.onion");
   });
   await t.step("refuses unknown networks and wrong sizes", () => {
-    assert.throws(() => netAddressV2ToString(v2(7, "00")), TypeError);
-    assert.throws(() => netAddressV2ToString(v2(1, "0102030405")), TypeError);
-    assert.throws(() => netAddressV2ToString(v2(4, "00")), TypeError);
+    assertThrows(() => netAddressV2ToString(v2(7, "00")), TypeError);
+    assertThrows(() => netAddressV2ToString(v2(1, "0102030405")), TypeError);
+    assertThrows(() => netAddressV2ToString(v2(4, "00")), TypeError);
   });
 });
 
@@ -126,32 +126,29 @@ Deno.test("v1 conversions", async (t) => {
   await t.step("IPv4 and IPv6 convert to v1 and back", () => {
     const a4 = { ...v2(1, "01020304"), timestamp: 5, services: 9n };
     const l4 = netAddressV2ToLegacy(a4);
-    assert.deepEqual(l4, { timestamp: 5, services: 9n, ip: parseIp("1.2.3.4"), port: 8333 });
-    assert.deepEqual(netAddressToV2(l4!), a4);
+    assertEquals(l4, { timestamp: 5, services: 9n, ip: parseIp("1.2.3.4"), port: 8333 });
+    assertEquals(netAddressToV2(l4!), a4);
     const a6 = v2(2, "20010db8000000000000000000000001");
     const l6 = netAddressV2ToLegacy(a6);
-    assert.deepEqual(l6, { timestamp: 0, services: 0n, ip: parseIp("2001:db8::1"), port: 8333 });
-    assert.deepEqual(netAddressToV2(l6!), a6);
+    assertEquals(l6, { timestamp: 0, services: 0n, ip: parseIp("2001:db8::1"), port: 8333 });
+    assertEquals(netAddressToV2(l6!), a6);
   });
   await t.step("Tor, I2P and CJDNS have no v1 form", () => {
-    assert.equal(netAddressV2ToLegacy(v2(4, ONION_KEY)), undefined);
-    assert.equal(netAddressV2ToLegacy(v2(5, ONION_KEY)), undefined);
-    assert.equal(netAddressV2ToLegacy(v2(6, "fc20511b787ae94980d7e9c85e8d6a19")), undefined);
-    assert.equal(netAddressV2ToLegacy(v2(3, "00010203040506070809")), undefined);
+    assertEquals(netAddressV2ToLegacy(v2(4, ONION_KEY)), undefined);
+    assertEquals(netAddressV2ToLegacy(v2(5, ONION_KEY)), undefined);
+    assertEquals(netAddressV2ToLegacy(v2(6, "fc20511b787ae94980d7e9c85e8d6a19")), undefined);
+    assertEquals(netAddressV2ToLegacy(v2(3, "00010203040506070809")), undefined);
   });
   await t.step("OnionCat becomes Tor v2 and a missing timestamp 0", () => {
     const ip = hexToBytes("fd87d87eeb43" + "00010203040506070809");
-    assert.deepEqual(netAddressToV2({ services: 1n, ip, port: 9 }), {
+    assertEquals(netAddressToV2({ services: 1n, ip, port: 9 }), {
       timestamp: 0,
       services: 1n,
       networkId: 3,
       address: hexToBytes("00010203040506070809"),
       port: 9,
     });
-    assert.throws(
-      () => netAddressToV2({ services: 1n, ip: new Uint8Array(4), port: 9 }),
-      TypeError,
-    );
+    assertThrows(() => netAddressToV2({ services: 1n, ip: new Uint8Array(4), port: 9 }), TypeError);
   });
 });
 
@@ -160,19 +157,19 @@ Deno.test("BIP 155 entry wire form", async (t) => {
     // time 0x5f5e1000 | services CompactSize 1 | IPv4 | length 4 | 1.2.3.4 | port 8333
     const bytes = hexToBytes("00105e5f" + "01" + "01" + "04" + "01020304" + "208d");
     const r = new ByteReader(bytes, "addrv2");
-    assert.deepEqual(readNetAddressV2(r), {
+    assertEquals(readNetAddressV2(r), {
       timestamp: 0x5f5e1000,
       services: 1n,
       networkId: 1,
       address: hexToBytes("01020304"),
       port: 8333,
     });
-    assert.equal(r.pos, bytes.length);
+    assertEquals(r.pos, bytes.length);
   });
   await t.step("consumes a skipped entry whole", () => {
     const bytes = hexToBytes("00000000" + "00" + "07" + "03" + "aabbcc" + "0001");
     const r = new ByteReader(bytes, "addrv2");
-    assert.equal(readNetAddressV2(r), undefined);
-    assert.equal(r.pos, bytes.length);
+    assertEquals(readNetAddressV2(r), undefined);
+    assertEquals(r.pos, bytes.length);
   });
 });
