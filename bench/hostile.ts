@@ -170,7 +170,8 @@ function report(name: string, before: Status, peak: Status, after: Status, lines
   console.log(
     `  server RSS: before ${mb(before.rss)}, peak ${mb(peak.peakRss)} ` +
       `(+${mb(peak.peakRss - before.rss)}), after ${mb(after.rss)} ` +
-      `(+${mb(after.rss - before.rss)})`,
+      `(+${mb(after.rss - before.rss)}); JS heap before ${mb(before.heapUsed)}, after ` +
+      `${mb(after.heapUsed)}`,
   );
   for (const line of lines) console.log(`  ${line}`);
 }

@@ -101,6 +101,18 @@ export class FrameDecoder {
   }
 
   /**
+   * Bytes of memory held for the frame in progress: the buffers its pieces keep alive (the
+   * whole buffer behind a view) and the copy of its small pieces. At most about twice
+   * {@linkcode FrameDecoder.bufferedBytes} plus 4 KiB, however the bytes were segmented.
+   */
+  get heldBytes(): number {
+    let held = this.#headerBytes === undefined ? 0 : this.#headerBytes.byteLength;
+    for (const piece of this.#pieces) held += piece.buffer.byteLength;
+    if (this.#tail !== undefined) held += this.#tail.byteLength;
+    return held;
+  }
+
+  /**
    * Feeds the next bytes of the connection; each complete frame goes to `out`, in order.
    * Payloads handed out may be views of `chunk`, which must not be reused afterwards.
    *
