@@ -4,7 +4,9 @@
  * This root module re-exports the entry points: the wire codec (`@btcstream/p2p/wire`: every
  * P2P message as typed data, framing, the decoder and encoder streams), the peer
  * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers) and the
- * address manager (`@btcstream/p2p/addrmgr`: the address book). The server will join them.
+ * address manager (`@btcstream/p2p/addrmgr`: the address book), the server
+ * (`@btcstream/p2p/server`: many peers) and compact block filters (`@btcstream/p2p/filters`:
+ * BIP 158 filters and BIP 157 filter headers).
  *
  * @example
  * ```ts
@@ -22,3 +24,4 @@ export * from "./wire/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
+export * from "./filters/mod.ts";
