@@ -42,9 +42,9 @@ export function readFilterCount(filter: Uint8Array, p: number): FilterCount {
         `Cannot decode filter: its element count needs ${offset} bytes, the filter has ${length}`,
       );
     }
-    const lo =
-      (filter[1] | (filter[2] << 8) | ((offset > 3 ? filter[3] | (filter[4] << 8) : 0) << 16)) >>>
-      0;
+    // Little-endian: 2, 4 or 8 bytes after the marker.
+    const high16 = offset > 3 ? filter[3] | (filter[4] << 8) : 0;
+    const lo = (filter[1] | (filter[2] << 8) | (high16 << 16)) >>> 0;
     const hi = offset === 9
       ? (filter[5] | (filter[6] << 8) | (filter[7] << 16) | (filter[8] << 24)) >>> 0
       : 0;

@@ -2,8 +2,8 @@
 // npm's `siphash24` (WebAssembly, with a JavaScript fallback where WebAssembly is missing).
 //
 // Chosen by measurement (`bench/filters_bench.ts`, 10,000 scripts of 22 to 34 bytes): it runs
-// at 80-110 ns a hash here, 16 times the pure-JavaScript packages (`siphash`,
-// `@posthog/siphash`, which allocate an object per 64-bit operation). A hand-written
+// at 80-110 ns a hash here (best of 40 runs), 5 to 16 times the pure-JavaScript packages
+// (`siphash`, `@posthog/siphash`, which allocate an object per 64-bit operation). A hand-written
 // allocation-free version on int32 halves was measured too: no faster (82-93 ns a hash, best
 // of 40 runs each), nor in the filter hot paths (building the 1.2 MB block's filter, matching
 // 1,000 scripts), so the library is used. `tests/filters/siphash_test.ts` checks it against the
