@@ -1,7 +1,8 @@
 // Golomb-coded sets as BIP 158 defines them, for any P and M: build one from elements, walk one
 // against a sorted query set. The basic filter (`basic_filter.ts`) and matching (`match.ts`)
 // are this with P = 19, M = 784,931 and the block hash as key.
-import { encodeGolombRice, GolombRiceReader, readFilterCount } from "./_golomb.ts";
+import { sameBytes } from "./_bytes.ts";
+import { encodeGolombRice, GolombRiceReader } from "./_golomb.ts";
 import { mapIntoRange, RangeHasher } from "./_range.ts";
 import { sipHash24Halves, sipHi, sipKey, sipLo } from "./_siphash.ts";
 
@@ -39,12 +40,6 @@ export function sipHashes(elements: readonly Uint8Array[], key: Uint8Array): Big
     words[2 * i + HI] = sipHi;
   }
   return hashes;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -137,10 +132,9 @@ export function buildGcs(
  * @throws {FilterError} When the filter is malformed.
  */
 export function decodeGcs(filter: Uint8Array, params: GcsParams): Float64Array {
-  const count = readFilterCount(filter, params.p);
-  const reader = new GolombRiceReader(filter, count, params.p, params.m);
+  const reader = new GolombRiceReader(filter, params.p, params.m);
   // N is bounded by the bytes (readFilterCount), so this is at most 3.2 times their size.
-  const values = new Float64Array(count.n);
+  const values = new Float64Array(reader.n);
   for (let i = 0; i < values.length; i++) values[i] = reader.next();
   reader.finish();
   return values;
@@ -155,11 +149,9 @@ export function decodeGcs(filter: Uint8Array, params: GcsParams): Float64Array {
  * @throws {FilterError} When the filter is malformed.
  */
 export function validateGcs(filter: Uint8Array, params: GcsParams): number {
-  const count = readFilterCount(filter, params.p);
-  const reader = new GolombRiceReader(filter, count, params.p, params.m);
-  while (reader.left > 0) reader.next();
+  const reader = new GolombRiceReader(filter, params.p, params.m);
   reader.finish();
-  return count.n;
+  return reader.n;
 }
 
 function queryValues(
@@ -191,11 +183,10 @@ export function gcsMatchAny(
   queries: readonly Uint8Array[],
   params: GcsParams,
 ): boolean {
-  const count = readFilterCount(filter, params.p);
-  const reader = new GolombRiceReader(filter, count, params.p, params.m);
+  const reader = new GolombRiceReader(filter, params.p, params.m);
   let found = false;
-  if (count.n > 0 && queries.length > 0) {
-    const wanted = queryValues(queries, key, count.n * params.m);
+  if (reader.n > 0 && queries.length > 0) {
+    const wanted = queryValues(queries, key, reader.n * params.m);
     const last = wanted.length;
     let at = 0;
     while (reader.left > 0) {
@@ -210,8 +201,7 @@ export function gcsMatchAny(
       }
     }
   }
-  // Read the rest, so that the answer is an error for any malformed filter.
-  while (reader.left > 0) reader.next();
+  // Reads the rest, so that the answer is an error for any malformed filter.
   reader.finish();
   return found;
 }
@@ -232,28 +222,21 @@ export function gcsMatchAll(
   queries: readonly Uint8Array[],
   params: GcsParams,
 ): boolean {
-  const count = readFilterCount(filter, params.p);
-  const reader = new GolombRiceReader(filter, count, params.p, params.m);
+  const reader = new GolombRiceReader(filter, params.p, params.m);
   let all = true;
-  if (queries.length > 0) {
-    if (count.n === 0) {
-      all = false;
-    } else {
-      const wanted = queryValues(queries, key, count.n * params.m);
-      const last = wanted.length;
-      let at = 0;
-      while (reader.left > 0 && at < last) {
-        const v = reader.next();
-        if (wanted[at] < v) {
-          all = false;
-          break;
-        }
-        while (at < last && wanted[at] === v) at++;
-      }
-      if (at < last) all = false;
+  if (queries.length > 0 && reader.n === 0) {
+    all = false;
+  } else if (queries.length > 0) {
+    const wanted = queryValues(queries, key, reader.n * params.m);
+    const last = wanted.length;
+    let at = 0;
+    while (reader.left > 0 && at < last) {
+      const v = reader.next();
+      if (wanted[at] < v) break; // a query below every value still to come: not in the set
+      while (at < last && wanted[at] === v) at++;
     }
+    all = at === last;
   }
-  while (reader.left > 0) reader.next();
   reader.finish();
   return all;
 }

@@ -94,12 +94,15 @@ export class GolombRiceReader {
   #left: number;
 
   /**
+   * Checks the filter's N against its bytes (`readFilterCount`) and starts at its first value.
+   *
    * @param filter The serialized filter.
-   * @param count Its N and bit-stream offset, from `readFilterCount`.
    * @param p The Golomb-Rice parameter, 1 to 24.
    * @param m The false-positive parameter (F = N * M).
+   * @throws {FilterError} `truncated`, `non-canonical-varint` or `limit-exceeded`.
    */
-  constructor(filter: Uint8Array, count: FilterCount, p: number, m: number) {
+  constructor(filter: Uint8Array, p: number, m: number) {
+    const count = readFilterCount(filter, p);
     this.#bytes = filter;
     this.#bit = count.offset * 8;
     this.#endBit = filter.length * 8;
@@ -108,6 +111,11 @@ export class GolombRiceReader {
     this.#f = count.n * m;
     this.#n = count.n;
     this.#left = count.n;
+  }
+
+  /** N, the number of values. */
+  get n(): number {
+    return this.#n;
   }
 
   /** How many values are left. */
@@ -172,11 +180,13 @@ export class GolombRiceReader {
   }
 
   /**
-   * Checks that the bytes end with the last value, as Bitcoin Core does.
+   * Reads the values left, then checks that the bytes end with the last one, as Bitcoin Core
+   * does: after it, a filter has been checked whole whatever was looked for.
    *
-   * @throws {FilterError} `trailing-bytes`.
+   * @throws {FilterError} `truncated`, `value-out-of-range` or `trailing-bytes`.
    */
   finish(): void {
+    while (this.#left > 0) this.next();
     const used = Math.ceil(this.#bit / 8);
     const length = this.#bytes.length;
     if (used !== length) {

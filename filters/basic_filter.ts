@@ -19,6 +19,28 @@ export const BASIC_PARAMS: GcsParams = { p: BASIC_FILTER_P, m: BASIC_FILTER_M };
 const OP_RETURN = 0x6a;
 
 /**
+ * The output scripts of a block that go in its basic filter: all but empty and OP_RETURN ones
+ * (as Bitcoin Core: `script.empty() || script[0] == OP_RETURN`).
+ *
+ * @param block The block.
+ * @param into Where to append them.
+ * @returns How many inputs the block's non-coinbase transactions have.
+ */
+export function collectOutputScripts(block: Block, into: Uint8Array[]): number {
+  let inputs = 0;
+  const txs = block.transactions;
+  for (let t = 0; t < txs.length; t++) {
+    const tx = txs[t];
+    if (t > 0) inputs += tx.inputs.length;
+    for (const output of tx.outputs) {
+      const script = output.pkScript;
+      if (script.length > 0 && script[0] !== OP_RETURN) into.push(script);
+    }
+  }
+  return inputs;
+}
+
+/**
  * The elements of a block's basic filter, before deduplication: output scripts that are not
  * empty and do not start with OP_RETURN, then the spent scripts that are not empty.
  *
@@ -63,16 +85,7 @@ export function basicFilterElements(
   prevOutputScripts: readonly Uint8Array[],
 ): Uint8Array[] {
   const elements: Uint8Array[] = [];
-  let inputs = 0;
-  const txs = block.transactions;
-  for (let t = 0; t < txs.length; t++) {
-    const tx = txs[t];
-    if (t > 0) inputs += tx.inputs.length;
-    for (const output of tx.outputs) {
-      const script = output.pkScript;
-      if (script.length > 0 && script[0] !== OP_RETURN) elements.push(script);
-    }
-  }
+  const inputs = collectOutputScripts(block, elements);
   if (prevOutputScripts.length !== inputs) {
     throw new RangeError(
       `Cannot build a basic filter: ${prevOutputScripts.length} spent scripts given, ` +

@@ -4,16 +4,11 @@
 // `cfheaders` (a range's filter hashes and the header before it), and checks every `cfilter`
 // against it. These are the pure checks; nothing here talks to a peer.
 import type { CFCheckptMessage, CFHeadersMessage, CFilterMessage } from "../wire/mod.ts";
-import { doubleSha256 } from "../wire/hash.ts";
+import { doubleSha256, hashToHex as hex } from "../wire/hash.ts";
 import { CF_CHECKPT_INTERVAL } from "../wire/protocol.ts";
 import { BASIC_FILTER_TYPE } from "./basic_filter.ts";
+import { sameBytes } from "./_bytes.ts";
 import { FilterError } from "./errors.ts";
-
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function checkHashArg(what: string, hash: Uint8Array): void {
   if (!(hash instanceof Uint8Array) || hash.length !== 32) {
@@ -21,10 +16,29 @@ function checkHashArg(what: string, hash: Uint8Array): void {
   }
 }
 
-function hex(hash: Uint8Array): string {
-  let s = "";
-  for (let i = hash.length - 1; i >= 0; i--) s += hash[i].toString(16).padStart(2, "0");
-  return s;
+/** Throws `unexpected-response` unless an answer is for the filter type and stop hash asked. */
+function checkAsked(
+  message: CFHeadersMessage | CFCheckptMessage | CFilterMessage,
+  filterType: number | undefined,
+  hash: Uint8Array | undefined,
+): void {
+  const type = filterType ?? BASIC_FILTER_TYPE;
+  if (message.filterType !== type) {
+    throw new FilterError(
+      "unexpected-response",
+      `Cannot accept "${message.command}": filter type ${message.filterType}, asked for ${type}`,
+    );
+  }
+  if (hash === undefined) return;
+  const [got, what] = message.command === "cfilter"
+    ? [message.blockHash, "block"]
+    : [message.stopHash, "stop hash"];
+  if (!sameBytes(got, hash)) {
+    throw new FilterError(
+      "unexpected-response",
+      `Cannot accept "${message.command}": ${what} ${hex(got)}, asked for ${hex(hash)}`,
+    );
+  }
 }
 
 /**
@@ -136,20 +150,7 @@ export function verifyCFHeaders(
   message: CFHeadersMessage,
   options: VerifyCFHeadersOptions = {},
 ): Uint8Array[] {
-  const type = options.filterType ?? BASIC_FILTER_TYPE;
-  if (message.filterType !== type) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfheaders": filter type ${message.filterType}, asked for ${type}`,
-    );
-  }
-  if (options.stopHash !== undefined && !sameHash(message.stopHash, options.stopHash)) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfheaders": stop hash ${hex(message.stopHash)}, ` +
-        `asked for ${hex(options.stopHash)}`,
-    );
-  }
+  checkAsked(message, options.filterType, options.stopHash);
   const n = message.filterHashes.length;
   if (options.count !== undefined && n !== options.count) {
     throw new FilterError(
@@ -159,7 +160,7 @@ export function verifyCFHeaders(
   }
   if (
     options.previousFilterHeader !== undefined &&
-    !sameHash(message.previousFilterHeader, options.previousFilterHeader)
+    !sameBytes(message.previousFilterHeader, options.previousFilterHeader)
   ) {
     throw new FilterError(
       "header-mismatch",
@@ -186,7 +187,7 @@ export function verifyCFHeaders(
     for (let k = first; k <= last && k <= checkpoints.length; k++) {
       const height = k * CF_CHECKPT_INTERVAL;
       const ours = height === start - 1 ? message.previousFilterHeader : headers[height - start];
-      if (!sameHash(ours, checkpoints[k - 1])) {
+      if (!sameBytes(ours, checkpoints[k - 1])) {
         throw new FilterError(
           "header-mismatch",
           `Cannot accept "cfheaders": the filter header at height ${height} is ${hex(ours)}, ` +
@@ -235,20 +236,7 @@ export function verifyCFCheckpt(
   message: CFCheckptMessage,
   options: VerifyCFCheckptOptions = {},
 ): readonly Uint8Array[] {
-  const type = options.filterType ?? BASIC_FILTER_TYPE;
-  if (message.filterType !== type) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfcheckpt": filter type ${message.filterType}, asked for ${type}`,
-    );
-  }
-  if (options.stopHash !== undefined && !sameHash(message.stopHash, options.stopHash)) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfcheckpt": stop hash ${hex(message.stopHash)}, ` +
-        `asked for ${hex(options.stopHash)}`,
-    );
-  }
+  checkAsked(message, options.filterType, options.stopHash);
   if (options.stopHeight !== undefined) {
     const expected = Math.floor(options.stopHeight / CF_CHECKPT_INTERVAL);
     if (message.filterHeaders.length !== expected) {
@@ -282,7 +270,7 @@ export function verifyCFCheckpt(
  */
 export function firstDisagreement(a: readonly Uint8Array[], b: readonly Uint8Array[]): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (!sameHash(a[i], b[i])) return i;
+  for (let i = 0; i < n; i++) if (!sameBytes(a[i], b[i])) return i;
   return -1;
 }
 
@@ -334,26 +322,13 @@ export interface VerifyCFilterOptions {
  * ```
  */
 export function verifyCFilter(message: CFilterMessage, options: VerifyCFilterOptions = {}): void {
-  const type = options.filterType ?? BASIC_FILTER_TYPE;
-  if (message.filterType !== type) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfilter": filter type ${message.filterType}, asked for ${type}`,
-    );
-  }
-  if (options.blockHash !== undefined && !sameHash(message.blockHash, options.blockHash)) {
-    throw new FilterError(
-      "unexpected-response",
-      `Cannot accept "cfilter": block ${hex(message.blockHash)}, ` +
-        `asked for ${hex(options.blockHash)}`,
-    );
-  }
+  checkAsked(message, options.filterType, options.blockHash);
   if (options.filterHeader !== undefined && options.previousFilterHeader === undefined) {
     throw new TypeError("Cannot check a cfilter's header without the previous filter header");
   }
   if (options.filterHash === undefined && options.filterHeader === undefined) return;
   const hash = filterHash(message.filter);
-  if (options.filterHash !== undefined && !sameHash(hash, options.filterHash)) {
+  if (options.filterHash !== undefined && !sameBytes(hash, options.filterHash)) {
     throw new FilterError(
       "header-mismatch",
       `Cannot accept "cfilter" for block ${hex(message.blockHash)}: its hash ${hex(hash)}, ` +
@@ -362,7 +337,7 @@ export function verifyCFilter(message: CFilterMessage, options: VerifyCFilterOpt
   }
   if (options.filterHeader !== undefined) {
     const header = filterHeader(hash, options.previousFilterHeader!);
-    if (!sameHash(header, options.filterHeader)) {
+    if (!sameBytes(header, options.filterHeader)) {
       throw new FilterError(
         "header-mismatch",
         `Cannot accept "cfilter" for block ${hex(message.blockHash)}: it leads to the filter ` +

@@ -4,7 +4,8 @@
 import { blockHash } from "../wire/block_header.ts";
 import { type Block, checkMerkleRoot } from "../wire/block.ts";
 import { buildGcs, gcsMatchAll } from "./_gcs.ts";
-import { BASIC_PARAMS, basicFilterElements } from "./basic_filter.ts";
+import { sameBytes } from "./_bytes.ts";
+import { BASIC_PARAMS, basicFilterElements, collectOutputScripts } from "./basic_filter.ts";
 import { FilterError } from "./errors.ts";
 
 /**
@@ -30,14 +31,6 @@ export interface CheckBlockFilterOptions {
   readonly prevOutputScripts?: readonly Uint8Array[];
   /** The hash the block must have (from the header chain), in wire order. */
   readonly blockHash?: Uint8Array;
-}
-
-const OP_RETURN = 0x6a;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -94,23 +87,16 @@ export function checkBlockFilter(
   block: Block,
   options: CheckBlockFilterOptions = {},
 ): BlockFilterVerdict {
-  if (options.blockHash !== undefined && !sameBytes(blockHash(block.header), options.blockHash)) {
-    return "bad-block";
-  }
-  if (!checkMerkleRoot(block)) return "bad-block";
   const key = blockHash(block.header);
+  if (options.blockHash !== undefined && !sameBytes(key, options.blockHash)) return "bad-block";
+  if (!checkMerkleRoot(block)) return "bad-block";
   const prevOutputScripts = options.prevOutputScripts;
   if (prevOutputScripts !== undefined) {
     const built = buildGcs(basicFilterElements(block, prevOutputScripts), key, BASIC_PARAMS);
     return sameBytes(built, filter) ? "match" : "mismatch";
   }
   const outputs: Uint8Array[] = [];
-  for (const tx of block.transactions) {
-    for (const output of tx.outputs) {
-      const script = output.pkScript;
-      if (script.length > 0 && script[0] !== OP_RETURN) outputs.push(script);
-    }
-  }
+  collectOutputScripts(block, outputs);
   try {
     return gcsMatchAll(filter, key, outputs, BASIC_PARAMS) ? "consistent" : "mismatch";
   } catch (e) {

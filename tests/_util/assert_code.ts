@@ -1,5 +1,7 @@
-// Assertions that a codec failed with a MessageError of a given code (and command).
+// Assertions that a codec failed with a MessageError of a given code (and command), or that
+// a filter check failed with a FilterError of a given code.
 import assert from "node:assert/strict";
+import { FilterError, type FilterErrorCode } from "../../filters/errors.ts";
 import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 
 /**
@@ -25,6 +27,15 @@ export function assertMessageError(
     assert.ok(e instanceof MessageError, `expected MessageError, got ${e}`);
     assert.equal(e.code, code, e.message);
     if (command !== undefined) assert.equal(e.command, command);
+    return true;
+  });
+}
+
+/** Asserts that `fn` throws a FilterError with `code`; a failure names what was thrown instead. */
+export function assertFilterError(fn: () => unknown, code: FilterErrorCode): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof FilterError, `expected FilterError, got ${e}`);
+    assert.equal(e.code, code, e.message);
     return true;
   });
 }

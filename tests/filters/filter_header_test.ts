@@ -1,9 +1,8 @@
 // BIP 157 filter headers: the chain a cfheaders answer commits to, its checks against what was
 // asked, the previous header and checkpoints; cfcheckpt and cfilter checks.
 import { assertEquals, assertThrows } from "@std/assert";
+import { assertFilterError } from "../_util/assert_code.ts";
 import {
-  FilterError,
-  type FilterErrorCode,
   filterHash,
   filterHeader,
   firstDisagreement,
@@ -13,11 +12,6 @@ import {
 } from "../../filters/mod.ts";
 import type { CFCheckptMessage, CFHeadersMessage, CFilterMessage } from "../../wire/mod.ts";
 import { doubleSha256 } from "../../wire/mod.ts";
-
-function assertFilterError(fn: () => unknown, code: FilterErrorCode): void {
-  const e = assertThrows(fn, FilterError);
-  assertEquals(e.code, code, e.message);
-}
 
 // A made-up chain of 2,600 blocks: filter i is [1, i & 0xff, i >> 8] (any bytes do).
 const FILTERS = Array.from({ length: 2601 }, (_, i) => new Uint8Array([1, i & 0xff, i >> 8]));

@@ -1,8 +1,9 @@
 // Golomb-Rice coded sets: the encoder against a bit-by-bit reference, the reader against every
 // kind of hostile filter (typed errors only, nothing else thrown, nothing allocated from N).
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import fc from "fast-check";
-import { FilterError, type FilterErrorCode } from "../../filters/errors.ts";
+import { assertFilterError } from "../_util/assert_code.ts";
+import { FilterError } from "../../filters/errors.ts";
 import { encodeGolombRice, readFilterCount } from "../../filters/_golomb.ts";
 import {
   buildGcs,
@@ -16,11 +17,6 @@ import { BASIC_PARAMS } from "../../filters/basic_filter.ts";
 import { buildGcsReference, encodeValuesReference } from "./_reference.ts";
 
 const { p: P, m: M } = BASIC_PARAMS;
-
-function assertFilterError(fn: () => unknown, code: FilterErrorCode): void {
-  const e = assertThrows(fn, FilterError);
-  assertEquals(e.code, code, e.message);
-}
 
 /** Only a FilterError may come out of `fn`. */
 function onlyFilterErrors(fn: () => unknown): void {
