@@ -10,7 +10,9 @@
  * - `@btcstream/p2p/addrmgr`: the address book (new and tried buckets, selection,
  *   persistence);
  * - `@btcstream/p2p/server`: a node: listening, outbound connections, address gossip,
- *   misbehaviour, inbound eviction and the median time offset.
+ *   misbehaviour, inbound eviction and the median time offset;
+ * - `@btcstream/p2p/filters`: BIP 158 compact block filters (build, match) and BIP 157
+ *   filter headers.
  *
  * @example
  * ```ts
@@ -29,3 +31,4 @@ export * from "./wire/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
+export * from "./filters/mod.ts";

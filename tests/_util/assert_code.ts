@@ -1,5 +1,7 @@
-// Assertions that a codec failed with a MessageError of a given code (and command).
+// Assertions that a codec failed with a MessageError of a given code (and command), or that
+// a filter check failed with a FilterError of a given code.
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { FilterError, type FilterErrorCode } from "../../filters/errors.ts";
 import { MessageError, type MessageErrorCode } from "../../wire/errors.ts";
 
 function checkCode(error: MessageError, code: MessageErrorCode, command?: string, msg?: string) {
@@ -41,5 +43,12 @@ export async function assertRejectsMessageError(
 ): Promise<MessageError> {
   const error = await assertRejects(fn, MessageError, undefined, msg);
   checkCode(error, code, command, msg);
+  return error;
+}
+
+/** Asserts that `fn` throws a FilterError with `code`; a failure names what was thrown instead. */
+export function assertFilterError(fn: () => unknown, code: FilterErrorCode): FilterError {
+  const error = assertThrows(fn, FilterError);
+  assertEquals(error.code, code, error.message);
   return error;
 }
