@@ -9,7 +9,7 @@
 // size a real one would; its bytes differ from the block's real filter.
 import siphash24 from "siphash24";
 import * as posthogSiphash from "@posthog/siphash";
-import { buildBasicFilter, match, matchAny } from "../filters/mod.ts";
+import { buildBasicFilter, matchFilter, matchFilterAny } from "../filters/mod.ts";
 import { basicFilterElements } from "../filters/basic_filter.ts";
 import { sipHash24Halves, sipKey, sipLo } from "../filters/_siphash.ts";
 import { validateGcs } from "../filters/_gcs.ts";
@@ -77,24 +77,24 @@ if (block !== undefined) {
     },
   );
   benchThroughput(
-    `matchAny, 1,000 scripts against the ${filter.length}-byte filter, no match`,
+    `matchFilterAny, 1,000 scripts against the ${filter.length}-byte filter, no match`,
     { group: "match", baseline: true, items: 1000, itemName: "scripts" },
     () => {
-      if (matchAny(filter, hash, wallet)) throw new Error("unexpected match");
+      if (matchFilterAny(filter, hash, wallet)) throw new Error("unexpected match");
     },
   );
   benchThroughput(
-    "matchAny, 1,000 scripts, one of them in the block",
+    "matchFilterAny, 1,000 scripts, one of them in the block",
     { group: "match", items: 1000, itemName: "scripts" },
     () => {
-      if (!matchAny(filter, hash, walletWithHit)) throw new Error("expected a match");
+      if (!matchFilterAny(filter, hash, walletWithHit)) throw new Error("expected a match");
     },
   );
   benchThroughput(
     "match, one script (one walk of the filter)",
     { group: "match", items: 1, itemName: "scripts" },
     () => {
-      match(filter, hash, wallet[0]);
+      matchFilter(filter, hash, wallet[0]);
     },
   );
   benchThroughput(

@@ -108,7 +108,7 @@ export function basicFilterElements(
  *
  * @example
  * ```ts
- * import { buildBasicFilter, match } from "@btcstream/p2p/filters";
+ * import { buildBasicFilter, matchFilter } from "@btcstream/p2p/filters";
  * import { blockHash, type Block } from "@btcstream/p2p/wire";
  * import { assert, assertFalse } from "@std/assert";
  *
@@ -136,8 +136,8 @@ export function basicFilterElements(
  * };
  * const filter = buildBasicFilter(block, []); // a coinbase spends nothing
  * const hash = blockHash(block.header);
- * assert(match(filter, hash, payTo));
- * assertFalse(match(filter, hash, new Uint8Array([0x51])));
+ * assert(matchFilter(filter, hash, payTo));
+ * assertFalse(matchFilter(filter, hash, new Uint8Array([0x51])));
  * ```
  */
 export function buildBasicFilter(

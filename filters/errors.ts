@@ -31,12 +31,12 @@ export type FilterErrorCode =
  *
  * @example
  * ```ts
- * import { FilterError, matchAny } from "@btcstream/p2p/filters";
+ * import { FilterError, matchFilterAny } from "@btcstream/p2p/filters";
  * import { assertEquals, assertThrows } from "@std/assert";
  *
  * // N = 5 elements cannot fit in two bytes (each needs at least 20 bits).
  * const error = assertThrows(
- *   () => matchAny(new Uint8Array([5, 0xff, 0xff]), new Uint8Array(32), []),
+ *   () => matchFilterAny(new Uint8Array([5, 0xff, 0xff]), new Uint8Array(32), []),
  *   FilterError,
  * );
  * assertEquals(error.code, "truncated");

@@ -293,7 +293,7 @@ export interface VerifyCFilterOptions {
  * to: its hash must be the block's filter hash, or, given the block's filter header and the
  * one before it, dSHA256(its hash || previous) must be the block's header.
  *
- * The filter's own encoding is checked when it is matched ({@linkcode matchAny}); a filter
+ * The filter's own encoding is checked when it is matched ({@linkcode matchFilterAny}); a filter
  * that agrees with an honest header chain is well formed.
  *
  * @param message The `cfilter` message.

@@ -28,7 +28,7 @@ function checkBlockHash(blockHash: Uint8Array): void {
  *
  * @example
  * ```ts
- * import { buildBasicFilter, matchAny } from "@btcstream/p2p/filters";
+ * import { buildBasicFilter, matchFilterAny } from "@btcstream/p2p/filters";
  * import { blockHash, type Block } from "@btcstream/p2p/wire";
  * import { assert, assertFalse } from "@std/assert";
  *
@@ -52,11 +52,11 @@ function checkBlockHash(blockHash: Uint8Array): void {
  * };
  * const filter = buildBasicFilter(block, []);
  * const hash = blockHash(block.header);
- * assert(matchAny(filter, hash, [mine, theirs]));
- * assertFalse(matchAny(filter, hash, [mine]));
+ * assert(matchFilterAny(filter, hash, [mine, theirs]));
+ * assertFalse(matchFilterAny(filter, hash, [mine]));
  * ```
  */
-export function matchAny(
+export function matchFilterAny(
   filter: Uint8Array,
   blockHash: Uint8Array,
   scripts: readonly Uint8Array[],
@@ -67,7 +67,7 @@ export function matchAny(
 
 /**
  * Whether `script` may be in a block, by its basic filter. To test several scripts, use
- * {@linkcode matchAny}, which walks the filter once for all of them.
+ * {@linkcode matchFilterAny}, which walks the filter once for all of them.
  *
  * @param filter The serialized filter (a `cfilter` message's `filter`).
  * @param blockHash The block's hash, in wire order (the filter's key).
@@ -78,14 +78,18 @@ export function matchAny(
  *
  * @example
  * ```ts
- * import { match } from "@btcstream/p2p/filters";
+ * import { matchFilter } from "@btcstream/p2p/filters";
  * import { assertFalse } from "@std/assert";
  *
  * // The empty filter (N = 0) matches nothing.
- * assertFalse(match(new Uint8Array([0]), new Uint8Array(32), new Uint8Array([0x51])));
+ * assertFalse(matchFilter(new Uint8Array([0]), new Uint8Array(32), new Uint8Array([0x51])));
  * ```
  */
-export function match(filter: Uint8Array, blockHash: Uint8Array, script: Uint8Array): boolean {
+export function matchFilter(
+  filter: Uint8Array,
+  blockHash: Uint8Array,
+  script: Uint8Array,
+): boolean {
   checkBlockHash(blockHash);
   return gcsMatchAny(filter, blockHash, [script], BASIC_PARAMS);
 }

@@ -14,7 +14,7 @@
  *   buildBasicFilter,
  *   filterHash,
  *   filterHeader,
- *   matchAny,
+ *   matchFilterAny,
  *   verifyCFilter,
  * } from "@btcstream/p2p/filters";
  * import { type Block, blockHash, type CFilterMessage } from "@btcstream/p2p/wire";
@@ -44,7 +44,7 @@
  *
  * // The client checks the filter against its header, then matches its scripts.
  * verifyCFilter(message, { filterHeader: header, previousFilterHeader: previous });
- * assert(matchAny(message.filter, message.blockHash, wallet));
+ * assert(matchFilterAny(message.filter, message.blockHash, wallet));
  * ```
  *
  * @module
@@ -68,7 +68,7 @@ export {
   verifyCFilter,
   type VerifyCFilterOptions,
 } from "./filter_header.ts";
-export { filterElementCount, match, matchAny } from "./match.ts";
+export { filterElementCount, matchFilter, matchFilterAny } from "./match.ts";
 export {
   type BlockFilterVerdict,
   checkBlockFilter,

@@ -11,14 +11,14 @@
 import { Buffer } from "node:buffer";
 import { buildGcs } from "../../filters/_gcs.ts";
 import { BASIC_PARAMS, basicFilterElements } from "../../filters/basic_filter.ts";
-import { matchAny } from "../../filters/mod.ts";
+import { matchFilterAny } from "../../filters/mod.ts";
 import { blockHash, bytesToHex, decodeBlock } from "../../wire/mod.ts";
 import { BLOCK_FILES } from "../_data.ts";
 import { benchThroughput } from "../_throughput.ts";
 
 interface GolombFilter {
   fromItems(p: number, key: Buffer, items: Buffer[]): GolombFilter;
-  matchAny(key: Buffer, items: Buffer[]): boolean;
+  matchFilterAny(key: Buffer, items: Buffer[]): boolean;
   toNBytes(): Buffer;
 }
 
@@ -68,11 +68,11 @@ if (block === undefined) {
   benchThroughput("btcstream, the same elements", build, () => {
     buildGcs(elements, hash, BASIC_PARAMS);
   });
-  const match = { group: "matchAny", items: 1000, itemName: "scripts" };
-  benchThroughput("golomb matchAny, 1,000 scripts, no match", { ...match, baseline: true }, () => {
-    if (theirs.matchAny(key, walletBuffers)) throw new Error("unexpected match");
+  const match = { group: "matchFilterAny", items: 1000, itemName: "scripts" };
+  benchThroughput("golomb matchFilterAny, 1,000 scripts, no match", { ...match, baseline: true }, () => {
+    if (theirs.matchFilterAny(key, walletBuffers)) throw new Error("unexpected match");
   });
-  benchThroughput("btcstream matchAny, the same", match, () => {
-    if (matchAny(ours, hash, wallet)) throw new Error("unexpected match");
+  benchThroughput("btcstream matchFilterAny, the same", match, () => {
+    if (matchFilterAny(ours, hash, wallet)) throw new Error("unexpected match");
   });
 }

@@ -10,8 +10,8 @@ import {
   filterElementCount,
   filterHash,
   filterHeader,
-  match,
-  matchAny,
+  matchFilter,
+  matchFilterAny,
 } from "../../filters/mod.ts";
 import { dataTest, HAVE_SHARED_DATA, SHARED_DATA } from "../_util/shared_data.ts";
 
@@ -71,8 +71,8 @@ Deno.test(dataTest("BIP 158 test vectors", async (t) => {
 
       // Every element matches, one at a time and all together.
       const elements = basicFilterElements(block, row.prevOutputScripts);
-      for (const e of elements) assert(match(filter, hash, e));
-      assertEquals(matchAny(filter, hash, elements), elements.length > 0);
+      for (const e of elements) assert(matchFilter(filter, hash, e));
+      assertEquals(matchFilterAny(filter, hash, elements), elements.length > 0);
       assertEquals(filterElementCount(filter), new Set(elements.map((e) => e.join())).size);
 
       // What BIP 158 leaves out is not matched (unless a false positive, ~1 in 784,931).
@@ -81,7 +81,7 @@ Deno.test(dataTest("BIP 158 test vectors", async (t) => {
           const script = output.pkScript;
           if (script.length > 0 && script[0] !== 0x6a) continue;
           if (elements.some((e) => e.join() === script.join())) continue;
-          assertFalse(match(filter, hash, script), "an OP_RETURN or empty output matched");
+          assertFalse(matchFilter(filter, hash, script), "an OP_RETURN or empty output matched");
         }
       }
 
@@ -100,12 +100,12 @@ Deno.test(dataTest("BIP 158 test vectors", async (t) => {
           if (j + 3 < 22) s[j + 3] = w >>> 24;
         }
         randoms.push(s);
-        if (match(filter, hash, s)) falsePositives++;
+        if (matchFilter(filter, hash, s)) falsePositives++;
       }
       assert(falsePositives <= 3, `${falsePositives} false positives in 10,000`);
-      assertEquals(matchAny(filter, hash, randoms), falsePositives > 0);
-      // With one real element among them, matchAny finds it.
-      if (elements.length > 0) assert(matchAny(filter, hash, [...randoms, elements[0]]));
+      assertEquals(matchFilterAny(filter, hash, randoms), falsePositives > 0);
+      // With one real element among them, matchFilterAny finds it.
+      if (elements.length > 0) assert(matchFilterAny(filter, hash, [...randoms, elements[0]]));
 
       // The block confirms its own filter, with and without the spent scripts.
       const published = hexToBytes(row.filter);

@@ -1,4 +1,4 @@
-// Matching: for random sets, every member matches; matchAny agrees with a loop of match; the
+// Matching: for random sets, every member matches; matchFilterAny agrees with a loop of match; the
 // sorted merge agrees with a plain search of the decoded values.
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import fc from "fast-check";
@@ -6,24 +6,24 @@ import { decodeGcs } from "../../filters/_gcs.ts";
 import { RangeHasher } from "../../filters/_range.ts";
 import { BASIC_FILTER_M, BASIC_PARAMS } from "../../filters/basic_filter.ts";
 import { buildGcs } from "../../filters/_gcs.ts";
-import { match, matchAny } from "../../filters/match.ts";
+import { matchFilter, matchFilterAny } from "../../filters/match.ts";
 
 const script = fc.uint8Array({ minLength: 1, maxLength: 40 });
 const blockHash = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
-Deno.test("match and matchAny", async (t) => {
+Deno.test("match and matchFilterAny", async (t) => {
   await t.step("every member of a random set matches", () => {
     fc.assert(
       fc.property(blockHash, fc.array(script, { maxLength: 300 }), (hash, members) => {
         const filter = buildGcs(members, hash, BASIC_PARAMS);
-        for (const m of members) assert(match(filter, hash, m));
-        assertEquals(matchAny(filter, hash, members), members.length > 0);
+        for (const m of members) assert(matchFilter(filter, hash, m));
+        assertEquals(matchFilterAny(filter, hash, members), members.length > 0);
       }),
       { numRuns: 150 },
     );
   });
 
-  await t.step("matchAny is a loop of match, and a search of the decoded values", () => {
+  await t.step("matchFilterAny is a loop of match, and a search of the decoded values", () => {
     fc.assert(
       fc.property(
         blockHash,
@@ -37,8 +37,8 @@ Deno.test("match and matchAny", async (t) => {
             ...others,
             ...(members.length > 0 ? picks.map((i) => members[i % members.length]) : []),
           ];
-          const loop = queries.some((q) => match(filter, hash, q));
-          assertEquals(matchAny(filter, hash, queries), loop);
+          const loop = queries.some((q) => matchFilter(filter, hash, q));
+          assertEquals(matchFilterAny(filter, hash, queries), loop);
           // At most 200 members: N is the filter's first byte.
           const values = new Set(decodeGcs(filter, BASIC_PARAMS));
           const hasher = new RangeHasher(hash, filter[0] * BASIC_FILTER_M);
@@ -54,8 +54,8 @@ Deno.test("match and matchAny", async (t) => {
     const filter = buildGcs(members, new Uint8Array(32).fill(1), BASIC_PARAMS);
     const other = new Uint8Array(32).fill(2);
     // 1 in 7,849 for 100 members; fixed inputs, so this is deterministic.
-    assertEquals(matchAny(filter, other, members), false);
-    assert(matchAny(filter, new Uint8Array(32).fill(1), members));
+    assertEquals(matchFilterAny(filter, other, members), false);
+    assert(matchFilterAny(filter, new Uint8Array(32).fill(1), members));
   });
 
   await t.step("only the first 16 bytes of the block hash key the filter (BIP 158)", () => {
@@ -64,18 +64,21 @@ Deno.test("match and matchAny", async (t) => {
     const filter = buildGcs(members, key, BASIC_PARAMS);
     const sameFirstHalf = key.slice();
     sameFirstHalf.fill(9, 16);
-    assert(match(filter, sameFirstHalf, members[0]));
+    assert(matchFilter(filter, sameFirstHalf, members[0]));
   });
 
   await t.step("the empty filter and the empty query list match nothing", () => {
     const hash = new Uint8Array(32);
-    assertEquals(matchAny(new Uint8Array([0]), hash, [new Uint8Array([1])]), false);
+    assertEquals(matchFilterAny(new Uint8Array([0]), hash, [new Uint8Array([1])]), false);
     const filter = buildGcs([new Uint8Array([1])], hash, BASIC_PARAMS);
-    assertEquals(matchAny(filter, hash, []), false);
+    assertEquals(matchFilterAny(filter, hash, []), false);
   });
 
   await t.step("a block hash that is not 32 bytes is a TypeError", () => {
-    assertThrows(() => match(new Uint8Array([0]), new Uint8Array(31), new Uint8Array()), TypeError);
-    assertThrows(() => matchAny(new Uint8Array([0]), new Uint8Array(33), []), TypeError);
+    assertThrows(
+      () => matchFilter(new Uint8Array([0]), new Uint8Array(31), new Uint8Array()),
+      TypeError,
+    );
+    assertThrows(() => matchFilterAny(new Uint8Array([0]), new Uint8Array(33), []), TypeError);
   });
 });
