@@ -1121,9 +1121,12 @@ export class Peer {
     return this.#mux.paused;
   }
 
-  /** Bytes of a message in progress held for the remote (received, not yet complete). */
+  /**
+   * Memory held for a message in progress from the remote (received, not yet complete): about
+   * what arrived, however it was segmented, never what its header claims.
+   */
   get receiveBufferBytes(): number {
-    return this.#transport.bufferedBytes;
+    return this.#transport.heldBytes;
   }
 
   /** The transport: `"v1"` (Bitcoin's framing) or `"v2"` (BIP 324, encrypted). */

@@ -30,8 +30,11 @@ export interface PeerTransport {
   readonly protocol: "v1" | "v2";
   /** BIP 324's session id once the key exchange completed (v2 only). */
   readonly sessionId: Uint8Array | undefined;
-  /** Bytes of a message in progress held by the transport. */
-  readonly bufferedBytes: number;
+  /**
+   * Memory held for a message in progress (the buffers its bytes keep alive): about what
+   * arrived, never what a header claims.
+   */
+  readonly heldBytes: number;
   /**
    * Runs the transport's own handshake, before any message (v1 has none). Resolves with any
    * bytes read past it, which the peer feeds to {@linkcode PeerTransport.receive} first.
@@ -76,8 +79,8 @@ export function v1Transport(options: V1TransportOptions = {}): PeerTransport {
   return {
     protocol: "v1",
     sessionId: undefined,
-    get bufferedBytes() {
-      return frames.bufferedBytes;
+    get heldBytes() {
+      return frames.heldBytes;
     },
     open: () => Promise.resolve(undefined),
     receive(chunk, out) {
