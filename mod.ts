@@ -2,7 +2,9 @@
  * btcstream: Bitcoin's peer-to-peer layer for Deno, on web streams.
  *
  * This root module re-exports the entry points: the wire codec (`@btcstream/p2p/wire`: every
- * P2P message as typed data, framing, the decoder and encoder streams), the peer
+ * P2P message as typed data, framing, the decoder and encoder streams), the BIP 324 v2
+ * transport (`@btcstream/p2p/transport`: ElligatorSwift, the packet ciphers, the sans-IO
+ * session), the peer
  * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers) and the
  * address manager (`@btcstream/p2p/addrmgr`: the address book). The server will join them.
  *
@@ -19,6 +21,7 @@
  * @module
  */
 export * from "./wire/mod.ts";
+export * from "./transport/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";

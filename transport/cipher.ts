@@ -2,11 +2,20 @@
 // (the packets), each rekeying every 224 messages as Bitcoin Core's `FSChaCha20` and
 // `FSChaCha20Poly1305` (src/crypto/chacha20.cpp, chacha20poly1305.cpp) do.
 //
-// ChaCha20 and ChaCha20-Poly1305 are node:crypto's (RFC 8439, 12-byte nonce, what BIP 324
-// uses), chosen by benchmark over @noble/ciphers: on this machine, same run, encrypting a
-// 1.2 MB packet took 5.1 ms of CPU with node:crypto and 15.7 ms with noble (3.1x), a 100-byte
-// packet 6.6 µs against 15.3 µs (2.3x). `bench/transport_bench.ts` repeats the comparison.
+// Chosen by benchmark (`bench/transport_bench.ts`: node:crypto and @noble/ciphers side by
+// side in one run, CPU time on this shared 2-core machine):
+// - ChaCha20-Poly1305 is node:crypto's (RFC 8439 with the 12-byte nonce BIP 324 uses): a
+//   1.2 MB packet encrypted and decrypted in 2.3 ms against 11.9 ms with noble (5.1x); 1,000
+//   bytes in 9.0 µs against 36.9 µs; 100 bytes in 11.6 µs against 55.4 µs. Its inputs must be
+//   node Buffers: Deno's node:crypto converts a plain Uint8Array at a sixth of the speed
+//   (6.4 ms instead of 1.0 ms to encrypt 1.2 MB), so `asBuffer` wraps views without copying.
+// - The length cipher's keystream is @noble/ciphers' `chacha20`, one 64-byte block at a time
+//   (a call per 21 lengths): as fast as a node:crypto stream per 3-byte length (0.4 to 0.7 µs
+//   either way), and all it keeps is that block, no native cipher object, as idle peers are
+//   many.
+import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv } from "node:crypto";
+import { chacha20 } from "@noble/ciphers/chacha.js";
 
 /** Messages between rekeys, for both ciphers (BIP 324). */
 export const REKEY_INTERVAL = 224;
@@ -16,8 +25,14 @@ export const TAG_SIZE = 16;
 
 const EMPTY = new Uint8Array(0);
 const ZEROS_32 = new Uint8Array(32);
-// 11 ChaCha20 blocks: one epoch of 3-byte lengths (224 × 3 = 672) plus the next key (32).
-const KEYSTREAM_REFILL = new Uint8Array(704);
+// The length cipher's keystream is made one ChaCha20 block at a time.
+const REFILL_BLOCKS = 1;
+const ZEROS_REFILL = new Uint8Array(64 * REFILL_BLOCKS);
+
+/** A node Buffer over the same memory (node:crypto is slow on plain Uint8Arrays in Deno). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
 
 /** Options for the two forward-secure ciphers. */
 export interface FSChaChaOptions {
@@ -64,11 +79,13 @@ function setNonce(nonce: Uint8Array, low: number, high: number): void {
  */
 export class FSChaCha20 {
   readonly #interval: number;
+  #key: Uint8Array;
+  readonly #nonce = new Uint8Array(12);
+  #block = 0;
   #chunkCounter = 0;
   #rekeyCounter = 0;
-  #stream: ReturnType<typeof createCipheriv>;
-  #keystream: Uint8Array = EMPTY;
-  #pos = 0;
+  readonly #keystream = new Uint8Array(ZEROS_REFILL.length);
+  #pos = ZEROS_REFILL.length;
 
   /**
    * Creates the cipher.
@@ -78,24 +95,20 @@ export class FSChaCha20 {
    */
   constructor(key: Uint8Array, options: FSChaChaOptions = {}) {
     checkKey(key);
+    this.#key = key.slice();
     this.#interval = checkInterval(options.rekeyInterval ?? REKEY_INTERVAL);
-    this.#stream = FSChaCha20.#open(key, 0);
-  }
-
-  static #open(key: Uint8Array, rekeyCounter: number): ReturnType<typeof createCipheriv> {
-    // node's "chacha20" takes a 16-byte IV: the 32-bit block counter, then the 96-bit nonce.
-    const iv = new Uint8Array(16);
-    setNonce(iv.subarray(4), 0, rekeyCounter);
-    return createCipheriv("chacha20", key, iv);
   }
 
   #take(out: Uint8Array, input: Uint8Array | undefined): void {
+    const ks = this.#keystream;
     for (let i = 0; i < out.length; i++) {
-      if (this.#pos === this.#keystream.length) {
-        this.#keystream = new Uint8Array(this.#stream.update(KEYSTREAM_REFILL));
+      if (this.#pos === ks.length) {
+        setNonce(this.#nonce, 0, this.#rekeyCounter);
+        chacha20(this.#key, this.#nonce, ZEROS_REFILL, ks, this.#block);
+        this.#block += REFILL_BLOCKS;
         this.#pos = 0;
       }
-      const k = this.#keystream[this.#pos++];
+      const k = ks[this.#pos++];
       out[i] = input === undefined ? k : input[i] ^ k;
     }
   }
@@ -110,14 +123,15 @@ export class FSChaCha20 {
     const out = new Uint8Array(chunk.length);
     this.#take(out, chunk);
     if (++this.#chunkCounter === this.#interval) {
-      // As Core: the next 32 keystream bytes become the key, under nonce (0, ++rekeys).
+      // As Core: the next 32 keystream bytes become the key, and the stream restarts at
+      // block 0 of nonce (0, ++rekeys), whatever was left of the old one unused.
       const key = new Uint8Array(32);
       this.#take(key, undefined);
+      this.#key = key;
       this.#chunkCounter = 0;
       this.#rekeyCounter++;
-      this.#stream = FSChaCha20.#open(key, this.#rekeyCounter);
-      this.#keystream = EMPTY;
-      this.#pos = 0;
+      this.#block = 0;
+      this.#pos = this.#keystream.length;
     }
     return out;
   }
@@ -151,6 +165,7 @@ export class FSChaCha20Poly1305 {
   #packetCounter = 0;
   #rekeyCounter = 0;
   readonly #nonce = new Uint8Array(12);
+  readonly #nonceBuffer = asBuffer(this.#nonce);
 
   /**
    * Creates the cipher.
@@ -164,9 +179,9 @@ export class FSChaCha20Poly1305 {
     this.#interval = checkInterval(options.rekeyInterval ?? REKEY_INTERVAL);
   }
 
-  #nextNonce(): Uint8Array {
+  #nextNonce(): Buffer {
     setNonce(this.#nonce, this.#packetCounter, this.#rekeyCounter);
-    return this.#nonce;
+    return this.#nonceBuffer;
   }
 
   #next(): void {
@@ -176,7 +191,9 @@ export class FSChaCha20Poly1305 {
       const iv = new Uint8Array(16);
       iv[0] = 1;
       setNonce(iv.subarray(4), 0xffffffff, this.#rekeyCounter);
-      this.#key = new Uint8Array(createCipheriv("chacha20", this.#key, iv).update(ZEROS_32));
+      this.#key = new Uint8Array(
+        createCipheriv("chacha20", asBuffer(this.#key), asBuffer(iv)).update(asBuffer(ZEROS_32)),
+      );
       this.#packetCounter = 0;
       this.#rekeyCounter++;
     }
@@ -204,13 +221,13 @@ export class FSChaCha20Poly1305 {
         `Cannot encrypt: ${length + TAG_SIZE} bytes do not fit in ${output.length - offset}`,
       );
     }
-    const cipher = createCipheriv("chacha20-poly1305", this.#key, this.#nextNonce(), {
+    const cipher = createCipheriv("chacha20-poly1305", asBuffer(this.#key), this.#nextNonce(), {
       authTagLength: TAG_SIZE,
     });
-    cipher.setAAD(aad, { plaintextLength: length });
+    cipher.setAAD(asBuffer(aad), { plaintextLength: length });
     let at = offset;
     for (const p of parts) {
-      const c = cipher.update(p);
+      const c = cipher.update(asBuffer(p));
       output.set(c, at);
       at += c.length;
     }
@@ -247,12 +264,13 @@ export class FSChaCha20Poly1305 {
     try {
       if (ciphertext.length < TAG_SIZE) return undefined;
       const length = ciphertext.length - TAG_SIZE;
-      const decipher = createDecipheriv("chacha20-poly1305", this.#key, nonce, {
+      const decipher = createDecipheriv("chacha20-poly1305", asBuffer(this.#key), nonce, {
         authTagLength: TAG_SIZE,
       });
-      decipher.setAAD(aad, { plaintextLength: length });
-      decipher.setAuthTag(ciphertext.subarray(length));
-      const plain = decipher.update(ciphertext.subarray(0, length));
+      decipher.setAAD(asBuffer(aad), { plaintextLength: length });
+      const input = asBuffer(ciphertext);
+      decipher.setAuthTag(input.subarray(length));
+      const plain = decipher.update(input.subarray(0, length));
       // final() throws when the tag does not match; the plaintext is used only after it.
       const rest = decipher.final();
       if (rest.length === 0) return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);

@@ -64,10 +64,10 @@ const SHORT_IDS = new Map<string, number>(
 );
 
 /** Bytes of contents before the payload in the long form: 0x00 and the 12-byte command. */
-export const LONG_TYPE_SIZE = 1 + COMMAND_SIZE;
+export const LONG_TYPE_SIZE: number = 1 + COMMAND_SIZE;
 
 /** Largest packet contents a v2 peer accepts: long type form and the network's message limit. */
-export const MAX_CONTENTS_LENGTH = LONG_TYPE_SIZE + MAX_PROTOCOL_MESSAGE_LENGTH;
+export const MAX_CONTENTS_LENGTH: number = LONG_TYPE_SIZE + MAX_PROTOCOL_MESSAGE_LENGTH;
 
 /**
  * The message type bytes of a command: its short id, or 0x00 and the NUL-padded command.

@@ -9,7 +9,7 @@ export const LENGTH_FIELD_SIZE = 3;
 /** Bytes of the header (flags) that precede the contents. */
 export const HEADER_SIZE = 1;
 /** Bytes a packet adds to its contents: length, header and tag (20). */
-export const PACKET_EXPANSION = LENGTH_FIELD_SIZE + HEADER_SIZE + TAG_SIZE;
+export const PACKET_EXPANSION: number = LENGTH_FIELD_SIZE + HEADER_SIZE + TAG_SIZE;
 /** The header bit that makes a packet a decoy, to be authenticated and dropped. */
 export const IGNORE_BIT = 0x80;
 /** Largest contents the 3-byte length can describe. */

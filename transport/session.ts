@@ -15,7 +15,7 @@ import {
 } from "./contents.ts";
 import { ellswiftCreate, ellswiftXdh } from "./ellswift.ts";
 import { TransportError } from "./errors.ts";
-import { deriveV2Keys, GARBAGE_TERMINATOR_SIZE, type V2Keys } from "./keys.ts";
+import { deriveV2Keys, GARBAGE_TERMINATOR_SIZE } from "./keys.ts";
 import { LENGTH_FIELD_SIZE, PacketCipher, type V2Role } from "./packet.ts";
 import { TAG_SIZE } from "./cipher.ts";
 
@@ -190,8 +190,9 @@ export class V2Session {
   #garbageBuffer: Uint8Array | undefined;
   #garbageHave = 0;
 
-  // After the key exchange.
-  #keys: V2Keys | undefined;
+  // After the key exchange (only what is still needed: the ciphers copied their keys).
+  #sessionId: Uint8Array | undefined;
+  #recvTerminator: Uint8Array | undefined;
   #cipher: PacketCipher | undefined;
   #recvAad: Uint8Array = EMPTY;
   readonly #lengthField = new Uint8Array(LENGTH_FIELD_SIZE);
@@ -246,7 +247,7 @@ export class V2Session {
 
   /** The 32-byte session id once established (Core's `getpeerinfo` `session_id`); else undefined. */
   get sessionId(): Uint8Array | undefined {
-    return this.#state === "app" ? this.#keys?.sessionId.slice() : undefined;
+    return this.#state === "app" ? this.#sessionId?.slice() : undefined;
   }
 
   /**
@@ -439,8 +440,12 @@ export class V2Session {
     }, theirs);
     const keys = deriveV2Keys(secret, { network: this.#network });
     const cipher = new PacketCipher(keys, this.role);
-    this.#keys = keys;
     this.#cipher = cipher;
+    this.#sessionId = keys.sessionId.slice();
+    this.#recvTerminator =
+      (this.role === "initiator"
+        ? keys.responderGarbageTerminator
+        : keys.initiatorGarbageTerminator).slice();
     // As Core: our terminator, then our version packet (empty contents), the garbage we sent
     // as the AAD of the first packet; decoys, if any, go before the version packet.
     const garbage = this.#garbage!;
@@ -462,9 +467,7 @@ export class V2Session {
 
   #readGarbage(chunk: Uint8Array, at: number): number {
     const buffer = this.#garbageBuffer!;
-    const terminator = this.role === "initiator"
-      ? this.#keys!.responderGarbageTerminator
-      : this.#keys!.initiatorGarbageTerminator;
+    const terminator = this.#recvTerminator!;
     const before = this.#garbageHave;
     const take = Math.min(MAX_GARBAGE_AND_TERMINATOR - before, chunk.length - at);
     buffer.set(chunk.subarray(at, at + take), before);
@@ -483,6 +486,7 @@ export class V2Session {
         // The garbage is authenticated as the AAD of the first packet that follows.
         this.#recvAad = buffer.slice(0, i);
         this.#garbageBuffer = undefined;
+        this.#recvTerminator = undefined;
         this.#state = "version";
         return at + (i + GARBAGE_TERMINATOR_SIZE - before);
       }
