@@ -7,6 +7,7 @@
 import { hkdfSync } from "node:crypto";
 import type { Network, NetworkName } from "../wire/protocol.ts";
 import { resolveWireOptions } from "../wire/frame.ts";
+import type { V2Role } from "./packet.ts";
 
 /** Bytes in a garbage terminator. */
 export const GARBAGE_TERMINATOR_SIZE = 16;
@@ -90,4 +91,31 @@ export function deriveV2Keys(
     responderGarbageTerminator: terminators.subarray(GARBAGE_TERMINATOR_SIZE),
     sessionId: derive(INFO.sessionId),
   };
+}
+
+/**
+ * The garbage terminators from one side's point of view: the one it sends after its own
+ * garbage, and the one that ends the remote's (BIP 324: each side sends its role's).
+ *
+ * @param keys The derived keys.
+ * @param role Our side.
+ * @returns The terminator to send and the one to look for.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { deriveV2Keys, garbageTerminators } from "@btcstream/p2p/transport";
+ *
+ * const keys = deriveV2Keys(new Uint8Array(32));
+ * assertEquals(garbageTerminators(keys, "initiator").send, keys.initiatorGarbageTerminator);
+ * assertEquals(garbageTerminators(keys, "responder").receive, keys.initiatorGarbageTerminator);
+ * ```
+ */
+export function garbageTerminators(
+  keys: V2Keys,
+  role: V2Role,
+): { send: Uint8Array; receive: Uint8Array } {
+  return role === "initiator"
+    ? { send: keys.initiatorGarbageTerminator, receive: keys.responderGarbageTerminator }
+    : { send: keys.responderGarbageTerminator, receive: keys.initiatorGarbageTerminator };
 }

@@ -41,6 +41,7 @@ export {
   deriveV2Keys,
   type DeriveV2KeysOptions,
   GARBAGE_TERMINATOR_SIZE,
+  garbageTerminators,
   type V2Keys,
 } from "./keys.ts";
 export { FSChaCha20, FSChaCha20Poly1305, type FSChaChaOptions, REKEY_INTERVAL } from "./cipher.ts";

@@ -15,7 +15,7 @@ import {
 } from "./contents.ts";
 import { ellswiftCreate, ellswiftXdh } from "./ellswift.ts";
 import { TransportError } from "./errors.ts";
-import { deriveV2Keys, GARBAGE_TERMINATOR_SIZE } from "./keys.ts";
+import { deriveV2Keys, GARBAGE_TERMINATOR_SIZE, garbageTerminators } from "./keys.ts";
 import { LENGTH_FIELD_SIZE, PacketCipher, type V2Role } from "./packet.ts";
 import { TAG_SIZE } from "./cipher.ts";
 
@@ -261,6 +261,17 @@ export class V2Session {
   }
 
   /**
+   * Bytes the session holds for input not yet complete: the key and v1-detection buffer
+   * (64), the garbage buffer (4,111, during the handshake only) and the packet being
+   * received, whose buffer grows with what arrives (at most twice that, or 4,096) and never
+   * to a length the remote merely declared. For memory accounting.
+   */
+  get bufferedBytes(): number {
+    return (this.#keyBuffer?.length ?? 0) + (this.#garbageBuffer?.length ?? 0) +
+      (this.#body?.length ?? 0);
+  }
+
+  /**
    * The bytes to send when the connection opens: an initiator's key and garbage, nothing for
    * a responder. Later calls return nothing.
    *
@@ -442,16 +453,12 @@ export class V2Session {
     const cipher = new PacketCipher(keys, this.role);
     this.#cipher = cipher;
     this.#sessionId = keys.sessionId.slice();
-    this.#recvTerminator =
-      (this.role === "initiator"
-        ? keys.responderGarbageTerminator
-        : keys.initiatorGarbageTerminator).slice();
+    const terminators = garbageTerminators(keys, this.role);
+    this.#recvTerminator = terminators.receive.slice();
     // As Core: our terminator, then our version packet (empty contents), the garbage we sent
     // as the AAD of the first packet; decoys, if any, go before the version packet.
     const garbage = this.#garbage!;
-    const parts = [
-      this.role === "initiator" ? keys.initiatorGarbageTerminator : keys.responderGarbageTerminator,
-    ];
+    const parts = [terminators.send];
     let aad = garbage;
     for (const decoy of this.#decoys) {
       parts.push(cipher.encrypt(decoy, { aad, ignore: true }));

@@ -415,6 +415,33 @@ Deno.test("V2Session refuses bad input with typed errors", async (t) => {
     );
     assertEquals(session.receive(remote.lengthField(4_000_013)).error, undefined);
   });
+  await t.step("buffering follows the bytes that arrived, not the declared length", () => {
+    const { session, remote } = rawToResponder();
+    assertEquals(session.bufferedBytes, 4111); // the garbage buffer, during the handshake
+    session.receive(
+      cat(remote.terminator(), remote.packet(new Uint8Array(0), { aad: remote.garbage })),
+    );
+    assertEquals(session.bufferedBytes, 0);
+    const payload = new Uint8Array(4_000_000);
+    const packet = remote.packet(cat(new Uint8Array(13), payload)); // the largest allowed
+    let fed = 0;
+    for (const size of [3, 10, 1000, 5000, 60_000, 200_000, 1_000_000]) {
+      assertEquals(session.receive(packet.subarray(fed, fed + size)).error, undefined);
+      fed += size;
+      const arrived = fed - 3;
+      assert(
+        session.bufferedBytes <= Math.max(2 * arrived, 4096),
+        `${session.bufferedBytes} bytes held for ${arrived} arrived`,
+      );
+    }
+    const out = session.receive(packet.subarray(fed));
+    assertEquals(out.messages.length, 1);
+    assertEquals(out.messages[0].payload.length, 4_000_000);
+    assertEquals(session.bufferedBytes, 0);
+    // An established session holds nothing between packets.
+    const link = pair();
+    assertEquals(link.a.session.bufferedBytes + link.b.session.bufferedBytes, 0);
+  });
   await t.step("an application packet before the version packet", () => {
     const { session, remote } = rawToResponder();
     const out = session.receive(cat(
