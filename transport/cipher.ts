@@ -3,16 +3,16 @@
 // `FSChaCha20Poly1305` (src/crypto/chacha20.cpp, chacha20poly1305.cpp) do.
 //
 // Chosen by benchmark (`bench/transport_bench.ts`: node:crypto and @noble/ciphers side by
-// side in one run, CPU time on this shared 2-core machine):
+// side in one run, CPU time on this shared 2-core machine, 2026-12-02):
 // - ChaCha20-Poly1305 is node:crypto's (RFC 8439 with the 12-byte nonce BIP 324 uses): a
-//   1.2 MB packet encrypted and decrypted in 2.3 ms against 11.9 ms with noble (5.1x); 1,000
-//   bytes in 9.0 µs against 36.9 µs; 100 bytes in 11.6 µs against 55.4 µs. Its inputs must be
-//   node Buffers: Deno's node:crypto converts a plain Uint8Array at a sixth of the speed
-//   (6.4 ms instead of 1.0 ms to encrypt 1.2 MB), so `asBuffer` wraps views without copying.
+//   1.2 MB packet encrypted and decrypted in 2.0 ms against 11.7 ms with noble (5.9x); 1,000
+//   bytes in 8.9 µs against 43.9 µs (4.9x); 100 bytes in 13.9 µs against 31.7 µs (2.3x). Its
+//   inputs must be node Buffers: Deno's node:crypto converts a plain Uint8Array at a sixth of
+//   the speed (6.4 ms instead of 1.0 ms to encrypt 1.2 MB), so `asBuffer` wraps views
+//   without copying.
 // - The length cipher's keystream is @noble/ciphers' `chacha20`, one 64-byte block at a time
-//   (a call per 21 lengths): as fast as a node:crypto stream per 3-byte length (0.4 to 0.7 µs
-//   either way), and all it keeps is that block, no native cipher object, as idle peers are
-//   many.
+//   (a call per 21 lengths): as fast as a node:crypto stream per 3-byte length (0.4 against
+//   0.5 µs), and all it keeps is that block, no native cipher object, as idle peers are many.
 import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { chacha20 } from "@noble/ciphers/chacha.js";
