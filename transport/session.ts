@@ -6,18 +6,14 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { resolveWireOptions } from "../wire/frame.ts";
 import type { Network, NetworkName } from "../wire/protocol.ts";
-import {
-  checkPayload,
-  decodeContents,
-  MAX_CONTENTS_LENGTH,
-  messageTypeBytes,
-  type RawMessage,
-} from "./contents.ts";
+import { checkPayload, decodeContents, messageTypeBytes, type RawMessage } from "./contents.ts";
 import { ellswiftCreate, ellswiftXdh } from "./ellswift.ts";
 import { TransportError } from "./errors.ts";
 import { deriveV2Keys, GARBAGE_TERMINATOR_SIZE, garbageTerminators } from "./keys.ts";
-import { LENGTH_FIELD_SIZE, PacketCipher, type V2Role } from "./packet.ts";
+import { PacketCipher, type V2Role } from "./packet.ts";
 import { TAG_SIZE } from "./cipher.ts";
+import { concat, Output } from "./_output.ts";
+import { PacketReader } from "./_packet_reader.ts";
 
 /** Most garbage a side may send after its key (BIP 324). */
 export const MAX_GARBAGE_LENGTH = 4095;
@@ -25,11 +21,7 @@ export const MAX_GARBAGE_LENGTH = 4095;
 const KEY_SIZE = 64;
 const V1_PREFIX_SIZE = 16;
 const MAX_GARBAGE_AND_TERMINATOR = MAX_GARBAGE_LENGTH + GARBAGE_TERMINATOR_SIZE;
-// A packet body is buffered in an array that at most doubles, starting here, so what is
-// allocated stays within twice what arrived plus this much.
-const MIN_BODY_CAPACITY = 4096;
 const EMPTY = new Uint8Array(0);
-const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Where a session is:
@@ -90,44 +82,6 @@ export interface V2EncryptOptions {
 
 function randomValues(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Collects one call's output; arrays are made only when something goes in them. */
-class Output {
-  send: Uint8Array[] | undefined;
-  messages: RawMessage[] | undefined;
-  rejected: TransportError[] | undefined;
-  fallbackToV1: Uint8Array | undefined;
-  error: TransportError | undefined;
-
-  build(): V2Output {
-    const out: {
-      send: readonly Uint8Array[];
-      messages: readonly RawMessage[];
-      rejected: readonly TransportError[];
-      fallbackToV1?: Uint8Array;
-      error?: TransportError;
-    } = {
-      send: this.send ?? NONE,
-      messages: this.messages ?? NONE,
-      rejected: this.rejected ?? NONE,
-    };
-    if (this.fallbackToV1 !== undefined) out.fallbackToV1 = this.fallbackToV1;
-    if (this.error !== undefined) out.error = this.error;
-    return out;
-  }
 }
 
 /**
@@ -194,12 +148,8 @@ export class V2Session {
   #sessionId: Uint8Array | undefined;
   #recvTerminator: Uint8Array | undefined;
   #cipher: PacketCipher | undefined;
+  #reader: PacketReader | undefined;
   #recvAad: Uint8Array = EMPTY;
-  readonly #lengthField = new Uint8Array(LENGTH_FIELD_SIZE);
-  #lengthHave = 0;
-  #bodySize = -1;
-  #body: Uint8Array | undefined;
-  #bodyHave = 0;
 
   /**
    * Creates one side of a connection. Nothing is computed until it is needed: a responder
@@ -254,6 +204,18 @@ export class V2Session {
    * True for an initiator that has received nothing yet. If the connection closes in this
    * state the remote may be a v1-only node that dropped our key: Bitcoin Core then dials
    * again with v1 (`V2Transport::ShouldReconnectV1`).
+   *
+   * @example
+   * ```ts
+   * import { assert } from "@std/assert";
+   * import { V2Session } from "@btcstream/p2p/transport";
+   *
+   * const session = new V2Session("initiator");
+   * session.start();
+   * assert(session.shouldReconnectV1); // closed now: perhaps a v1-only node
+   * session.receive(new Uint8Array([1]));
+   * assert(!session.shouldReconnectV1); // it answered: not a v1 node's silence
+   * ```
    */
   get shouldReconnectV1(): boolean {
     return this.role === "initiator" && this.#started && this.#state === "key" &&
@@ -265,10 +227,18 @@ export class V2Session {
    * (64), the garbage buffer (4,111, during the handshake only) and the packet being
    * received, whose buffer grows with what arrives (at most twice that, or 4,096) and never
    * to a length the remote merely declared. For memory accounting.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { V2Session } from "@btcstream/p2p/transport";
+   *
+   * assertEquals(new V2Session("responder").bufferedBytes, 64); // the key buffer
+   * ```
    */
   get bufferedBytes(): number {
     return (this.#keyBuffer?.length ?? 0) + (this.#garbageBuffer?.length ?? 0) +
-      (this.#body?.length ?? 0);
+      (this.#reader?.bufferedBytes ?? 0);
   }
 
   /**
@@ -276,6 +246,17 @@ export class V2Session {
    * a responder. Later calls return nothing.
    *
    * @returns The bytes to write first.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { V2Session } from "@btcstream/p2p/transport";
+   *
+   * const initiator = new V2Session("initiator", { garbageLength: 100 });
+   * assertEquals(initiator.start().length, 64 + 100); // key, then garbage
+   * assertEquals(initiator.start().length, 0);
+   * assertEquals(new V2Session("responder").start().length, 0);
+   * ```
    */
   start(): Uint8Array {
     if (this.#started) return EMPTY;
@@ -288,6 +269,21 @@ export class V2Session {
    *
    * @param chunk The bytes that arrived (not retained: the caller may reuse the array).
    * @returns What to send, the messages received, and any error or v1 fallback.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { encodeMessage } from "@btcstream/p2p/wire";
+   * import { V2Session } from "@btcstream/p2p/transport";
+   *
+   * // A v1 peer's first message: the responder hands its bytes back for v1 framing.
+   * const verack = encodeMessage({ command: "verack" });
+   * const version = new Uint8Array([...verack.subarray(0, 4), ...new TextEncoder().encode("version"), 0, 0, 0, 0, 0]);
+   * const responder = new V2Session("responder");
+   * const out = responder.receive(version);
+   * assertEquals(out.fallbackToV1, version);
+   * assertEquals(responder.state, "v1");
+   * ```
    */
   receive(chunk: Uint8Array): V2Output {
     const out = new Output();
@@ -344,6 +340,21 @@ export class V2Session {
    * fallback to v1; the session's error after a failure.
    * @throws {TypeError} If the command is not 1 to 12 printable ASCII characters.
    * @throws {RangeError} If the payload exceeds the network's 4,000,000-byte limit.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals, assertThrows } from "@std/assert";
+   * import { TransportError, V2Session } from "@btcstream/p2p/transport";
+   *
+   * const early = new V2Session("initiator");
+   * early.start();
+   * // Before the remote's key has arrived there is no cipher yet.
+   * const error = assertThrows(
+   *   () => early.encrypt({ command: "ping", payload: new Uint8Array(8) }),
+   *   TransportError,
+   * );
+   * assertEquals(error.code, "not-established");
+   * ```
    */
   encrypt(message: RawMessage, options: V2EncryptOptions = {}): Uint8Array {
     if (this.#error !== undefined) throw this.#error;
@@ -364,6 +375,7 @@ export class V2Session {
     this.#state = "failed";
     this.#release();
     this.#cipher = undefined;
+    this.#reader = undefined;
   }
 
   /** Drops the handshake's buffers and secrets. */
@@ -374,7 +386,6 @@ export class V2Session {
     this.#encoding = undefined;
     this.#garbage = undefined;
     this.#decoys = [];
-    this.#body = undefined;
   }
 
   #keyAndGarbage(): Uint8Array {
@@ -452,6 +463,7 @@ export class V2Session {
     const keys = deriveV2Keys(secret, { network: this.#network });
     const cipher = new PacketCipher(keys, this.role);
     this.#cipher = cipher;
+    this.#reader = new PacketReader(cipher);
     this.#sessionId = keys.sessionId.slice();
     const terminators = garbageTerminators(keys, this.role);
     this.#recvTerminator = terminators.receive.slice();
@@ -509,52 +521,13 @@ export class V2Session {
   }
 
   #readPacket(chunk: Uint8Array, at: number, out: Output): number {
-    if (this.#bodySize < 0) {
-      const take = Math.min(LENGTH_FIELD_SIZE - this.#lengthHave, chunk.length - at);
-      this.#lengthField.set(chunk.subarray(at, at + take), this.#lengthHave);
-      this.#lengthHave += take;
-      at += take;
-      if (this.#lengthHave < LENGTH_FIELD_SIZE) return at;
-      this.#lengthHave = 0;
-      const length = this.#cipher!.decryptLength(this.#lengthField);
-      // As Core: refuse from the length alone, before any of the body is buffered.
-      if (length > MAX_CONTENTS_LENGTH) {
-        throw new TransportError(
-          "packet-too-large",
-          `Cannot receive v2 packet: ${length} bytes of contents exceed the limit of ${MAX_CONTENTS_LENGTH}`,
-        );
-      }
-      this.#bodySize = length + 1 + TAG_SIZE;
-    }
-    const size = this.#bodySize;
-    if (this.#bodyHave === 0 && chunk.length - at >= size) {
-      // The whole body is in this chunk: decrypt it where it lies.
-      this.#open(chunk.subarray(at, at + size), out);
-      return at + size;
-    }
-    const take = Math.min(size - this.#bodyHave, chunk.length - at);
-    const have = this.#bodyHave + take;
-    let body = this.#body;
-    if (body === undefined || body.length < have) {
-      // Grow with what arrives, never to the declared size up front.
-      const capacity = Math.min(size, Math.max(have, 2 * (body?.length ?? 0), MIN_BODY_CAPACITY));
-      const grown = new Uint8Array(capacity);
-      if (body !== undefined) grown.set(body.subarray(0, this.#bodyHave));
-      body = this.#body = grown;
-    }
-    body.set(chunk.subarray(at, at + take), this.#bodyHave);
-    this.#bodyHave = have;
-    if (have === size) {
-      this.#body = undefined;
-      this.#bodyHave = 0;
-      this.#open(body.subarray(0, size), out);
-    }
-    return at + take;
+    const [next, body] = this.#reader!.read(chunk, at);
+    if (body !== undefined) this.#open(body, out);
+    return next;
   }
 
   #open(ciphertext: Uint8Array, out: Output): void {
     const packet = this.#cipher!.decrypt(ciphertext, this.#recvAad);
-    this.#bodySize = -1;
     if (packet === undefined) {
       throw new TransportError(
         "bad-packet",
