@@ -5,6 +5,8 @@
  *
  * - `@btcstream/p2p/wire`: every P2P message as typed data, v1 framing, the decoder and
  *   encoder streams;
+ * - `@btcstream/p2p/transport`: BIP 324's v2 encrypted transport, without I/O
+ *   (ElligatorSwift, the ciphers, packets, the session a peer drives);
  * - `@btcstream/p2p/peer`: one connection: its handshake, listeners, send queue with
  *   backpressure both ways, pings, stall detection and statistics;
  * - `@btcstream/p2p/addrmgr`: the address book (new and tried buckets, selection,
@@ -28,6 +30,7 @@
  * @module
  */
 export * from "./wire/mod.ts";
+export * from "./transport/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
