@@ -9,8 +9,6 @@
  *   before any of its body is buffered.
  * - `bad-packet`: a packet failed authentication (tampered or corrupted ciphertext, a wrong
  *   key, or a garbage AAD that does not match).
- * - `app-before-version`: an empty packet arrived after the version packet, which means the
- *   remote sent an application packet first (and that was taken as its version packet).
  * - `not-established`: a message was to be encrypted before the key exchange completed.
  *
  * Not fatal (the packet was authentic and is dropped, as Bitcoin Core drops it):
@@ -18,6 +16,8 @@
  *   long form; 1 to 28 are assigned).
  * - `bad-command`: a long-form message type that is not NUL-padded printable ASCII, or
  *   contents too short to hold one.
+ * - `app-before-version`: an empty packet after the version packet (a remote that sent an
+ *   application packet first, which was taken as its version packet, then its real one).
  */
 export type TransportErrorCode =
   | "wrong-network"

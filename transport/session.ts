@@ -547,12 +547,16 @@ export class V2Session {
       return;
     }
     if (packet.contents.length === 0) {
-      // Not a message (every message has a type byte): a second version packet, so the first
-      // packet we took as the version packet was an application message sent too early.
-      throw new TransportError(
-        "app-before-version",
-        "Cannot receive v2 packet: an empty packet after the version packet (the remote sent application data before its version packet)",
+      // Not a message (every message has a type byte): perhaps a second version packet, the
+      // first one we took having been an application message sent too early. Bitcoin Core
+      // drops a packet without a message type and keeps the peer; so do we.
+      (out.rejected ??= []).push(
+        new TransportError(
+          "app-before-version",
+          "Cannot receive v2 packet: an empty packet after the version packet (a version packet sent after application data?)",
+        ),
       );
+      return;
     }
     try {
       (out.messages ??= []).push(decodeContents(packet.contents));
