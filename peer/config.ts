@@ -105,6 +105,13 @@ export interface PeerConfig {
   sendBufferBytes?: number;
   /** How long the send queue may stay paused without a byte written (default 2 min). */
   sendStallTimeoutMs?: number;
+  /**
+   * The transport: `"v1"` (Bitcoin's original framing, the default) or `"v2"` (BIP 324,
+   * encrypted). With `"v2"` an outbound peer dials with v2 (and ends with `v2-not-supported`
+   * if the remote closes before answering, so that it can be dialed again with v1), and an
+   * inbound peer accepts both, telling them apart by the first bytes, as Bitcoin Core.
+   */
+  transport?: "v1" | "v2";
   /** Message listeners. */
   listeners?: MessageListeners;
   /** The clock every timer uses (default: the system clock). */
@@ -139,6 +146,7 @@ export interface ResolvedPeerConfig {
   readonly sendQueueCapBytes: number;
   readonly sendBufferBytes: number;
   readonly sendStallTimeoutMs: number;
+  readonly transport: "v1" | "v2";
   readonly listeners: MessageListeners;
   readonly clock: Clock;
   readonly logCategory: readonly string[];
@@ -188,6 +196,7 @@ export function resolvePeerConfig(config: PeerConfig): ResolvedPeerConfig {
     sendQueueCapBytes: cap,
     sendBufferBytes,
     sendStallTimeoutMs: config.sendStallTimeoutMs ?? SEND_STALL_TIMEOUT_MS,
+    transport: config.transport ?? "v1",
     listeners: config.listeners ?? {},
     clock: config.clock ?? SYSTEM_CLOCK,
     logCategory: config.logCategory ?? ["btcstream", "peer"],

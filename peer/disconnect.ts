@@ -23,6 +23,9 @@ import type { RejectMessage } from "../wire/mod.ts";
  * - `misbehaving`: a message the protocol forbids at this point (`sendaddrv2`, `wtxidrelay`
  *   or `sendtxrcncl` after `verack`).
  * - `listener-error`: a listener threw.
+ * - `v2-not-supported`: we dialed with BIP 324's v2 transport and the remote closed the
+ *   connection before answering our key: it may speak v1 only (dial it again with v1, as
+ *   Bitcoin Core does; the server's connection manager does so).
  */
 export type DisconnectCode =
   | "local"
@@ -39,7 +42,8 @@ export type DisconnectCode =
   | "send-queue-full"
   | "duplicate"
   | "misbehaving"
-  | "listener-error";
+  | "listener-error"
+  | "v2-not-supported";
 
 /**
  * Why a peer ended: a code and a sentence naming the details.

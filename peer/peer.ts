@@ -64,6 +64,8 @@ import { StallDetector } from "./stall_detector.ts";
 import { type PeerStatsSnapshot, snapshotOf } from "./stats_snapshot.ts";
 import { TrafficStats } from "./stats.ts";
 import { type PeerTransport, v1Transport } from "./transport.ts";
+import { ClosedDuringKeyExchange, V2NotSupportedError, v2Transport } from "./v2_transport.ts";
+import { TransportError } from "../transport/errors.ts";
 import { TURN_MS, yieldToEventLoop } from "./_yield.ts";
 
 /** Options for {@linkcode Peer}: its configuration, direction and remote address. */
@@ -202,10 +204,15 @@ export class Peer {
     this.#stats = new TrafficStats(clock);
     this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#transport = v1Transport({
-      network: this.#config.network,
-      protocolVersion: this.#protocolVersion,
-    });
+    this.#transport = this.#config.transport === "v2"
+      ? v2Transport({
+        network: this.#config.network,
+        role: this.#inbound ? "responder" : "initiator",
+        protocolVersion: this.#protocolVersion,
+        logCategory: this.#config.logCategory,
+        address: this.toString(),
+      })
+      : v1Transport({ network: this.#config.network, protocolVersion: this.#protocolVersion });
     this.#source = new ChunkReader(connection);
     this.#mux = new OutboundMux({
       capBytes: this.#config.sendQueueCapBytes,
@@ -538,6 +545,12 @@ export class Peer {
     } else if (error instanceof MessageError) {
       await this.#rejectMalformed(error);
       this.#end("protocol-error", `Bad message during the handshake: ${error.message}`, error);
+    } else if (error instanceof TransportError) {
+      this.#end("protocol-error", `v2 transport: ${error.message}`, error);
+    } else if (error instanceof V2NotSupportedError) {
+      this.#end("v2-not-supported", error.message);
+    } else if (error instanceof ClosedDuringKeyExchange) {
+      this.#end("remote-closed", error.message);
     } else if (error instanceof ListenerError) {
       this.#end("listener-error", error.message, error.cause);
     } else {
@@ -556,12 +569,18 @@ export class Peer {
       // As btcd: a malformed message gets a reject, then the connection ends.
       await this.#rejectMalformed(error);
       this.#end("protocol-error", error.message, error);
+    } else if (error instanceof TransportError) {
+      this.#end("protocol-error", `v2 transport: ${error.message}`, error);
     } else {
       this.#end("network-error", `Read failed: ${describe(error)}`, error);
     }
   }
 
   async #rejectMalformed(error: MessageError): Promise<void> {
+    // As Bitcoin Core: bytes that do not start with our magic, before any message, are not
+    // our protocol (an HTTP request, a BIP 324 key from a v2 initiator): answering them in
+    // v1 would only stop a v2 initiator from retrying with v1.
+    if (error.code === "bad-magic" && this.#remoteVersion === undefined) return;
     const reason = error.message.slice(0, 111);
     await this.#sendReject(reject(error.command ?? "", RejectCode.MALFORMED, reason));
   }
