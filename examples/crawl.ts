@@ -14,7 +14,7 @@ import {
   type Network,
   Peer,
 } from "../mod.ts";
-import { DNS_SEEDS, seedFromDns, tcpTransport } from "../server/mod.ts";
+import { DNS_SEEDS, seedFromDns, tcpNet } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
 
 const HELP = `crawl: walk a Bitcoin network's nodes through their address gossip
@@ -77,7 +77,7 @@ async function visit(
   const failed = (error: string): NodeResult => ({ addr, ok: false, error, ...UNKNOWN });
   let connection;
   try {
-    connection = await tcpTransport().dial(target.host, target.port, {
+    connection = await tcpNet().dial(target.host, target.port, {
       signal: settings.signal,
       timeoutMs: settings.timeoutMs,
     });

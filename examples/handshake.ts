@@ -11,7 +11,7 @@ import {
   type RejectMessage,
   type VersionMessage,
 } from "../mod.ts";
-import { tcpTransport } from "../server/mod.ts";
+import { tcpNet } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
 
 const HELP = `handshake: connect to a Bitcoin node, handshake, ping, and show what it says
@@ -49,7 +49,7 @@ async function main(args: readonly string[]): Promise<number> {
   const started = performance.now();
   let connection: Connection;
   try {
-    connection = await tcpTransport().dial(host, port, { timeoutMs });
+    connection = await tcpNet().dial(host, port, { timeoutMs });
   } catch (error) {
     const message = cli.errorMessage(error);
     return fail(

@@ -89,7 +89,7 @@ export class OutboundChoice {
       if (tries < RECENT_ATTEMPT_TRIES && now - known.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (!localNetwork && tries < DEFAULT_PORT_TRIES && na.port !== network.defaultPort) continue;
       addrManager.attempt(na);
-      return target;
+      return { ...target, services: na.services };
     }
     return undefined;
   }

@@ -22,6 +22,8 @@ export interface DialTarget {
   readonly host: string;
   /** TCP port. */
   readonly port: number;
+  /** The services the address book knows it for, when it came from there. */
+  readonly services?: bigint;
 }
 
 /** The state of a {@linkcode ConnRequest}. */
@@ -244,6 +246,7 @@ export class ConnManager {
       id: this.#nextId++,
       host: target.host,
       port: target.port,
+      ...(target.services === undefined ? {} : { services: target.services }),
       permanent,
       automatic,
       state: "pending",

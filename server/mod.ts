@@ -3,7 +3,7 @@
  * ({@linkcode ConnManager}), gossips addresses as Bitcoin Core does,
  * scores misbehaviour ({@linkcode DynamicBanScore}), keeps the median time offset
  * ({@linkcode MedianTimeSource}) and matches peers against IP ranges for whitelists and bans
- * ({@linkcode SubnetSet}). Sockets sit behind a {@linkcode Transport}: TCP through
+ * ({@linkcode SubnetSet}). Sockets sit behind a {@linkcode Net}: TCP through
  * Deno (optionally via SOCKS5, for Tor), or a {@linkcode MemoryNetwork} for tests.
  *
  * @example
@@ -13,11 +13,11 @@
  *
  * const net = new MemoryNetwork();
  * const seed = new Server({
- *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+ *   network: "regtest", net: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
  * });
  * await seed.start();
  * const node = new Server({
- *   network: "regtest", transport: net.host("10.0.0.2"), addPeers: ["10.0.0.1"],
+ *   network: "regtest", net: net.host("10.0.0.2"), addPeers: ["10.0.0.1"],
  * });
  * await node.start();
  * await node.nextPeer();
@@ -34,7 +34,7 @@ export * from "./conn_manager.ts";
 export * from "./dns_seed.ts";
 export * from "./known_addresses.ts";
 export * from "./median_time.ts";
-export * from "./memory_transport.ts";
+export * from "./memory_network.ts";
 export type { PeerInfo } from "./peer_info.ts";
 export { Server } from "./server.ts";
 export {
@@ -47,7 +47,7 @@ export {
 export type { Ban } from "./_ban_list.ts";
 export * from "./socks5.ts";
 export { parseSubnet, type Subnet, SubnetSet } from "./subnet.ts";
-export * from "./transport.ts";
+export * from "./net.ts";
 export type { ConnectionType } from "./_server_peer.ts";
 export type { Clock, Timer } from "../peer/clock.ts";
 export type { NetAddressV2 } from "../wire/net_address_v2.ts";

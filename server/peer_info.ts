@@ -17,10 +17,10 @@ import { BIP155Network, type NetAddressV2, serviceFlagsToString } from "../wire/
  * const show = (p: PeerInfo) => `${p.addr} ${p.subver} ${p.pingtime ?? "-"} s`;
  * const net = new MemoryNetwork();
  * const a = new Server({
- *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+ *   network: "regtest", net: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
  * });
  * const b = new Server({
- *   network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"],
+ *   network: "regtest", net: net.host("10.0.0.2"), connect: ["10.0.0.1"],
  * });
  * await a.start();
  * await b.start();

@@ -1,7 +1,7 @@
 // A node: many peers and the glue between them (btcd's `server.go` around its peers). It
 // listens, keeps outbound connections through a ConnManager, runs every peer's messages past
 // the server's policies (the `version` checks, address gossip, misbehaviour), and keeps the
-// median time offset. The one place, with transport.ts, that touches sockets.
+// median time offset. The one place, with net.ts, that touches sockets.
 import { getLogger } from "@logtape/logtape";
 import { AddrManager } from "../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../addrmgr/storage.ts";
@@ -37,7 +37,7 @@ import {
   type MisbehavingScore,
   type ServerOptions,
 } from "./server_options.ts";
-import { tcpTransport, type Transport, type TransportListener } from "./transport.ts";
+import { type Net, type NetListener, tcpNet } from "./net.ts";
 
 /**
  * A Bitcoin node's peer-to-peer side: inbound and outbound peers, the address book, gossip.
@@ -66,10 +66,10 @@ import { tcpTransport, type Transport, type TransportListener } from "./transpor
  * // Two nodes on an in-memory network: b dials a and they gossip.
  * const net = new MemoryNetwork();
  * const a = new Server({
- *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+ *   network: "regtest", net: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
  * });
  * const b = new Server({
- *   network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"],
+ *   network: "regtest", net: net.host("10.0.0.2"), connect: ["10.0.0.1"],
  * });
  * await a.start();
  * await b.start();
@@ -84,7 +84,7 @@ export class Server {
   readonly #network: Network;
   readonly #clock: Clock;
   readonly #log: ReturnType<typeof getLogger>;
-  readonly #transport: Transport;
+  readonly #net: Net;
   readonly #addrManager: AddrManager;
   readonly #ownsAddrManager: boolean;
   readonly #timeSource: MedianTimeSource;
@@ -105,7 +105,12 @@ export class Server {
   readonly #choice: OutboundChoice;
   readonly #policy: MisbehaviorPolicy;
   readonly #groupKeys = new NetGroupKeys();
-  readonly #bound: TransportListener[] = [];
+  /** What we advertise: the configured services, with NODE_P2P_V2 when v2 is on. */
+  readonly #services: bigint;
+  readonly #v2: boolean;
+  /** Addresses whose v2 dial was refused before the key exchange: dialed next with v1. */
+  readonly #downgrade = new Set<string>();
+  readonly #bound: NetListener[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
   readonly #waiters: ((peer: Peer) => void)[] = [];
@@ -125,9 +130,12 @@ export class Server {
     if (network === undefined) throw new TypeError(`Unknown network "${options.network}"`);
     this.#network = network;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#v2 = options.v2Transport ?? true;
+    this.#services = (options.services ?? ServiceFlag.WITNESS) |
+      (this.#v2 ? ServiceFlag.P2P_V2 : 0n);
     const category = options.logCategory ?? ["btcstream", "server"];
     this.#log = getLogger([...category]);
-    this.#transport = options.transport ?? tcpTransport({ proxy: options.proxy });
+    this.#net = options.net ?? tcpNet({ proxy: options.proxy });
     this.#localNetwork = options.localNetwork ??
       (network.name === "regtest" || network.name === "simnet");
     this.#ownsAddrManager = options.addrManager === undefined;
@@ -178,7 +186,7 @@ export class Server {
       retryDurationMs: options.retryDurationMs,
       clock: this.#clock,
       logCategory: [...category, "connmgr"],
-      dial: (target, signal) => this.#transport.dial(target.host, target.port, { signal }),
+      dial: (target, signal) => this.#net.dial(target.host, target.port, { signal }),
       onConnection: (request, connection) => this.#attachOutbound(request, connection),
       newAddress: connectOnly ? undefined : () => this.#choice.next(),
     });
@@ -202,14 +210,14 @@ export class Server {
       gossip: this.#gossip,
       localNetwork: this.#localNetwork,
       ownAddresses: this.#choice.ownAddresses,
-      services: options.services ?? ServiceFlag.WITNESS,
+      services: this.#services,
       peers: () => this.#ready,
     });
     this.#listeners = serverListeners(options.listeners ?? {}, {
       lookup: (peer) => this.#all.get(peer),
       gossip: this.#gossip,
       simnet: network.name === "simnet",
-      ourServices: options.services ?? ServiceFlag.WITNESS,
+      ourServices: this.#services,
       onVersion: (sp, version) => {
         if (!sp.inbound && sp.netAddress !== undefined && network.name !== "simnet") {
           this.#addrManager.setServices(sp.netAddress, version.services);
@@ -248,7 +256,7 @@ export class Server {
       : [listens as ListenOptions];
     try {
       for (const l of wanted) {
-        const bound = this.#transport.listen(
+        const bound = this.#net.listen(
           l.hostname ?? "127.0.0.1",
           l.port ?? this.#network.defaultPort,
         );
@@ -306,7 +314,7 @@ export class Server {
 
   // ─── Connections ───────────────────────────────────────────────────────────────────────
 
-  async #acceptLoop(listener: TransportListener): Promise<void> {
+  async #acceptLoop(listener: NetListener): Promise<void> {
     for await (const inbound of listener) {
       const { connection, remoteHost, remotePort } = inbound;
       const address = joinHostPort(remoteHost, remotePort);
@@ -382,6 +390,8 @@ export class Server {
     const { listen: _, connect: __, addPeers: ___, ...peerConfig } = this.#options;
     sp.peer = new Peer(connection, {
       ...peerConfig,
+      services: this.#services,
+      transport: this.#transportFor(host, port, request),
       network: this.#network,
       inbound: request === undefined,
       address: joinHostPort(host, port),
@@ -394,6 +404,19 @@ export class Server {
     this.#all.set(sp.peer, sp);
     this.#track(this.#lifecycle(sp));
     return sp;
+  }
+
+  /**
+   * As Bitcoin Core: inbound connections are told apart (v2, or v1 by its first bytes); we
+   * dial v2 to an address that advertises NODE_P2P_V2 and to the peers the user asked for,
+   * and v1 to the rest and to an address whose v2 dial was just refused.
+   */
+  #transportFor(host: string, port: number, request: ConnRequest | undefined): "v1" | "v2" {
+    if (!this.#v2) return "v1";
+    if (request === undefined) return "v2";
+    if (this.#downgrade.delete(joinHostPort(host, port))) return "v1";
+    if (request.permanent) return "v2";
+    return ((request.services ?? 0n) & ServiceFlag.P2P_V2) !== 0n ? "v2" : "v1";
   }
 
   async #lifecycle(sp: ServerPeer): Promise<void> {
@@ -470,6 +493,7 @@ export class Server {
     }
     if (sp.request !== undefined && this.#state === "running") {
       this.#connManager.disconnected(sp.request);
+      if (reason.code === "v2-not-supported") this.#redialWithV1(sp.request);
     }
   }
 
@@ -492,6 +516,21 @@ export class Server {
       const source = addresses[Math.floor(Math.random() * addresses.length)];
       this.#addrManager.addAddresses(addresses, source);
       this.#log.info("{count} addresses from DNS seed {seed}", { count: addresses.length, seed });
+    }
+  }
+
+  /**
+   * A v2 dial closed before the key exchange: perhaps a v1-only node. Dial it once more, now,
+   * with v1 (Bitcoin Core's `ShouldReconnectV1`; btcd's downgrader). A permanent peer is
+   * retried by its request; an automatic one gets a one-try request of its own.
+   */
+  #redialWithV1(request: ConnRequest): void {
+    const key = joinHostPort(request.host, request.port);
+    if (this.#downgrade.size >= 1000) this.#downgrade.clear();
+    this.#downgrade.add(key);
+    this.#log.info("v2 refused by {address}; dialing it again with v1", { address: key });
+    if (!request.permanent) {
+      this.#connManager.connect({ host: request.host, port: request.port }, { permanent: false });
     }
   }
 
@@ -558,9 +597,9 @@ export class Server {
    * import { MemoryNetwork, Server } from "@btcstream/p2p/server";
    * const net = new MemoryNetwork();
    * await using a = new Server({
-   *   network: "regtest", transport: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
+   *   network: "regtest", net: net.host("10.0.0.1"), listen: { hostname: "10.0.0.1" },
    * });
-   * await using b = new Server({ network: "regtest", transport: net.host("10.0.0.2"), connect: ["10.0.0.1"] });
+   * await using b = new Server({ network: "regtest", net: net.host("10.0.0.2"), connect: ["10.0.0.1"] });
    * await a.start();
    * await b.start();
    * const [peer] = await Promise.all([a.nextPeer(), b.nextPeer()]);

@@ -8,7 +8,7 @@ import type { MessageListeners } from "../peer/listeners.ts";
 import type { Peer } from "../peer/peer.ts";
 import type { SeedResolver } from "./dns_seed.ts";
 import type { Socks5ProxyOptions } from "./socks5.ts";
-import type { Transport } from "./transport.ts";
+import type { Net } from "./net.ts";
 
 /** btcd's `defaultMaxPeers`. */
 export const DEFAULT_MAX_PEERS = 125;
@@ -25,7 +25,14 @@ export interface ListenOptions {
 export interface ServerOptions
   extends Omit<PeerConfig, "listeners" | "sentNonces" | "clock" | "logCategory"> {
   /** How to dial and listen (default: TCP through Deno, via `proxy` when given). */
-  readonly transport?: Transport;
+  readonly net?: Net;
+  /**
+   * BIP 324's v2 encrypted transport (default true, as Bitcoin Core since 27): NODE_P2P_V2 is
+   * advertised, inbound connections may use v2 or v1, addresses that advertise NODE_P2P_V2
+   * and the peers asked for by `connect`/`addPeers` are dialed with v2, and one whose v2
+   * dial is closed before the key exchange is dialed again with v1.
+   */
+  readonly v2Transport?: boolean;
   /** A SOCKS5 proxy for outbound connections (Tor); also makes `.onion` peers dialable. */
   readonly proxy?: Socks5ProxyOptions;
   /**

@@ -12,12 +12,12 @@ import { parseIp } from "../wire/mod.ts";
  *
  * @example
  * ```ts
- * import { type Socks5ProxyOptions, tcpTransport } from "@btcstream/p2p/server";
+ * import { type Socks5ProxyOptions, tcpNet } from "@btcstream/p2p/server";
  * import { assertEquals } from "@std/assert";
  * // Tor's SOCKS port, with a circuit of its own for every connection (btcd's --torisolation).
  * const tor: Socks5ProxyOptions = { host: "127.0.0.1", port: 9050, isolate: true };
- * const transport = tcpTransport({ proxy: tor }); // dials go through Tor; listening stays direct
- * assertEquals(typeof transport.dial, "function");
+ * const net = tcpNet({ proxy: tor }); // dials go through Tor; listening stays direct
+ * assertEquals(typeof net.dial, "function");
  * ```
  */
 export interface Socks5ProxyOptions {

@@ -194,7 +194,7 @@ Deno.test("README: the server snippet, on an in-memory network with a fake DNS s
   // automatic outbound peer is kept), which announces a transaction to whoever connects.
   const full = new Server({
     network: "mainnet",
-    transport: net.host("8.8.8.8"),
+    net: net.host("8.8.8.8"),
     listen: { hostname: "8.8.8.8" },
     services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
     dnsSeed: false,
@@ -215,7 +215,7 @@ Deno.test("README: the server snippet, on an in-memory network with a fake DNS s
     dataDir, // peers.json
     onPeerReady: (peer) => print(`${peer.address} ${peer.userAgent}`),
     listeners: { onInv: (peer, inv) => print(`${peer}: ${inv.inventory.length} inv`) },
-    transport: net.host("1.2.3.4"),
+    net: net.host("1.2.3.4"),
     retryDurationMs: 20, // btcd's 5 s pause after the first look finds an empty book, shortened
     seedResolver: (host, type) => {
       seeds.push(`${type} ${host}`);

@@ -3,7 +3,7 @@
 import { SentNonces } from "../../peer/handshake.ts";
 import type { MessageListeners } from "../../peer/listeners.ts";
 import { Peer, type PeerOptions } from "../../peer/peer.ts";
-import type { MemoryNetwork } from "../../server/memory_transport.ts";
+import type { MemoryNetwork } from "../../server/memory_network.ts";
 import { Server } from "../../server/server.ts";
 import type { ServerOptions } from "../../server/server_options.ts";
 import { type NetAddressV2, netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
@@ -16,7 +16,7 @@ export const PORT = 18444;
 export function serverAt(net: MemoryNetwork, host: string, options: ServerOptions = {}): Server {
   return new Server({
     network: "regtest",
-    transport: net.host(host),
+    net: net.host(host),
     listen: { hostname: host, port: PORT },
     requiredServices: 0n,
     dnsSeed: false,
@@ -80,6 +80,8 @@ export function acceptAt(
         inbound: true,
         address: `${inbound.remoteHost}:${inbound.remotePort}`,
         sentNonces: new SentNonces(),
+        // As a node of today: it accepts v2 and v1 alike.
+        transport: "v2",
         ...options,
       });
     }

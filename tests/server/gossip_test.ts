@@ -11,7 +11,7 @@ import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
 import type { Peer } from "../../peer/peer.ts";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
 import type { Server } from "../../server/server.ts";
 import type { ServerOptions } from "../../server/server_options.ts";
 import {

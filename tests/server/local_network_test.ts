@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
 import type { Server } from "../../server/server.ts";
 import { netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 import { eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";

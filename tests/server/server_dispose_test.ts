@@ -1,6 +1,6 @@
 // `await using`: a Server stops, with its peers, when its scope ends.
 import { assertEquals } from "@std/assert";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
 import { Server } from "../../server/server.ts";
 
 Deno.test("await using: a Server stops with its peers when its scope ends", async () => {
@@ -9,12 +9,12 @@ Deno.test("await using: a Server stops with its peers when its scope ends", asyn
   {
     await using a = new Server({
       network: "regtest",
-      transport: network.host("10.0.0.1"),
+      net: network.host("10.0.0.1"),
       listen: { hostname: "10.0.0.1" },
     });
     await using b = new Server({
       network: "regtest",
-      transport: network.host("10.0.0.2"),
+      net: network.host("10.0.0.2"),
       connect: ["10.0.0.1"],
       onPeerClosed: (_peer, reason) => void (closedCode = reason.code),
     });

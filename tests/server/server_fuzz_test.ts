@@ -6,7 +6,7 @@ import { assert, assertEquals, assertFalse } from "@std/assert";
 import fc from "fast-check";
 import type { DisconnectCode } from "../../peer/disconnect.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
 import { encodeMessage, type Message } from "../../wire/mod.ts";
 import { anyMessage, MESSAGE_ARBITRARIES } from "../_util/arbitraries.ts";
 import { withLogs } from "../_util/logs.ts";

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertFalse, assertNotEquals, assertRejects } fro
 import { assertSpyCalls, spy } from "@std/testing/mock";
 import { AddrManager } from "../../addrmgr/addr_manager.ts";
 import { MemoryStorage } from "../../addrmgr/storage.ts";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
 import { RejectCode, type RejectMessage, ServiceFlag } from "../../wire/mod.ts";
 import { RawRemote, remoteVersion } from "../_util/raw_remote.ts";
 import { dialServer, eventually, freshAddress, PORT, serverAt } from "./_nodes.ts";
@@ -25,9 +25,14 @@ Deno.test("Server: two nodes connect, count each other, and report peerInfo as J
     assertEquals(info.inbound, false);
     assertEquals(info.subver, "/btcstream:0.1.0/");
     assertEquals(info.network, "not_publicly_routable");
-    assertEquals(info.services, "0000000000000008");
-    assertEquals(info.servicesnames, ["WITNESS"]);
-    assertEquals(info.bytessent_per_msg.version, 24 + 103);
+    // WITNESS, and NODE_P2P_V2: v2 is on by default, and the two spoke it.
+    assertEquals(info.services, "0000000000000808");
+    assertEquals(info.servicesnames, ["WITNESS", "P2P_V2"]);
+    assertEquals(info.transport_protocol_type, "v2");
+    assertEquals(info.session_id, a.peerInfo()[0].session_id);
+    assertEquals(info.session_id.length, 64);
+    // v2: 3 length bytes, a header byte, the 13-byte long form, the payload and a 16-byte tag.
+    assertEquals(info.bytessent_per_msg.version, 3 + 1 + 13 + 103 + 16);
     const [inbound] = a.peerInfo();
     assertEquals(inbound.connection_type, "inbound");
     assertEquals(inbound.addr, "10.0.0.2:49152");

@@ -1,5 +1,5 @@
 // Dialing and listening: the one place that touches sockets. Everything above it takes a
-// Transport, so a node runs the same over TCP, through Tor, or inside a MemoryNetwork.
+// Net, so a node runs the same over TCP, through Tor, or inside a MemoryNetwork.
 //
 // A dial hands back the Deno.TcpConn itself, not a wrapper: the peer reads and writes it
 // through its own read(buffer)/write(bytes), which skips the stream objects.
@@ -9,11 +9,11 @@ import { socks5Connect, type Socks5ProxyOptions } from "./socks5.ts";
 import { closeQuietly } from "./_close_quietly.ts";
 import { joinHostPort, unbracket } from "./_host_port.ts";
 
-/** Options for {@linkcode Transport.dial}. */
+/** Options for {@linkcode Net.dial}. */
 export interface DialOptions {
   /** Abandons the attempt (and closes any half-open socket). */
   readonly signal?: AbortSignal;
-  /** Gives up after this long, the proxy handshake included; defaults to the transport's. */
+  /** Gives up after this long, the proxy handshake included; defaults to the net's. */
   readonly timeoutMs?: number;
 }
 
@@ -52,15 +52,15 @@ export interface InboundConnection {
  *
  * @example
  * ```ts
- * import { tcpTransport } from "@btcstream/p2p/server";
+ * import { tcpNet } from "@btcstream/p2p/server";
  * import { assert, assertEquals } from "@std/assert";
- * const listener = tcpTransport().listen("127.0.0.1", 0);
+ * const listener = tcpNet().listen("127.0.0.1", 0);
  * assert(listener.port > 0); // the port the OS chose
  * listener.close();
  * assertEquals(await Array.fromAsync(listener), []); // closing ends the iteration
  * ```
  */
-export interface TransportListener extends AsyncIterable<InboundConnection> {
+export interface NetListener extends AsyncIterable<InboundConnection> {
   /** The address listened on. */
   readonly hostname: string;
   /** The bound port (the one the OS chose when asked for port 0). */
@@ -74,17 +74,17 @@ export interface TransportListener extends AsyncIterable<InboundConnection> {
  *
  * @example
  * ```ts
- * import { MemoryNetwork, type Transport } from "@btcstream/p2p/server";
+ * import { MemoryNetwork, type Net } from "@btcstream/p2p/server";
  * import { assertRejects } from "@std/assert";
- * const transport: Transport = new MemoryNetwork().host("10.0.0.1");
+ * const net: Net = new MemoryNetwork().host("10.0.0.1");
  * await assertRejects(
- *   () => transport.dial("10.0.0.9", 8333),
+ *   () => net.dial("10.0.0.9", 8333),
  *   Error,
  *   "Cannot connect to 10.0.0.9:8333: connection refused",
  * );
  * ```
  */
-export interface Transport {
+export interface Net {
   /**
    * Opens a connection to `host:port`.
    *
@@ -98,14 +98,14 @@ export interface Transport {
    * Starts listening on `hostname:port`.
    *
    * @param hostname The local address to bind.
-   * @param port The port; 0 lets the transport choose one.
+   * @param port The port; 0 lets the OS (or the in-memory network) choose one.
    * @returns The listener.
    */
-  listen(hostname: string, port: number): TransportListener;
+  listen(hostname: string, port: number): NetListener;
 }
 
-/** Options for {@linkcode tcpTransport}. */
-export interface TcpTransportOptions {
+/** Options for {@linkcode tcpNet}. */
+export interface TcpNetOptions {
   /** Dial through this SOCKS5 proxy (Tor, for instance); listening stays direct. */
   readonly proxy?: Socks5ProxyOptions;
   /** How long a dial may take, the proxy handshake included (default 30 s, btcd's). */
@@ -120,22 +120,22 @@ const ACCEPT_RETRY_MAX_MS = 1_000;
 
 const MAX_TIMER_MS = 0x7fffffff;
 
-const log = getLogger(["btcstream", "server", "transport"]);
+const log = getLogger(["btcstream", "server", "net"]);
 
 /**
  * TCP through `Deno.connect` and `Deno.listen`, optionally dialing through a SOCKS5 proxy.
  * Dials return the `Deno.TcpConn` itself, with Nagle's algorithm off.
  *
  * @param options Proxy and connect timeout.
- * @returns The transport.
+ * @returns The net.
  *
  * @example
  * ```ts
- * import { tcpTransport } from "@btcstream/p2p/server";
+ * import { tcpNet } from "@btcstream/p2p/server";
  * import { assertEquals } from "@std/assert";
- * const transport = tcpTransport({ connectTimeoutMs: 5_000 });
- * const listener = transport.listen("127.0.0.1", 0);
- * const dialed = await transport.dial("127.0.0.1", listener.port);
+ * const net = tcpNet({ connectTimeoutMs: 5_000 });
+ * const listener = net.listen("127.0.0.1", 0);
+ * const dialed = await net.dial("127.0.0.1", listener.port);
  * for await (const inbound of listener) {
  *   assertEquals(inbound.remoteHost, "127.0.0.1");
  *   inbound.connection.close();
@@ -145,7 +145,7 @@ const log = getLogger(["btcstream", "server", "transport"]);
  * listener.close();
  * ```
  */
-export function tcpTransport(options: TcpTransportOptions = {}): Transport {
+export function tcpNet(options: TcpNetOptions = {}): Net {
   const proxy = options.proxy;
   const defaultTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   checkTimeout(defaultTimeoutMs, "connectTimeoutMs");
@@ -240,8 +240,8 @@ function credentials(proxy: Socks5ProxyOptions): { username?: string; password?:
   return { username: proxy.username, password: proxy.password };
 }
 
-/** `Deno.listen` as a {@linkcode TransportListener}. */
-class TcpListener implements TransportListener {
+/** `Deno.listen` as a {@linkcode NetListener}. */
+class TcpListener implements NetListener {
   readonly #listener: Deno.TcpListener;
   #closed = false;
   #wake: (() => void) | undefined;

@@ -11,11 +11,11 @@ import {
   fail,
 } from "@std/assert";
 import type { Connection } from "../../peer/connection.ts";
-import { MemoryNetwork } from "../../server/memory_transport.ts";
-import type { InboundConnection, TransportListener } from "../../server/transport.ts";
+import { MemoryNetwork } from "../../server/memory_network.ts";
+import type { InboundConnection, NetListener } from "../../server/net.ts";
 import { delay } from "@std/async/delay";
 
-async function accept(listener: TransportListener): Promise<InboundConnection> {
+async function accept(listener: NetListener): Promise<InboundConnection> {
   const { value, done } = await listener[Symbol.asyncIterator]().next();
   assertFalse(done, "the listener ended");
   return value;

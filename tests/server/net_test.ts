@@ -1,4 +1,4 @@
-// tcpTransport on 127.0.0.1 (OS-chosen ports): dial and listen, refused and abandoned dials,
+// tcpNet on 127.0.0.1 (OS-chosen ports): dial and listen, refused and abandoned dials,
 // timeouts that close the half-open socket, dialing through a SOCKS5 proxy written here (with
 // Tor-style isolation), and an accept loop that survives transient errors.
 import {
@@ -16,7 +16,7 @@ import {
 import { stub } from "@std/testing/mock";
 import { ipToString } from "../../wire/mod.ts";
 import { Socks5Error } from "../../server/socks5.ts";
-import { tcpTransport } from "../../server/transport.ts";
+import { tcpNet } from "../../server/net.ts";
 import { echoServer, pump, readExact, serve, writeAll } from "../_util/tcp_serve.ts";
 import { withLogs } from "../_util/logs.ts";
 import { delay } from "@std/async/delay";
@@ -98,16 +98,16 @@ function closedPort(): number {
   return port;
 }
 
-Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
-  const transport = tcpTransport();
+Deno.test("tcpNet dials and listens on 127.0.0.1", async (t) => {
+  const net = tcpNet();
 
   await t.step(
     "a dial returns the Deno.TcpConn itself; the listener yields the remote",
     async () => {
-      const listener = transport.listen("127.0.0.1", 0);
+      const listener = net.listen("127.0.0.1", 0);
       assertEquals(listener.hostname, "127.0.0.1");
       assertGreater(listener.port, 0);
-      const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
+      const dialed = await net.dial("127.0.0.1", listener.port) as Deno.TcpConn;
       assert(isTcpConn(dialed), "not wrapped");
       const iterator = listener[Symbol.asyncIterator]();
       const { value: inbound } = await iterator.next();
@@ -127,7 +127,7 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
   );
 
   await t.step("close() ends a waiting iteration, is idempotent, and refuses dials", async () => {
-    const listener = transport.listen("127.0.0.1", 0);
+    const listener = net.listen("127.0.0.1", 0);
     const yielded: unknown[] = [];
     const loop = (async () => {
       for await (const inbound of listener) yielded.push(inbound);
@@ -138,14 +138,14 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     await loop;
     assertEquals(yielded.length, 0);
     await assertRejects(
-      () => transport.dial("127.0.0.1", listener.port),
+      () => net.dial("127.0.0.1", listener.port),
       Deno.errors.ConnectionRefused,
     );
   });
 
   await t.step("a dial to a port nobody listens on is refused", async () => {
     await assertRejects(
-      () => transport.dial("127.0.0.1", closedPort()),
+      () => net.dial("127.0.0.1", closedPort()),
       Deno.errors.ConnectionRefused,
     );
   });
@@ -154,7 +154,7 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
     const reason = new Error("shutting down");
     const port = closedPort();
     const error = await assertRejects(
-      () => transport.dial("127.0.0.1", port, { signal: AbortSignal.abort(reason) }),
+      () => net.dial("127.0.0.1", port, { signal: AbortSignal.abort(reason) }),
       Error,
     );
     assertEquals(error.message, `Cannot connect to 127.0.0.1:${port}: aborted`);
@@ -162,18 +162,18 @@ Deno.test("tcpTransport dials and listens on 127.0.0.1", async (t) => {
   });
 
   await t.step("bad timeouts are refused", () => {
-    assertThrows(() => tcpTransport({ connectTimeoutMs: -1 }), RangeError);
-    assertThrows(() => tcpTransport({ connectTimeoutMs: NaN }), RangeError);
+    assertThrows(() => tcpNet({ connectTimeoutMs: -1 }), RangeError);
+    assertThrows(() => tcpNet({ connectTimeoutMs: NaN }), RangeError);
   });
 });
 
-Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
+Deno.test("tcpNet through a SOCKS5 proxy", async (t) => {
   const echo = echoServer();
   try {
     await t.step("the dial returns the proxy socket, carrying the remote's bytes", async () => {
       const proxy = socksProxy(echo.port);
-      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
-      const conn = await transport.dial("127.0.0.1", echo.port) as Deno.TcpConn;
+      const net = tcpNet({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      const conn = await net.dial("127.0.0.1", echo.port) as Deno.TcpConn;
       assert(isTcpConn(conn));
       await writeAll(conn, encoder.encode("through"));
       assertEquals(decoder.decode(await readExact(conn, 7)), "through");
@@ -186,9 +186,9 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
 
     await t.step("names and IPv6 literals (brackets dropped) go to the proxy", async () => {
       const proxy = socksProxy(echo.port);
-      const transport = tcpTransport({ proxy: { host: "[127.0.0.1]", port: proxy.port } });
+      const net = tcpNet({ proxy: { host: "[127.0.0.1]", port: proxy.port } });
       for (const host of ["[2001:db8::1]", "2001:db8::1", "seed.bitcoin.sipa.be"]) {
-        (await transport.dial(host, 8333)).close();
+        (await net.dial(host, 8333)).close();
       }
       await proxy.close();
       assertEquals(proxy.requests.map((r) => r.host), [
@@ -200,11 +200,11 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
 
     await t.step("fixed credentials, and random ones per connection when isolating", async () => {
       const proxy = socksProxy(echo.port);
-      const fixed = tcpTransport({
+      const fixed = tcpNet({
         proxy: { host: "127.0.0.1", port: proxy.port, username: "btcd", password: "pw" },
       });
       (await fixed.dial("127.0.0.1", 1)).close();
-      const isolated = tcpTransport({
+      const isolated = tcpNet({
         proxy: { host: "127.0.0.1", port: proxy.port, username: "btcd", isolate: true },
       });
       (await isolated.dial("127.0.0.1", 1)).close();
@@ -222,27 +222,27 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
 
     await t.step("a refusal from the proxy is a Socks5Error", async () => {
       const proxy = socksProxy(echo.port, { reply: 5 });
-      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
-      const error = await assertRejects(() => transport.dial("127.0.0.1", 8333), Socks5Error);
+      const net = tcpNet({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      const error = await assertRejects(() => net.dial("127.0.0.1", 8333), Socks5Error);
       assertEquals(error.code, 5);
       await proxy.close();
     });
 
     await t.step("a proxy nobody runs: the error names the proxy", async () => {
       const port = closedPort();
-      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port } });
-      const error = await assertRejects(() => transport.dial("seed.bitcoin.sipa.be", 8333), Error);
+      const net = tcpNet({ proxy: { host: "127.0.0.1", port } });
+      const error = await assertRejects(() => net.dial("seed.bitcoin.sipa.be", 8333), Error);
       assert(error.message.startsWith(`Cannot connect to SOCKS5 proxy 127.0.0.1:${port}: `));
       assertInstanceOf(error.cause, Deno.errors.ConnectionRefused);
     });
 
     await t.step("a timeout during the handshake closes the half-open socket", async () => {
       const proxy = socksProxy(echo.port, { silent: true });
-      const transport = tcpTransport({
+      const net = tcpNet({
         proxy: { host: "127.0.0.1", port: proxy.port },
         connectTimeoutMs: 50,
       });
-      const error = await assertRejects(() => transport.dial("127.0.0.1", 8333), Error);
+      const error = await assertRejects(() => net.dial("127.0.0.1", 8333), Error);
       assertEquals(error.message, "Cannot connect to 127.0.0.1:8333: timed out after 50 ms");
       assertEquals(await proxy.silentEnds[0], true, "the proxy saw the socket closed");
       await proxy.close();
@@ -250,9 +250,9 @@ Deno.test("tcpTransport through a SOCKS5 proxy", async (t) => {
 
     await t.step("an abort during the handshake closes the half-open socket", async () => {
       const proxy = socksProxy(echo.port, { silent: true });
-      const transport = tcpTransport({ proxy: { host: "127.0.0.1", port: proxy.port } });
+      const net = tcpNet({ proxy: { host: "127.0.0.1", port: proxy.port } });
       const controller = new AbortController();
-      const dial = transport.dial("[::1]", 8333, { signal: controller.signal, timeoutMs: 60_000 });
+      const dial = net.dial("[::1]", 8333, { signal: controller.signal, timeoutMs: 60_000 });
       while (proxy.silentEnds.length === 0) await delay(1);
       controller.abort();
       const error = await assertRejects(() => dial, Error);
@@ -288,14 +288,14 @@ async function withFlakyAccept(
   await fn();
 }
 
-Deno.test("tcpTransport listeners survive transient accept errors", async (t) => {
+Deno.test("tcpNet listeners survive transient accept errors", async (t) => {
   await t.step("logged as warnings and retried, then the connection comes", async () => {
     let failures = 2;
     await withLogs(async (records) => {
       await withFlakyAccept(() => failures-- > 0, async () => {
-        const transport = tcpTransport();
-        const listener = transport.listen("127.0.0.1", 0);
-        const dialed = await transport.dial("127.0.0.1", listener.port) as Deno.TcpConn;
+        const net = tcpNet();
+        const listener = net.listen("127.0.0.1", 0);
+        const dialed = await net.dial("127.0.0.1", listener.port) as Deno.TcpConn;
         for await (const inbound of listener) {
           assertEquals(inbound.remotePort, (dialed.localAddr as Deno.NetAddr).port);
           inbound.connection.close();
@@ -305,7 +305,7 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
         listener.close();
       });
       const warnings = records.filter((r) =>
-        r.level === "warning" && r.category.join(".") === "btcstream.server.transport"
+        r.level === "warning" && r.category.join(".") === "btcstream.server.net"
       );
       assertEquals(warnings.length, 2);
       assertEquals(warnings.map((r) => r.properties.delayMs), [5, 10]);
@@ -315,7 +315,7 @@ Deno.test("tcpTransport listeners survive transient accept errors", async (t) =>
 
   await t.step("closing during the retry delay ends the iteration at once", async () => {
     await withFlakyAccept(() => true, async () => {
-      const listener = tcpTransport().listen("127.0.0.1", 0);
+      const listener = tcpNet().listen("127.0.0.1", 0);
       const loop = (async () => {
         for await (const _ of listener) fail("nothing was accepted");
       })();

@@ -1,8 +1,8 @@
-// An in-memory network of hosts for tests and simulations: each host gets a Transport that
+// An in-memory network of hosts for tests and simulations: each host gets a Net that
 // dials and listens like TCP (refused connections, ephemeral ports, listeners that end when
 // closed) over memoryConnectionPair, plus failure injection to cut a host off.
 import { type Connection, memoryConnectionPair } from "../peer/connection.ts";
-import type { DialOptions, InboundConnection, Transport, TransportListener } from "./transport.ts";
+import type { DialOptions, InboundConnection, Net, NetListener } from "./net.ts";
 import { joinHostPort, unbracket } from "./_host_port.ts";
 
 /** Options for {@linkcode MemoryNetwork}. */
@@ -27,7 +27,7 @@ interface Link {
 
 /**
  * An in-memory network: {@linkcode MemoryNetwork.host} gives each address a
- * {@linkcode Transport}; hosts dial each other's listeners by address and port.
+ * {@linkcode Net}; hosts dial each other's listeners by address and port.
  *
  * @example
  * ```ts
@@ -66,11 +66,11 @@ export class MemoryNetwork {
   }
 
   /**
-   * The transport of the host at `address`: its dials come from `address`, its listeners are
-   * reached at `address`. Calling it again for the same address gives an equivalent transport.
+   * The network access of the host at `address`: its dials come from `address`, its listeners are
+   * reached at `address`. Calling it again for the same address gives an equivalent one.
    *
    * @param address The host's address (any string; IP literals read best in logs).
-   * @returns The host's transport.
+   * @returns What the host dials and listens with.
    *
    * @example
    * ```ts
@@ -88,7 +88,7 @@ export class MemoryNetwork {
    * listener.close();
    * ```
    */
-  host(address: string): Transport {
+  host(address: string): Net {
     const local = unbracket(address);
     return {
       dial: (host, port, options) => this.#dial(local, unbracket(host), port, options),
@@ -176,7 +176,7 @@ export class MemoryNetwork {
     return tracked(dialed);
   }
 
-  #listen(local: string, hostname: string, port: number): TransportListener {
+  #listen(local: string, hostname: string, port: number): NetListener {
     if (!Number.isInteger(port) || port < 0 || port > LAST_PORT) {
       throw new RangeError(`Cannot listen: port ${port} is not in 0..65535`);
     }
@@ -214,7 +214,7 @@ export class MemoryNetwork {
 }
 
 /** A listener's accept queue: connections wait here until the iterator takes them. */
-class MemoryListener implements TransportListener {
+class MemoryListener implements NetListener {
   readonly hostname: string;
   readonly port: number;
   readonly #onClose: () => void;
