@@ -3,8 +3,10 @@
  *
  * This root module re-exports the entry points: the wire codec (`@btcstream/p2p/wire`: every
  * P2P message as typed data, framing, the decoder and encoder streams), the peer
- * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers) and the
- * address manager (`@btcstream/p2p/addrmgr`: the address book). The server will join them.
+ * (`@btcstream/p2p/peer`: one connection, its handshake, listeners, queue, timers), the
+ * address manager (`@btcstream/p2p/addrmgr`: the address book), the server
+ * (`@btcstream/p2p/server`: many peers) and the verified header chain
+ * (`@btcstream/p2p/headers`: proof of work, retargets, reorganizations, its file).
  *
  * @example
  * ```ts
@@ -22,3 +24,4 @@ export * from "./wire/mod.ts";
 export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
+export * from "./headers/mod.ts";

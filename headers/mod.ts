@@ -2,20 +2,43 @@
  * A verified chain of block headers, the building block of a light client: proof of work,
  * difficulty retargets (with testnet's minimum-difficulty rule and BIP 94), median time past,
  * the future limit, version minimums, checkpoints and minimum chain work, as Bitcoin Core
- * checks them; the most-work chain kept and its changes reported as a stream; Core's headers
- * presync per peer so that low-work chains are never stored; and a compact file (80 bytes a
- * header) that survives a crash mid-write.
+ * checks them; the most-work chain kept and its changes reported as a stream; low-work chains
+ * never stored; and a compact file (80 bytes a header) that survives a crash mid-write.
  *
- * This first part holds the proof-of-work arithmetic ({@linkcode compactToTarget},
- * {@linkcode calculateNextWorkRequired}...), each network's parameters and the rules
- * ({@linkcode nextWorkRequired}, {@linkcode checkHeaderContext}).
+ * {@linkcode HeaderChain} holds the chain and turns a peer's `headers` messages into verdicts
+ * (with a `misbehaving` flag). The proof-of-work arithmetic ({@linkcode compactToTarget},
+ * {@linkcode calculateNextWorkRequired}...) and the rules ({@linkcode nextWorkRequired},
+ * {@linkcode checkHeaderContext}) are exported for tools and tests.
  *
  * @example
  * ```ts
- * import { CHAIN_PARAMS, checkProofOfWork } from "@btcstream/p2p/headers";
- * import { assert } from "@std/assert";
- * const { genesis, genesisHash, powLimit } = CHAIN_PARAMS.mainnet;
- * assert(checkProofOfWork(genesisHash, genesis.bits, powLimit));
+ * import { HeaderChain, MemoryHeaderStorage } from "@btcstream/p2p/headers";
+ * import { blockHash } from "@btcstream/p2p/wire";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const storage = new MemoryHeaderStorage();
+ * const chain = await HeaderChain.open(storage, { network: "regtest" });
+ * const headers = [];
+ * let prev = chain.tip;
+ * for (let i = 1; i <= 3; i++) {
+ *   const header = {
+ *     version: 0x20000000,
+ *     prevBlock: prev.hash,
+ *     merkleRoot: new Uint8Array(32),
+ *     timestamp: prev.header.timestamp + 600,
+ *     bits: 0x207fffff,
+ *     nonce: 0,
+ *   };
+ *   while (blockHash(header)[31] >= 0x80) header.nonce++; // regtest: ~2 tries
+ *   headers.push(header);
+ *   prev = { height: i, hash: blockHash(header), header };
+ * }
+ * assertEquals(chain.connect(headers).accepted, 3);
+ * await chain.close();
+ *
+ * const reopened = await HeaderChain.open(storage, { network: "regtest" });
+ * assertEquals(reopened.height, 3);
+ * await reopened.close();
  * ```
  *
  * @module
@@ -55,3 +78,17 @@ export {
   powLimitBits,
 } from "./rules.ts";
 export { HeaderError, type HeaderErrorCode, type HeaderErrorDetails } from "./errors.ts";
+export type { ChainEntry, ChainEvent, ChainEventsOptions, ReorgEvent, TipEvent } from "./events.ts";
+export {
+  type ConnectResult,
+  DEFAULT_MAX_SIDE_HEADERS,
+  HeaderChain,
+  type HeaderChainOptions,
+  type HeaderInfo,
+} from "./chain.ts";
+export {
+  FileHeaderStorage,
+  type HeaderStorage,
+  type HeaderStorageWriteOptions,
+  MemoryHeaderStorage,
+} from "./storage.ts";
