@@ -2,11 +2,13 @@
  * A verified chain of block headers, the building block of a light client: proof of work,
  * difficulty retargets (with testnet's minimum-difficulty rule and BIP 94), median time past,
  * the future limit, version minimums, checkpoints and minimum chain work, as Bitcoin Core
- * checks them; the most-work chain kept and its changes reported as a stream; low-work chains
- * never stored; and a compact file (80 bytes a header) that survives a crash mid-write.
+ * checks them; the most-work chain kept and its changes reported as a stream; Core's headers
+ * presync per peer so that low-work chains are never stored; and a compact file (80 bytes a
+ * header) that survives a crash mid-write.
  *
- * {@linkcode HeaderChain} holds the chain and turns a peer's `headers` messages into verdicts
- * (with a `misbehaving` flag). The proof-of-work arithmetic ({@linkcode compactToTarget},
+ * {@linkcode HeaderChain} holds the chain; a {@linkcode HeaderFeed} per peer turns that
+ * peer's `headers` messages into verdicts (with a `misbehaving` flag) and the next
+ * `getheaders` locator. The proof-of-work arithmetic ({@linkcode compactToTarget},
  * {@linkcode calculateNextWorkRequired}...) and the rules ({@linkcode nextWorkRequired},
  * {@linkcode checkHeaderContext}) are exported for tools and tests.
  *
@@ -86,6 +88,7 @@ export {
   type HeaderChainOptions,
   type HeaderInfo,
 } from "./chain.ts";
+export { HeaderFeed, type HeaderFeedPhase, type HeaderFeedResult } from "./feed.ts";
 export {
   FileHeaderStorage,
   type HeaderStorage,
