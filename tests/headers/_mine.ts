@@ -2,7 +2,12 @@
 // build real chains (every header passes the real proof-of-work check) instead of faking
 // them. Timestamps come from the caller, so time is whatever the test says.
 import { blockHash, type BlockHeader } from "../../wire/mod.ts";
-import { CHAIN_PARAMS, type ChainParams, checkProofOfWork } from "../../headers/mod.ts";
+import {
+  CHAIN_PARAMS,
+  type ChainParams,
+  checkProofOfWork,
+  validTarget,
+} from "../../headers/mod.ts";
 
 /** A mined header with its hash. */
 export interface Mined {
@@ -33,12 +38,16 @@ export function mine(
   merkleRoot[1] = (salt >>> 8) & 0xff;
   merkleRoot[2] = (salt >>> 16) & 0xff;
   merkleRoot[3] = (salt >>> 24) & 0xff;
+  const bits = options.bits ?? parent.header.bits;
+  if (validTarget(bits, params.powLimit) === undefined && !options.invalidPow) {
+    throw new RangeError(`Cannot mine bits 0x${bits.toString(16)}: no hash meets it`);
+  }
   const header = {
     version: options.version ?? 0x20000000,
     prevBlock: parent.hash,
     merkleRoot,
     timestamp: options.time ?? parent.header.timestamp + 600,
-    bits: options.bits ?? parent.header.bits,
+    bits,
     nonce: 0,
   };
   for (;;) {
