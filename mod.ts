@@ -13,6 +13,8 @@
  *   persistence);
  * - `@btcstream/p2p/server`: a node: listening, outbound connections, address gossip,
  *   misbehaviour, inbound eviction and the median time offset;
+ * - `@btcstream/p2p/headers`: a verified header chain (proof of work, retargets, checkpoints,
+ *   reorganizations, headers presync, its file);
  * - `@btcstream/p2p/filters`: BIP 158 compact block filters (build, match) and BIP 157
  *   filter headers.
  *
@@ -35,3 +37,4 @@ export * from "./peer/mod.ts";
 export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
 export * from "./filters/mod.ts";
+export * from "./headers/mod.ts";
