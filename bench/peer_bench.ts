@@ -1,8 +1,9 @@
-// End to end through two peers over TCP on 127.0.0.1, in one process: queueMessage → frame →
-// outbound mux → taps → socket → decoder stream → taps → dispatcher → listener. Each group's
-// baseline is the codec alone on the same messages in the same run (encode each frame, decode
-// it through MessageDecoderStream in 64 KiB chunks), so the ratio is the share of codec
-// throughput the peer machinery and the socket leave.
+// End to end through two peers over TCP on 127.0.0.1, in one process: queueMessage → encode →
+// outbound mux → taps → transport → socket → transport → decode → taps → dispatcher →
+// listener, over v1 framing and over BIP 324's v2 transport. Each group's baseline is the
+// codec alone on the same messages in the same run (encode each frame, decode it through
+// MessageDecoderStream in 64 KiB chunks), so the ratios are the share of codec throughput the
+// peer machinery, the transport and the socket leave, and v2 against v1.
 import type { Message } from "../wire/message.ts";
 import { decodeBlock } from "../wire/block.ts";
 import { MessageDecoderStream } from "../wire/decoder_stream.ts";
@@ -30,7 +31,7 @@ async function codecRoundTrip(messages: readonly Message[]): Promise<void> {
 }
 
 /** A pair of peers whose inbound side counts messages of one command. */
-async function countingPair(command: string): Promise<{
+async function countingPair(command: string, transport: "v1" | "v2"): Promise<{
   outbound: Peer;
   inbound: Peer;
   sendAll: (messages: readonly Message[]) => Promise<void>;
@@ -41,7 +42,8 @@ async function countingPair(command: string): Promise<{
   const count = () => {
     if (++received === target) done?.();
   };
-  const { outbound, inbound } = await connectedTcpPeers({}, {
+  const { outbound, inbound } = await connectedTcpPeers({ transport }, {
+    transport,
     listeners: {
       onInv: command === "inv" ? count : undefined,
       onBlock: command === "block" ? count : undefined,
@@ -76,34 +78,38 @@ const invs: Message[] = Array.from({ length: INVS }, () =>
     })),
   }) as Message);
 const invBytes = invs.reduce((n, m) => n + encodeMessage(m).length - 24, 0);
-const invPair = await countingPair("inv");
-pairs.push(invPair.outbound, invPair.inbound);
 benchThroughput(
   `codec only: encode + decode ${INVS} inv of 1,000`,
   { group: "inv 1000", baseline: true, items: INVS, itemName: "msgs", bytes: invBytes },
   () => codecRoundTrip(invs),
 );
-benchThroughput(
-  `two peers over TCP: ${INVS} inv of 1,000, queue to listener`,
-  { group: "inv 1000", items: INVS, itemName: "msgs", bytes: invBytes },
-  () => invPair.sendAll(invs),
-);
+for (const transport of ["v1", "v2"] as const) {
+  const invPair = await countingPair("inv", transport);
+  pairs.push(invPair.outbound, invPair.inbound);
+  benchThroughput(
+    `two peers over TCP, ${transport}: ${INVS} inv of 1,000, queue to listener`,
+    { group: "inv 1000", items: INVS, itemName: "msgs", bytes: invBytes },
+    () => invPair.sendAll(invs),
+  );
+}
 
 if (!HAVE_SHARED_DATA) console.warn("Skipping the block cases: ../shared/data is absent");
 for (const { name, bytes } of BLOCK_FILES) {
   const message: Message = { command: "block", ...decodeBlock(bytes) };
   const blocks = [message, message, message, message];
   const blockBytes = (encodeMessage(message).length - 24) * blocks.length;
-  const pair = await countingPair("block");
-  pairs.push(pair.outbound, pair.inbound);
   benchThroughput(
     `codec only: encode + decode 4 x ${name}`,
     { group: name, baseline: true, items: blocks.length, itemName: "blocks", bytes: blockBytes },
     () => codecRoundTrip(blocks),
   );
-  benchThroughput(
-    `two peers over TCP: 4 x ${name}, queue to listener`,
-    { group: name, items: blocks.length, itemName: "blocks", bytes: blockBytes },
-    () => pair.sendAll(blocks),
-  );
+  for (const transport of ["v1", "v2"] as const) {
+    const pair = await countingPair("block", transport);
+    pairs.push(pair.outbound, pair.inbound);
+    benchThroughput(
+      `two peers over TCP, ${transport}: 4 x ${name}, queue to listener`,
+      { group: name, items: blocks.length, itemName: "blocks", bytes: blockBytes },
+      () => pair.sendAll(blocks),
+    );
+  }
 }
