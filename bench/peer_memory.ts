@@ -5,7 +5,8 @@
 //     library's code (a one-time cost of the process: about 4 MB here) is not counted per peer;
 //   - bare sockets (no peer), for comparison;
 //   - the first 1,000 peers (500 connections), averaged;
-//   - 1,000 more: the cost of each further peer.
+//   - 1,000 more: the cost of each further peer;
+//   - then the same two steps over BIP 324's v2 transport, in the same process.
 // Run: deno task bench:memory (add `-- --cold` to count the one-time costs in the first 1,000)
 import { delay } from "@std/async/delay";
 import { Peer, SentNonces } from "../peer/mod.ts";
@@ -41,9 +42,16 @@ async function warmUp(pairs: number): Promise<void> {
   const warm: Peer[] = [];
   for (let i = 0; i < pairs; i++) {
     const [dialed, accepted] = await tcpSockets();
-    warm.push(new Peer(dialed, { network: "regtest" }));
+    // Both transports, so that neither's code loading is counted per peer.
+    const transport = i % 2 === 0 ? "v1" : "v2";
+    warm.push(new Peer(dialed, { network: "regtest", transport }));
     warm.push(
-      new Peer(accepted, { network: "regtest", inbound: true, sentNonces: new SentNonces() }),
+      new Peer(accepted, {
+        network: "regtest",
+        inbound: true,
+        sentNonces: new SentNonces(),
+        transport,
+      }),
     );
   }
   await Promise.all(warm.map((p) => p.ready));
@@ -61,24 +69,33 @@ const afterSockets = await settle();
 
 const nonces = new SentNonces();
 const peers: Peer[] = [];
-async function addPeers(pairs: number): Promise<void> {
+async function addPeers(pairs: number, transport: "v1" | "v2"): Promise<void> {
   for (let i = 0; i < pairs; i++) {
     const [dialed, accepted] = await tcpSockets();
-    peers.push(new Peer(dialed, { network: "regtest", address: `127.0.0.1:${i}` }));
-    peers.push(new Peer(accepted, { network: "regtest", inbound: true, sentNonces: nonces }));
+    peers.push(new Peer(dialed, { network: "regtest", address: `127.0.0.1:${i}`, transport }));
+    peers.push(
+      new Peer(accepted, { network: "regtest", inbound: true, sentNonces: nonces, transport }),
+    );
   }
   const ready = await Promise.all(peers.map((p) => p.ready));
   if (ready.some((ok) => !ok)) throw new Error("a handshake failed");
 }
-await addPeers(STEP_PAIRS);
-const first = await settle();
-await addPeers(STEP_PAIRS);
-const second = await settle();
-
 const n = 2 * STEP_PAIRS;
 console.log(`gc between samples: ${gc ? "yes" : "no (run with --v8-flags=--expose-gc)"}`);
-console.log(`${n} bare sockets:                    ${perItem(start, withSockets, n)} each`);
-console.log(`first ${n} idle peers, with sockets:  ${perItem(afterSockets, first, n)} each`);
-console.log(`next ${n} idle peers, with sockets:   ${perItem(first, second, n)} each`);
+console.log(`${n} bare sockets:                       ${perItem(start, withSockets, n)} each`);
+let previous = afterSockets;
+for (const transport of ["v1", "v2"] as const) {
+  await addPeers(STEP_PAIRS, transport);
+  const first = await settle();
+  await addPeers(STEP_PAIRS, transport);
+  const second = await settle();
+  console.log(
+    `first ${n} idle ${transport} peers, with sockets:  ${perItem(previous, first, n)} each`,
+  );
+  console.log(
+    `next ${n} idle ${transport} peers, with sockets:   ${perItem(first, second, n)} each`,
+  );
+  previous = second;
+}
 for (const p of peers) p.disconnect();
 await Promise.all(peers.map((p) => p.closed));

@@ -79,12 +79,15 @@ function setNonce(nonce: Uint8Array, low: number, high: number): void {
  */
 export class FSChaCha20 {
   readonly #interval: number;
-  #key: Uint8Array;
-  readonly #nonce = new Uint8Array(12);
+  // Key, nonce and keystream share one buffer: a node keeps two of these per v2 peer, and
+  // every separate array costs its own allocation.
+  readonly #state = new Uint8Array(32 + 12 + ZEROS_REFILL.length);
+  readonly #key = this.#state.subarray(0, 32);
+  readonly #nonce = this.#state.subarray(32, 44);
   #block = 0;
   #chunkCounter = 0;
   #rekeyCounter = 0;
-  readonly #keystream = new Uint8Array(ZEROS_REFILL.length);
+  readonly #keystream = this.#state.subarray(44);
   #pos = ZEROS_REFILL.length;
 
   /**
@@ -95,7 +98,7 @@ export class FSChaCha20 {
    */
   constructor(key: Uint8Array, options: FSChaChaOptions = {}) {
     checkKey(key);
-    this.#key = key.slice();
+    this.#key.set(key);
     this.#interval = checkInterval(options.rekeyInterval ?? REKEY_INTERVAL);
   }
 
@@ -127,7 +130,7 @@ export class FSChaCha20 {
       // block 0 of nonce (0, ++rekeys), whatever was left of the old one unused.
       const key = new Uint8Array(32);
       this.#take(key, undefined);
-      this.#key = key;
+      this.#key.set(key);
       this.#chunkCounter = 0;
       this.#rekeyCounter++;
       this.#block = 0;
@@ -161,10 +164,12 @@ export class FSChaCha20 {
  */
 export class FSChaCha20Poly1305 {
   readonly #interval: number;
-  #key: Uint8Array;
+  // Key and nonce in one buffer (two of these per v2 peer), both seen as node Buffers.
+  readonly #state = new Uint8Array(32 + 12);
+  readonly #keyBuffer = asBuffer(this.#state.subarray(0, 32));
   #packetCounter = 0;
   #rekeyCounter = 0;
-  readonly #nonce = new Uint8Array(12);
+  readonly #nonce = this.#state.subarray(32, 44);
   readonly #nonceBuffer = asBuffer(this.#nonce);
 
   /**
@@ -175,7 +180,7 @@ export class FSChaCha20Poly1305 {
    */
   constructor(key: Uint8Array, options: FSChaChaOptions = {}) {
     checkKey(key);
-    this.#key = key.slice();
+    this.#keyBuffer.set(key);
     this.#interval = checkInterval(options.rekeyInterval ?? REKEY_INTERVAL);
   }
 
@@ -191,8 +196,8 @@ export class FSChaCha20Poly1305 {
       const iv = new Uint8Array(16);
       iv[0] = 1;
       setNonce(iv.subarray(4), 0xffffffff, this.#rekeyCounter);
-      this.#key = new Uint8Array(
-        createCipheriv("chacha20", asBuffer(this.#key), asBuffer(iv)).update(asBuffer(ZEROS_32)),
+      this.#keyBuffer.set(
+        createCipheriv("chacha20", this.#keyBuffer, asBuffer(iv)).update(asBuffer(ZEROS_32)),
       );
       this.#packetCounter = 0;
       this.#rekeyCounter++;
@@ -221,7 +226,7 @@ export class FSChaCha20Poly1305 {
         `Cannot encrypt: ${length + TAG_SIZE} bytes do not fit in ${output.length - offset}`,
       );
     }
-    const cipher = createCipheriv("chacha20-poly1305", asBuffer(this.#key), this.#nextNonce(), {
+    const cipher = createCipheriv("chacha20-poly1305", this.#keyBuffer, this.#nextNonce(), {
       authTagLength: TAG_SIZE,
     });
     cipher.setAAD(asBuffer(aad), { plaintextLength: length });
@@ -264,7 +269,7 @@ export class FSChaCha20Poly1305 {
     try {
       if (ciphertext.length < TAG_SIZE) return undefined;
       const length = ciphertext.length - TAG_SIZE;
-      const decipher = createDecipheriv("chacha20-poly1305", asBuffer(this.#key), nonce, {
+      const decipher = createDecipheriv("chacha20-poly1305", this.#keyBuffer, nonce, {
         authTagLength: TAG_SIZE,
       });
       decipher.setAAD(asBuffer(aad), { plaintextLength: length });
