@@ -14,7 +14,10 @@
 //
 // Each process holds N sockets, so the open-file limit must exceed N; Deno cannot raise it, so
 // the task raises it in bash first (the dialer inherits it), and the script checks it.
+// The server is a default Server (BIP 324's v2 on); the dialer's peers use `--transport`
+// (default v2, as between two nodes of today; v1 for the old figures).
 // Run: deno task bench:scale [--peers 10000] [--concurrency 256] [--timeout 300 (s)]
+//   [--transport v2|v1]
 import { configure, type LogRecord } from "@logtape/logtape";
 import { deadline, delay, pooledMap } from "@std/async";
 import { parseArgs } from "@std/cli/parse-args";
@@ -65,7 +68,7 @@ async function settle(): Promise<Sample> {
 }
 
 const ARGS = parseArgs(Deno.args, {
-  string: ["peers", "concurrency", "timeout", "port"],
+  string: ["peers", "concurrency", "timeout", "port", "transport"],
   boolean: ["dialer"],
 });
 
@@ -77,6 +80,11 @@ function option(name: "peers" | "concurrency" | "timeout" | "port", fallback: nu
     throw new RangeError(`Invalid --${name} "${text}": expected a positive integer`);
   }
   return value;
+}
+
+const TRANSPORT: "v1" | "v2" = ARGS.transport === "v1" ? "v1" : "v2";
+if (ARGS.transport !== undefined && ARGS.transport !== "v1" && ARGS.transport !== "v2") {
+  throw new RangeError(`Invalid --transport "${ARGS.transport}": expected v1 or v2`);
 }
 
 function count(tally: Record<string, number>, key: string): void {
@@ -108,7 +116,7 @@ async function dialer(port: number, n: number, concurrency: number): Promise<voi
     }
     // As the server's transport does for its own dials.
     conn.setNoDelay(true);
-    const peer = new Peer(conn, { network: "regtest", sentNonces: nonces });
+    const peer = new Peer(conn, { network: "regtest", sentNonces: nonces, transport: TRANSPORT });
     if (await peer.ready) {
       peers.push(peer);
       peer.closed.then((reason) => {
@@ -208,6 +216,7 @@ async function warmUp(port: number, pairs: number): Promise<void> {
         new Peer(await Deno.connect({ hostname: HOST, port }), {
           network: "regtest",
           sentNonces: nonces,
+          transport: TRANSPORT,
         }),
     ),
   );
@@ -291,6 +300,8 @@ async function main(): Promise<number> {
         String(n),
         "--concurrency",
         String(concurrency),
+        "--transport",
+        TRANSPORT,
       ],
       stdin: "piped",
       stdout: "piped",
@@ -353,6 +364,7 @@ async function main(): Promise<number> {
     const held = counts.inbound;
     const rows: [string, string][] = [
       ["peers handshaken (dialer / server)", `${ready.ok} / ${held} of ${n}`],
+      ["transport", TRANSPORT],
       ["concurrent handshakes (dialer)", String(concurrency)],
       [
         "first dial to all handshaken, dialer",
