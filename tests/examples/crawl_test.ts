@@ -1,6 +1,6 @@
 // examples/crawl.ts over three regtest Servers on 127.0.0.1 that know each other: seeded with
 // one, the crawl finds the other two through getaddr and reaches all three.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotMatch } from "@std/assert";
 import type { Peer } from "../../peer/mod.ts";
 import { Server } from "../../server/mod.ts";
 import {
@@ -97,12 +97,12 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
       "--out",
       out,
     ]);
-    assert.equal(code, 0, stderr);
+    assertEquals(code, 0, stderr);
 
     const lines = (await Deno.readTextFile(out)).trimEnd().split("\n").map((l) => JSON.parse(l));
-    assert.equal(lines.length, 4);
+    assertEquals(lines.length, 4);
     const byAddr = new Map(lines.map((l) => [l.addr, l]));
-    assert.deepEqual(byAddr.get(refused), {
+    assertEquals(byAddr.get(refused), {
       addr: refused,
       ok: false,
       error: byAddr.get(refused).error,
@@ -114,12 +114,12 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
       addrsNew: 0,
       rttMs: null,
     });
-    assert.match(byAddr.get(refused).error, /refused/i);
+    assertMatch(byAddr.get(refused).error, /refused/i);
     NODES.forEach((node, i) => {
       const line = byAddr.get(`127.0.0.1:${ports[i]}`);
-      assert.ok(line, `no line for node ${i}`);
+      assert(line, `no line for node ${i}`);
       const { rttMs, addrsNew, ...rest } = line;
-      assert.deepEqual(rest, {
+      assertEquals(rest, {
         addr: `127.0.0.1:${ports[i]}`,
         ok: true,
         version: node.protocolVersion,
@@ -128,26 +128,26 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
         startHeight: node.height,
         addrsLearned: 2,
       });
-      assert.equal(typeof rttMs, "number");
-      assert.ok(rttMs > 0);
+      assertEquals(typeof rttMs, "number");
+      assert(rttMs > 0);
       // The seed taught us the other two; they only told us what we knew.
-      assert.equal(addrsNew, i === 0 ? 2 : 0);
+      assertEquals(addrsNew, i === 0 ? 2 : 0);
     });
 
-    assert.match(stdout, /^crawl: 4 tried, 3 reachable, 1 failed, 0 left in the queue$/m);
-    assert.match(stdout, new RegExp(`^results in ${out.replaceAll(".", "\\.")}$`, "m"));
-    assert.match(
+    assertMatch(stdout, /^crawl: 4 tried, 3 reachable, 1 failed, 0 left in the queue$/m);
+    assertMatch(stdout, new RegExp(`^results in ${out.replaceAll(".", "\\.")}$`, "m"));
+    assertMatch(
       stdout,
       /^by user agent:\n +2 {2}\/btcstream:0\.1\.0\/beta:2\.0\/\n +1 {2}\/btcstream:0\.1\.0\/alpha:1\.0\/$/m,
     );
-    assert.match(stdout, /^by protocol version:\n +2 {2}70016\n +1 {2}70015$/m);
-    assert.match(
+    assertMatch(stdout, /^by protocol version:\n +2 {2}70016\n +1 {2}70015$/m);
+    assertMatch(
       stdout,
       /^by services:\n +2 {2}0x0000000000000008 WITNESS\n +1 {2}0x0000000000000001 NETWORK$/m,
     );
     // Not a terminal: plain progress lines, the last one final.
-    assert.match(stderr, /tried 4 \/ reachable 3 \/ queued 0 \/ in flight 0\n$/);
-    assert.doesNotMatch(stderr, /\r/);
+    assertMatch(stderr, /tried 4 \/ reachable 3 \/ queued 0 \/ in flight 0\n$/);
+    assertNotMatch(stderr, /\r/);
   } finally {
     await Deno.remove(dir, { recursive: true });
     await stopAll(servers);
@@ -160,21 +160,39 @@ Deno.test("examples/crawl.ts --max 1 --out -: JSON on stdout, the summary on std
   try {
     const args = ["--network", "regtest", "--seeds", `127.0.0.1:${ports[1]}`, "--max", "1"];
     const { code, stdout, stderr } = await crawl(dir, [...args, "--out", "-"]);
-    assert.equal(code, 0, stderr);
+    assertEquals(code, 0, stderr);
     const lines = stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
-    assert.equal(lines.length, 1);
-    assert.equal(lines[0].addr, `127.0.0.1:${ports[1]}`);
-    assert.equal(lines[0].startHeight, 200);
-    assert.equal(lines[0].addrsNew, 2);
-    assert.match(
+    assertEquals(lines.length, 1);
+    assertEquals(lines[0].addr, `127.0.0.1:${ports[1]}`);
+    assertEquals(lines[0].startHeight, 200);
+    assertEquals(lines[0].addrsNew, 2);
+    assertMatch(
       stderr,
       /^crawl: 1 tried, 1 reachable, 0 failed, 2 left in the queue \(--max reached\)$/m,
     );
-    assert.doesNotMatch(stderr, /results in/);
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+    assertNotMatch(stderr, /results in/);
+    assertEquals(await Array.fromAsync(Deno.readDir(dir)), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
     await stopAll(servers);
+  }
+});
+
+Deno.test("examples/crawl.ts: a crawl that reached nobody exits 1 and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/crawl.jsonl`;
+    const seeds = [closedPort(), closedPort()].map((port) => `127.0.0.1:${port}`);
+    const { code, stdout, stderr } = await crawl(dir, [
+      ...["--network", "regtest", "--seeds", seeds.join(","), "--out", out],
+    ]);
+    assertEquals(code, 1, stderr);
+    assertMatch(stdout, /^crawl: 2 tried, 0 reachable, 2 failed, 0 left in the queue$/m);
+    assertMatch(stderr, /^crawl: no node could be reached \(2 tried\)$/m);
+    const lines = (await Deno.readTextFile(out)).trimEnd().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.map((l) => l.ok), [false, false]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -210,18 +228,18 @@ Deno.test("examples/crawl.ts: Ctrl-C stops the crawl and still prints the summar
       }
     }
     const { code } = await child.status;
-    assert.equal(code, 130, stderr);
-    assert.match(
+    assertEquals(code, 130, stderr);
+    assertMatch(
       await stdout,
       /^crawl: 1 tried, 0 reachable, 1 failed, 0 left in the queue \(interrupted\)$/m,
     );
     const [line, ...rest] = (await Deno.readTextFile(out)).trimEnd().split("\n");
-    assert.equal(rest.length, 0);
+    assertEquals(rest.length, 0);
     const result = JSON.parse(line);
-    assert.equal(result.addr, seed);
-    assert.equal(result.ok, false);
+    assertEquals(result.addr, seed);
+    assertEquals(result.ok, false);
     // Interrupted in the handshake, or still dialing.
-    assert.match(result.error, /Crawl interrupted|aborted/);
+    assertMatch(result.error, /Crawl interrupted|aborted/);
   } finally {
     listener.close();
     (await accepted)?.close();
@@ -234,8 +252,8 @@ Deno.test("examples/crawl.ts --help and bad command lines", async (t) => {
   try {
     await t.step("--help", async () => {
       const { code, stdout } = await crawl(dir, ["--help"]);
-      assert.equal(code, 0);
-      assert.match(stdout, /^Usage: deno run --allow-net --allow-write examples\/crawl\.ts/m);
+      assertEquals(code, 0);
+      assertMatch(stdout, /^Usage: deno run --allow-net --allow-write examples\/crawl\.ts/m);
     });
     const bad: [string[], RegExp][] = [
       [["--network", "regtest"], /regtest has no DNS seeds: give --seeds/],
@@ -249,9 +267,9 @@ Deno.test("examples/crawl.ts --help and bad command lines", async (t) => {
     for (const [args, message] of bad) {
       await t.step(args.join(" "), async () => {
         const { code, stdout, stderr } = await crawl(dir, args);
-        assert.equal(code, 2);
-        assert.equal(stdout, "");
-        assert.match(stderr, message);
+        assertEquals(code, 2);
+        assertEquals(stdout, "");
+        assertMatch(stderr, message);
       });
     }
   } finally {

@@ -1,6 +1,6 @@
 // examples/handshake.ts against nodes started here on 127.0.0.1: a Server with distinctive
 // settings, a refused port, a node that rejects us, and one that never speaks.
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertNotMatch } from "@std/assert";
 import { Peer, SentNonces, SYSTEM_CLOCK } from "../../peer/mod.ts";
 import { Server } from "../../server/mod.ts";
 import { RejectCode, ServiceFlag } from "../../wire/mod.ts";
@@ -48,20 +48,20 @@ Deno.test("examples/handshake.ts prints what a node announces, and its ping RTT"
   try {
     const port = server.listenAddresses[0].port;
     const { code, stdout, stderr } = await run([`127.0.0.1:${port}`, "--network", "regtest"]);
-    assert.equal(code, 0, stderr);
-    assert.match(stdout, new RegExp(`^connected to 127\\.0\\.0\\.1:${port} \\(regtest\\)`));
-    assert.match(stdout, /^version: +70016 \(negotiated 70016\)$/m);
-    assert.match(stdout, /^services: +0x0000000000000409 NETWORK\|WITNESS\|NETWORK_LIMITED$/m);
-    assert.match(stdout, /^user agent: +\/btcstream:0\.1\.0\/hs-test:9\.9\/$/m);
-    assert.match(stdout, /^start height: +123$/m);
-    assert.match(stdout, /^time offset: +(3599|3600|3601) s$/m);
-    assert.match(stdout, /^relay: +false$/m);
-    assert.match(stdout, /^addrv2: +yes$/m);
-    assert.match(stdout, /^wtxidrelay: +yes$/m);
-    assert.match(stdout, /^sees us as: +127\.0\.0\.1:\d+$/m);
-    assert.match(stdout, /^ping RTT: +\d+\.\d\d ms$/m);
-    assert.match(stdout, /^disconnected: +Handshake example finished$/m);
-    assert.equal(await seen.promise, "/btcstream:0.1.0/handshake:0.1.0/");
+    assertEquals(code, 0, stderr);
+    assertMatch(stdout, new RegExp(`^connected to 127\\.0\\.0\\.1:${port} \\(regtest\\)`));
+    assertMatch(stdout, /^version: +70016 \(negotiated 70016\)$/m);
+    assertMatch(stdout, /^services: +0x0000000000000409 NETWORK\|WITNESS\|NETWORK_LIMITED$/m);
+    assertMatch(stdout, /^user agent: +\/btcstream:0\.1\.0\/hs-test:9\.9\/$/m);
+    assertMatch(stdout, /^start height: +123$/m);
+    assertMatch(stdout, /^time offset: +(3599|3600|3601) s$/m);
+    assertMatch(stdout, /^relay: +false$/m);
+    assertMatch(stdout, /^addrv2: +yes$/m);
+    assertMatch(stdout, /^wtxidrelay: +yes$/m);
+    assertMatch(stdout, /^sees us as: +127\.0\.0\.1:\d+$/m);
+    assertMatch(stdout, /^ping RTT: +\d+\.\d\d ms$/m);
+    assertMatch(stdout, /^disconnected: +Handshake example finished$/m);
+    assertEquals(await seen.promise, "/btcstream:0.1.0/handshake:0.1.0/");
   } finally {
     await server.stop();
   }
@@ -71,9 +71,9 @@ Deno.test("examples/handshake.ts: a refused connection is one line and exit 1", 
   await t.step("IPv4", async () => {
     const port = closedPort();
     const { code, stdout, stderr } = await run([`127.0.0.1:${port}`, "--network", "regtest"]);
-    assert.equal(code, 1);
-    assert.equal(stdout, "");
-    assert.match(
+    assertEquals(code, 1);
+    assertEquals(stdout, "");
+    assertMatch(
       stderr,
       new RegExp(`^handshake: Cannot connect to 127\\.0\\.0\\.1:${port}: .+\\n$`),
     );
@@ -81,8 +81,8 @@ Deno.test("examples/handshake.ts: a refused connection is one line and exit 1", 
   await t.step("IPv6 in brackets", async () => {
     // Refused, or unreachable where there is no IPv6: either way the address is parsed.
     const { code, stderr } = await run(["[::1]:1"], "[::1]");
-    assert.equal(code, 1);
-    assert.match(stderr, /^handshake: Cannot connect to \[::1\]:1: .+\n$/);
+    assertEquals(code, 1);
+    assertMatch(stderr, /^handshake: Cannot connect to \[::1\]:1: .+\n$/);
   });
 });
 
@@ -107,21 +107,21 @@ Deno.test("examples/handshake.ts: a node that rejects us, and one that never ans
         })
       );
       const { code, stdout, stderr } = await run([address, "--network", "regtest"]);
-      assert.equal(code, 1);
-      assert.doesNotMatch(stdout, /^version:/m);
-      assert.equal(
+      assertEquals(code, 1);
+      assertNotMatch(stdout, /^version:/m);
+      assertEquals(
         stderr,
         `handshake: ${address} rejected the handshake: version nonstandard: not today\n`,
       );
-      assert.equal((await (await node).closed).code, "rejected");
+      assertEquals((await (await node).closed).code, "rejected");
     });
 
     await t.step("silent: the handshake times out", async () => {
       const accepted = listener.accept();
       const { code, stderr } = await run([address, "--network", "regtest", "--timeout", "0.3"]);
       (await accepted).close();
-      assert.equal(code, 1);
-      assert.equal(
+      assertEquals(code, 1);
+      assertEquals(
         stderr,
         `handshake: Handshake with ${address} failed (negotiation-timeout): ` +
           "Handshake not complete after 0.3 s\n",
@@ -135,8 +135,8 @@ Deno.test("examples/handshake.ts: a node that rejects us, and one that never ans
 Deno.test("examples/handshake.ts --help and bad command lines", async (t) => {
   await t.step("--help", async () => {
     const { code, stdout } = await run(["--help"]);
-    assert.equal(code, 0);
-    assert.match(stdout, /^Usage: deno run --allow-net examples\/handshake\.ts host\[:port\]/m);
+    assertEquals(code, 0);
+    assertMatch(stdout, /^Usage: deno run --allow-net examples\/handshake\.ts host\[:port\]/m);
   });
   const bad: [string[], RegExp][] = [
     [[], /Expected one node address/],
@@ -149,10 +149,10 @@ Deno.test("examples/handshake.ts --help and bad command lines", async (t) => {
   for (const [args, message] of bad) {
     await t.step(args.join(" ") || "(nothing)", async () => {
       const { code, stdout, stderr } = await run(args);
-      assert.equal(code, 2);
-      assert.equal(stdout, "");
-      assert.match(stderr, message);
-      assert.match(stderr, /^handshake: .* \(see --help\)\n$/);
+      assertEquals(code, 2);
+      assertEquals(stdout, "");
+      assertMatch(stderr, message);
+      assertMatch(stderr, /^handshake: .* \(see --help\)\n$/);
     });
   }
 });

@@ -1,8 +1,9 @@
 // examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
 // it a ping and an inv, disconnect, and read what it logged.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Peer, SentNonces } from "../../peer/mod.ts";
-import { InvType } from "../../wire/mod.ts";
+import { Server } from "../../server/mod.ts";
+import { InvType, netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 
 const example = new URL("../../examples/listen.ts", import.meta.url).pathname;
 
@@ -47,7 +48,7 @@ async function rest(lines: AsyncIterator<string>): Promise<string[]> {
 async function listeningPort(lines: AsyncIterator<string>): Promise<number> {
   const first = await lines.next();
   const match = /^listening on 127\.0\.0\.1:(\d+)$/.exec(first.value ?? "");
-  assert.ok(match, `first line: ${first.value}`);
+  assert(match, `first line: ${first.value}`);
   return Number(match[1]);
 }
 
@@ -74,10 +75,10 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
     sentNonces: new SentNonces(),
     listeners: { onPong: (_peer, message) => pong.resolve(message.nonce) },
   });
-  assert.equal(await peer.ready, true);
-  assert.match(peer.userAgent, /^\/btcstream:0\.1\.0\/listen:0\.1\.0\/$/);
+  assertEquals(await peer.ready, true);
+  assertMatch(peer.userAgent, /^\/btcstream:0\.1\.0\/listen:0\.1\.0\/$/);
   await peer.queueMessage({ command: "ping", nonce: 4242n });
-  assert.equal(await pong.promise, 4242n);
+  assertEquals(await pong.promise, 4242n);
   const hash = (n: number) => new Uint8Array(32).fill(n);
   const sent = await peer.queueMessage({
     command: "inv",
@@ -88,16 +89,16 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
       { type: InvType.WTX, hash: hash(4) },
     ],
   });
-  assert.equal(sent, true);
+  assertEquals(sent, true);
   peer.disconnect("probe done");
   await peer.closed;
 
   const out = await rest(lines);
   const { code } = await child.status;
-  assert.equal(code, 0, await stderr);
+  assertEquals(code, 0, await stderr);
   const at = (pattern: RegExp) => {
     const i = out.findIndex((line) => pattern.test(line));
-    assert.ok(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
+    assert(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
     return i;
   };
   const p = `^\\[${local.replaceAll(".", "\\.")}\\] `;
@@ -118,9 +119,9 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
   const closed = at(new RegExp(`${p}disconnected \\(remote-closed\\): `));
   // In the order the peer sent them. (The server reports the peer ready once its `ready`
   // promise settled, by which time messages right behind the verack may have been read.)
-  assert.ok(version < ping && ping < inv && inv < closed, out.join("\n"));
-  assert.ok(version < ready && ready < closed, out.join("\n"));
-  assert.equal(out.at(-1), "stopped (1 peer disconnected)");
+  assert(version < ping && ping < inv && inv < closed, out.join("\n"));
+  assert(version < ready && ready < closed, out.join("\n"));
+  assertEquals(out.at(-1), "stopped (1 peer disconnected)");
 });
 
 Deno.test("examples/listen.ts stops cleanly on Ctrl-C and SIGTERM", async (t) => {
@@ -129,9 +130,9 @@ Deno.test("examples/listen.ts stops cleanly on Ctrl-C and SIGTERM", async (t) =>
       const { child, lines, stderr } = start(["--network", "regtest", "--port", "0"]);
       await listeningPort(lines);
       child.kill(signal);
-      assert.deepEqual(await rest(lines), [`stopped (${signal})`]);
-      assert.equal((await child.status).code, 0);
-      assert.equal(await stderr, "");
+      assertEquals(await rest(lines), [`stopped (${signal})`]);
+      assertEquals((await child.status).code, 0);
+      assertEquals(await stderr, "");
     });
   }
 });
@@ -141,9 +142,9 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
       const { child, lines, stderr } = start(["--port", String(taken.addr.port)]);
-      assert.deepEqual(await rest(lines), []);
-      assert.equal((await child.status).code, 1);
-      assert.match(
+      assertEquals(await rest(lines), []);
+      assertEquals((await child.status).code, 1);
+      assertMatch(
         await stderr,
         new RegExp(`^listen: Cannot listen on 127\\.0\\.0\\.1:${taken.addr.port}: .+\\n$`),
       );
@@ -158,13 +159,70 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
     [["--exit-after", "0"], 2, /--exit-after must be an integer from 1/],
     [["--network", "moonnet"], 2, /Unknown network "moonnet"/],
     [["--verbose"], 2, /Unknown option --verbose/],
+    [["--help"], 0, /serves no blocks.*\n.*NETWORK promises the whole chain/],
+    [
+      ["--services", "NETWORK,FOO"],
+      2,
+      /Unknown service "FOO" in --services: expected names from NETWORK, /,
+    ],
+    [
+      ["--services", "0x1ffffffffffffffff"],
+      2,
+      /--services 0x1ffffffffffffffff does not fit in 64 bits/,
+    ],
   ];
   for (const [args, expected, message] of cases) {
     await t.step(args.join(" "), async () => {
       const { child, lines, stderr } = start(args);
       const out = (await rest(lines)).join("\n");
-      assert.equal((await child.status).code, expected);
-      assert.match(expected === 0 ? out : await stderr, message);
+      assertEquals((await child.status).code, expected);
+      assertMatch(expected === 0 ? out : await stderr, message);
     });
   }
+});
+
+/** A node that dials automatically and requires NETWORK and WITNESS (the default), as btcd. */
+function dialer(port: number): Server {
+  const server = new Server({
+    network: "regtest",
+    targetOutbound: 1,
+    dnsSeed: false,
+    retryDurationMs: 50,
+  });
+  const na = netAddressV2FromString("127.0.0.1", port, {
+    timestamp: Math.floor(Date.now() / 1000),
+  });
+  server.addrManager.addAddress(na, na);
+  return server;
+}
+
+Deno.test("examples/listen.ts --services: a node that requires NETWORK accepts it", async (t) => {
+  await t.step("--services network,WITNESS: accepted", async () => {
+    const { child, lines, stderr } = start([
+      ...["--network", "regtest", "--port", "0", "--exit-after", "1"],
+      ...["--services", "network,WITNESS"],
+    ]);
+    const server = dialer(await listeningPort(lines));
+    await server.start();
+    const peer = await server.nextPeer();
+    assertEquals(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS);
+    await server.stop();
+    await rest(lines);
+    assertEquals((await child.status).code, 0, await stderr);
+  });
+  await t.step("the default, WITNESS only: refused, as btcd and Core refuse it", async () => {
+    const { child, lines, stderr } = start(["--network", "regtest", "--port", "0"]);
+    const server = dialer(await listeningPort(lines));
+    await server.start();
+    // The handshake never completes: the dialer says why and leaves (and would try again).
+    let refused = "";
+    for (let r = await lines.next(); !r.done && refused === ""; r = await lines.next()) {
+      if (/ reject /.test(r.value)) refused = r.value;
+    }
+    await server.stop();
+    child.kill("SIGTERM");
+    await rest(lines);
+    assertEquals((await child.status).code, 0, await stderr);
+    assertMatch(refused, /reject \(\d+ B\): version code 64: required services 0x9 not offered$/);
+  });
 });

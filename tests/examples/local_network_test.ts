@@ -1,6 +1,6 @@
 // The local network is what `deno task demo` runs: it must keep working and show what it
 // claims.
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch } from "@std/assert";
 
 const demo = new URL("../../examples/local_network.ts", import.meta.url);
 
@@ -16,34 +16,34 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 
 Deno.test("examples/local_network.ts: nodes that know only the seed find each other", async () => {
   const { code, out, err } = await run("--nodes", "6", "--outbound", "3", "--linger", "1.5");
-  assert.equal(code, 0, err);
-  assert.match(
+  assertEquals(code, 0, err);
+  assertMatch(
     out,
     /^6 nodes on 127\.0\.0\.1 \(ports \d+, \d+, \d+, \d+, \d+, \d+\); the seed is node0/m,
   );
-  assert.match(out, /full address propagation: every node knows all 5 others/);
-  assert.match(out, /time to full address propagation: \d+\.\d\d s/);
+  assertMatch(out, /full address propagation: every node knows all 5 others/);
+  assertMatch(out, /time to full address propagation: \d+\.\d\d s/);
   // Handshakes as they happen.
-  assert.match(out, /^\d+\.\d\d s {2}node\d ⇄ node\d$/m);
+  assertMatch(out, /^\d+\.\d\d s {2}node\d ⇄ node\d$/m);
   // The summary: one row per node, each with 3 outbound peers, 5 known addresses, and a
   // ping time (the demo pings every second and lingers 1.5 s).
   const rows = out.split("\n").filter((l) => /^node\d /.test(l));
-  assert.equal(rows.length, 6, out);
+  assertEquals(rows.length, 6, out);
   for (const row of rows) {
     const [, , outbound, , known, ping] = row.split(/\s{2,}/);
-    assert.equal(outbound, "3", row);
-    assert.equal(known, "5", row);
-    assert.match(ping, /^\d+\.\d\d ms$/, row);
+    assertEquals(outbound, "3", row);
+    assertEquals(known, "5", row);
+    assertMatch(ping, /^\d+\.\d\d ms$/, row);
   }
 });
 
 Deno.test("examples/local_network.ts --help and bad options", async () => {
   const help = await run("--help");
-  assert.equal(help.code, 0);
-  assert.match(help.out, /Usage: deno run --allow-net=127\.0\.0\.1 examples\/local_network\.ts/);
+  assertEquals(help.code, 0);
+  assertMatch(help.out, /Usage: deno run --allow-net=127\.0\.0\.1 examples\/local_network\.ts/);
   for (const bad of [["--nodes", "1"], ["--nodes", "x"], ["--wat", "1"], ["extra"]]) {
     const { code, err } = await run(...bad);
-    assert.equal(code, 2, `${bad}: ${err}`);
-    assert.match(err, /^local_network: .* \(see --help\)/);
+    assertEquals(code, 2, `${bad}: ${err}`);
+    assertMatch(err, /^local_network: .* \(see --help\)/);
   }
 });
