@@ -36,9 +36,12 @@ async function runOnce(extra: readonly string[]): Promise<number | string> {
   const out = new TextDecoder().decode(stdout);
   const match = /^time to full address propagation: (\d+(?:\.\d+)?) s$/m.exec(out);
   if (code === 0 && match) return Number(match[1]);
-  // What the demo said last (on stdout; its progress and errors go to stderr).
+  // What the demo said last (on stdout; its progress and errors go to stderr), and which
+  // node lacked which address when it gave up.
   const said = out.trim() === "" ? new TextDecoder().decode(stderr) : out;
-  return `exit ${code}: ${said.trimEnd().split("\n").at(-1) || "no output"}`;
+  const lines = said.trimEnd().split("\n");
+  const why = [...lines.filter((line) => / lacks /.test(line)), lines.at(-1) || "no output"];
+  return `exit ${code}: ${why.join("; ")}`;
 }
 
 async function main(): Promise<number> {

@@ -143,6 +143,25 @@ async function main(args: readonly string[]): Promise<number> {
   printSummary(out, nodes, nameOf);
   await Promise.all(nodes.map((node) => node.server.stop()));
   if (propagatedAt === undefined) {
+    // Which node lacks which address, so that a network that did not converge can be read.
+    for (const node of nodes) {
+      const lacks = nodes.filter((other) =>
+        other !== node &&
+        node.server.addrManager.knownAddress(
+            netAddressV2FromString("127.0.0.1", other.port),
+          ) === undefined
+      ).map((other) => other.name);
+      if (lacks.length === 0) continue;
+      const peers = node.server.peers;
+      const list = (inbound: boolean) =>
+        peers.filter((p) => p.inbound === inbound).map(nameOf).join(" ") || "-";
+      out.info(
+        `${node.name} lacks ${lacks.join(", ")}; outbound to ${list(false)}; inbound from ${
+          list(true)
+        }`,
+        { node: node.name, lacks },
+      );
+    }
     out.info(`addresses did not reach every node within ${timeoutMs / 1000} s`, {
       timeoutSeconds: timeoutMs / 1000,
       interrupted,
