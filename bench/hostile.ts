@@ -180,6 +180,12 @@ function report(name: string, before: Status, peak: Status, after: Status, lines
 
 async function flood(total: number): Promise<void> {
   const before = await ask("gc");
+  // The control: the same well-behaved peer for 3 s with nobody else, to tell what the
+  // machine's load adds to every wait from what the flood adds.
+  const alone = await goodPeer(10);
+  await sleep(3_000);
+  const aloneWait = alone.maxWaitMs();
+  await alone.stop();
   await ask("reset");
   const good = await goodPeer(10);
   const attacker = await RawClient.connect(port);
@@ -212,7 +218,8 @@ async function flood(total: number): Promise<void> {
       ? `pushed back after ${written.toLocaleString("en")} pings (the server stopped reading); ` +
         `its send queue ${mb(during!.maxSendQueueBytes)}, paused peers ${during!.sendPaused}`
       : `all ${written.toLocaleString("en")} pings written`,
-    `second peer: ${pongs} pongs, longest wait ${maxWait.toFixed(1)} ms`,
+    `second peer: ${pongs} pongs, longest wait ${maxWait.toFixed(1)} ms ` +
+    `(alone, before the flood: ${aloneWait.toFixed(1)} ms)`,
   ]);
 }
 

@@ -5,6 +5,8 @@
 //   deno run --allow-net --allow-write examples/crawl.ts --network signet --max 200
 //   deno run --allow-net=127.0.0.1 --allow-write examples/crawl.ts --network regtest \
 //     --seeds 127.0.0.1:18444 --out -
+import { deadline } from "@std/async/deadline";
+import { pooledMap } from "@std/async/pool";
 import { isRoutable } from "../addrmgr/mod.ts";
 import {
   BIP155Network,
@@ -16,6 +18,7 @@ import {
 } from "../mod.ts";
 import { DNS_SEEDS, seedFromDns, tcpNet } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
+import { type Output, setupOutput } from "./_log.ts";
 
 const HELP = `crawl: walk a Bitcoin network's nodes through their address gossip
 
@@ -30,11 +33,14 @@ Options:
                      - for stdout, and the summary then goes to stderr)
   --timeout S        seconds to connect and handshake (default 10)
   --wait S           seconds to wait for addresses after getaddr (default 5)
+  --log-format F     text (default) or json: the summary and messages as JSON Lines (to
+                     stderr with --out -), and no progress display
   --help             show this text
 
 Each JSON line: {addr, ok, error?, version, services (16 hex digits), userAgent, startHeight,
 addrsLearned (addresses it gave), addrsNew (of those, newly queued), rttMs (ping)}. Progress
-goes to stderr. Ctrl-C stops the crawl, prints the summary and exits 130.`;
+goes to stderr. Exits 0 when at least one node answered, 1 when none could be reached, 130
+on Ctrl-C (which stops the crawl and still prints the summary).`;
 
 /** What one node gave us; `null` where the handshake did not get that far. */
 interface NodeResult {
@@ -113,16 +119,15 @@ async function visit(
   const stop = () => peer.disconnect("Crawl interrupted");
   settings.signal.addEventListener("abort", stop);
   if (settings.signal.aborted) stop();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     if (!await peer.ready) return failed((await peer.closed).message);
     void peer.queueMessage({ command: "ping", nonce });
     void peer.queueMessage({ command: "getaddr" });
-    await Promise.race([
-      Promise.all([pong.promise, answered.promise]),
-      peer.closed,
-      new Promise((resolve) => timer = setTimeout(resolve, settings.waitMs)),
-    ]);
+    // Until the pong and the addresses came, the peer left, or the wait is over.
+    await deadline(
+      Promise.race([Promise.all([pong.promise, answered.promise]), peer.closed]),
+      settings.waitMs,
+    ).catch(() => undefined);
     const v = peer.remoteVersion!;
     return {
       addr,
@@ -136,7 +141,6 @@ async function visit(
       rttMs: peer.lastPingMicros > 0 ? peer.lastPingMicros / 1000 : null,
     };
   } finally {
-    clearTimeout(timer);
     settings.signal.removeEventListener("abort", stop);
     peer.disconnect("Crawl done");
     await peer.closed;
@@ -150,30 +154,34 @@ function dialable(na: NetAddressV2, network: Network): boolean {
   return network.name === "regtest" || isRoutable(na);
 }
 
-/** Counts by key, most common first, as indented lines. */
-function tally(results: NodeResult[], key: (r: NodeResult) => string): string {
+/** Counts by key, most common first. */
+function tally(results: readonly NodeResult[], key: (r: NodeResult) => string): [string, number][] {
   const counts = new Map<string, number>();
   for (const r of results) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`).join("\n");
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const parsed = cli.parseArgs(
-    args,
-    ["network", "seeds", "concurrency", "max", "out", "timeout", "wait"],
-  );
+  const parsed = cli.parseArgs(args, {
+    options: ["network", "seeds", "concurrency", "max", "out", "timeout", "wait"],
+  });
   const network = cli.networkOption(parsed);
   const concurrency = cli.intOption(parsed, "concurrency", 32, 1, 1000);
   const max = cli.intOption(parsed, "max", Infinity, 1);
-  const out = cli.stringOption(parsed, "out", "crawl.jsonl");
+  const outFile = cli.stringOption(parsed, "out", "crawl.jsonl");
   const timeoutMs = cli.secondsOption(parsed, "timeout", 10);
   const waitMs = cli.secondsOption(parsed, "wait", 5);
+  const format = cli.logFormatOption(parsed);
   if (parsed.positionals.length > 0) {
     throw new cli.UsageError(`Unexpected ${parsed.positionals[0]}`);
   }
   const seeds = cli.stringOption(parsed, "seeds", "").split(",").filter((s) => s !== "")
     .map((s) => cli.parseHostPort(s.trim(), network.defaultPort));
+  if (seeds.length === 0 && !DNS_SEEDS[network.name]?.length) {
+    throw new cli.UsageError(`${network.name} has no DNS seeds: give --seeds`);
+  }
+  // With --out -, the JSON lines have stdout, and everything else goes to stderr.
+  const out = await setupOutput("crawl", format, { stdoutTaken: outFile === "-" });
 
   const queue: { host: string; port: number }[] = [];
   const seen = new Set<string>();
@@ -186,86 +194,138 @@ async function main(args: readonly string[]): Promise<number> {
   };
   for (const { host, port } of seeds) enqueue(host, port);
   if (seeds.length === 0) {
-    if (!DNS_SEEDS[network.name]?.length) {
-      throw new cli.UsageError(`${network.name} has no DNS seeds: give --seeds`);
-    }
-    console.error(`crawl: asking the DNS seeds of ${network.name}...`);
+    out.note(`crawl: asking the DNS seeds of ${network.name}...`, { network: network.name });
     const answers = await seedFromDns(network, { timeoutMs });
     for (const { seed, addresses, error } of answers) {
-      console.error(
-        `  ${seed}: ${error ? cli.errorMessage(error) : `${addresses.length} addresses`}`,
-      );
+      const text = error ? cli.errorMessage(error) : `${addresses.length} addresses`;
+      out.note(`  ${seed}: ${text}`, { seed, addresses: addresses.length, error: error?.message });
       for (const na of addresses) enqueue(netAddressV2ToString(na), na.port);
     }
     if (queue.length === 0) throw new Error("No addresses from the DNS seeds");
   }
 
   const output = cli.lineWriter(
-    out === "-" ? Deno.stdout : await Deno.open(out, { write: true, create: true, truncate: true }),
+    outFile === "-"
+      ? Deno.stdout
+      : await Deno.open(outFile, { write: true, create: true, truncate: true }),
   );
-  const summaryTo = out === "-" ? console.error : console.log;
 
   const results: NodeResult[] = [];
-  const inFlight = new Set<Promise<void>>();
   let started = 0;
+  let inFlight = 0;
   let reachable = 0;
-  const status = cli.statusLine();
-  const progress = (final = false) =>
+  const status = cli.progress({ sized: true, quiet: out.json });
+  const progress = () =>
     status.update(
       `tried ${results.length} / reachable ${reachable} / queued ${queue.length} / ` +
-        `in flight ${inFlight.size}`,
-      final,
+        `in flight ${inFlight}`,
+      results.length,
+      results.length + inFlight + Math.min(queue.length, max - started),
     );
 
   const controller = new AbortController();
   let interrupted = false;
+  // Wakes the feed below when a visit ends or the queue grows.
+  let wake = Promise.withResolvers<void>();
   const removeSignals = cli.onInterrupt(() => {
     interrupted = true;
     controller.abort();
+    wake.resolve();
   });
   const settings: Settings = { network, timeoutMs, waitMs, signal: controller.signal };
-  const learn = (addresses: readonly NetAddressV2[]) =>
-    addresses.filter((na) => dialable(na, network) && enqueue(netAddressV2ToString(na), na.port))
-      .length;
-  try {
-    while (!interrupted) {
-      while (!interrupted && inFlight.size < concurrency && queue.length > 0 && started < max) {
+  const learn = (addresses: readonly NetAddressV2[]) => {
+    const fresh =
+      addresses.filter((na) => dialable(na, network) && enqueue(netAddressV2ToString(na), na.port))
+        .length;
+    if (fresh > 0) wake.resolve();
+    return fresh;
+  };
+  /** The nodes to visit, as the queue fills, until it is empty and nothing is in flight. */
+  async function* feed(): AsyncGenerator<{ host: string; port: number }> {
+    while (!interrupted && started < max) {
+      if (queue.length > 0) {
         started++;
-        const task: Promise<void> = visit(queue.shift()!, settings, learn).then((result) => {
-          inFlight.delete(task);
-          results.push(result);
-          if (result.ok) reachable++;
-          output.write(JSON.stringify(result));
-          progress();
-        });
-        inFlight.add(task);
+        inFlight++;
+        yield queue.shift()!;
         progress();
+        continue;
       }
-      if (inFlight.size === 0) break;
-      await Promise.race(inFlight);
+      if (inFlight === 0) return;
+      await wake.promise;
+      wake = Promise.withResolvers<void>();
     }
-    await Promise.all(inFlight);
+  }
+  const visitOne = async (target: { host: string; port: number }) => {
+    try {
+      return await visit(target, settings, learn);
+    } finally {
+      inFlight--;
+      wake.resolve();
+    }
+  };
+  try {
+    for await (const result of pooledMap(concurrency, feed(), visitOne)) {
+      results.push(result);
+      if (result.ok) reachable++;
+      output.write(JSON.stringify(result));
+      progress();
+    }
   } finally {
     removeSignals();
     await output.close();
   }
-  progress(true);
-
-  const ok = results.filter((r) => r.ok);
-  let why = interrupted ? " (interrupted)" : "";
-  if (!interrupted && started >= max && queue.length > 0) why = " (--max reached)";
-  summaryTo(
-    `crawl: ${results.length} tried, ${ok.length} reachable, ` +
-      `${results.length - ok.length} failed, ${queue.length} left in the queue${why}`,
+  await status.done(
+    `tried ${results.length} / reachable ${reachable} / queued ${queue.length} / in flight 0`,
   );
-  if (out !== "-") summaryTo(`results in ${out}`);
-  if (ok.length > 0) {
-    summaryTo(`by user agent:\n${tally(ok, (r) => r.userAgent!)}`);
-    summaryTo(`by protocol version:\n${tally(ok, (r) => String(r.version))}`);
-    const services = (r: NodeResult) => cli.formatServices(BigInt(`0x${r.services}`));
-    summaryTo(`by services:\n${tally(ok, services)}`);
-  }
-  return interrupted ? 130 : 0;
+  return summarize(out, results, {
+    queued: queue.length,
+    why: interrupted
+      ? " (interrupted)"
+      : started >= max && queue.length > 0
+      ? " (--max reached)"
+      : "",
+    outFile,
+    interrupted,
+  });
 }
 
+/** Prints the summary; returns the exit code: 130 when interrupted, 1 when nobody answered. */
+function summarize(
+  out: Output,
+  results: readonly NodeResult[],
+  { queued, why, outFile, interrupted }: {
+    queued: number;
+    why: string;
+    outFile: string;
+    interrupted: boolean;
+  },
+): number {
+  const ok = results.filter((r) => r.ok);
+  out.info(
+    `crawl: ${results.length} tried, ${ok.length} reachable, ` +
+      `${results.length - ok.length} failed, ${queued} left in the queue${why}`,
+    { tried: results.length, reachable: ok.length, failed: results.length - ok.length, queued },
+  );
+  if (outFile !== "-") out.info(`results in ${outFile}`, { file: outFile });
+  if (ok.length > 0) {
+    const services = (r: NodeResult) => cli.formatServices(BigInt(`0x${r.services}`));
+    for (
+      const [title, key] of [
+        ["user agent", (r: NodeResult) => r.userAgent!],
+        ["protocol version", (r: NodeResult) => String(r.version)],
+        ["services", services],
+      ] as const
+    ) {
+      const counts = tally(ok, key);
+      const lines = counts.map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`).join("\n");
+      out.info(`by ${title}:\n${lines}`, { by: title, counts: Object.fromEntries(counts) });
+    }
+  }
+  if (interrupted) return 130;
+  if (ok.length === 0) {
+    out.error(`no node could be reached (${results.length} tried)`, { tried: results.length });
+    return 1;
+  }
+  return 0;
+}
 await cli.runCli("crawl", HELP, main);

@@ -3,6 +3,7 @@
 //
 //   deno run --allow-net examples/handshake.ts seed.example.org:8333
 //   deno run --allow-net=127.0.0.1 examples/handshake.ts 127.0.0.1:18444 --network regtest
+import { deadline } from "@std/async/deadline";
 import {
   type Connection,
   ipToString,
@@ -13,6 +14,7 @@ import {
 } from "../mod.ts";
 import { tcpNet } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
+import { type Output, setupOutput } from "./_log.ts";
 
 const HELP = `handshake: connect to a Bitcoin node, handshake, ping, and show what it says
 
@@ -23,6 +25,8 @@ Usage: deno run --allow-net examples/handshake.ts host[:port] [options]
 Options:
   --network NAME   mainnet (default), testnet3, testnet4, signet or regtest
   --timeout S      seconds for each step: connect, handshake, ping (default 10)
+  --log-format F   text (default) or json (JSON Lines: one object per line, the node's
+                   answers as properties)
   --help           show this text
 
 Exits 0 after a completed handshake and ping, 1 when the node cannot be reached, refuses the
@@ -33,7 +37,7 @@ const REJECT_NAMES = new Map<number, string>(
 );
 
 async function main(args: readonly string[]): Promise<number> {
-  const parsed = cli.parseArgs(args, ["network", "timeout"]);
+  const parsed = cli.parseArgs(args, { options: ["network", "timeout"] });
   const network = cli.networkOption(parsed);
   const timeoutMs = cli.secondsOption(parsed, "timeout", 10);
   if (parsed.positionals.length !== 1) {
@@ -41,8 +45,9 @@ async function main(args: readonly string[]): Promise<number> {
   }
   const { host, port } = cli.parseHostPort(parsed.positionals[0], network.defaultPort);
   const address = cli.joinHostPort(host, port);
-  const fail = (line: string) => {
-    console.error(`handshake: ${line}`);
+  const out = await setupOutput("handshake", cli.logFormatOption(parsed));
+  const fail = (line: string, properties: Record<string, unknown> = {}) => {
+    out.error(line, { address, ...properties });
     return 1;
   };
 
@@ -54,11 +59,15 @@ async function main(args: readonly string[]): Promise<number> {
     const message = cli.errorMessage(error);
     return fail(
       message.startsWith("Cannot connect") ? message : `Cannot connect to ${address}: ${message}`,
+      { step: "connect" },
     );
   }
-  console.log(
-    `connected to ${address} (${network.name}) in ${(performance.now() - started).toFixed(1)} ms`,
-  );
+  const connectMs = performance.now() - started;
+  out.info(`connected to ${address} (${network.name}) in ${connectMs.toFixed(1)} ms`, {
+    address,
+    network: network.name,
+    connectMs,
+  });
 
   const nonce = crypto.getRandomValues(new BigUint64Array(1))[0];
   const pong = Promise.withResolvers<void>();
@@ -86,53 +95,72 @@ async function main(args: readonly string[]): Promise<number> {
     const reason = await peer.closed;
     if (reject !== undefined) {
       const code = REJECT_NAMES.get(reject.code) ?? `code ${reject.code}`;
-      return fail(`${address} rejected the handshake: ${reject.message} ${code}: ${reject.reason}`);
+      return fail(
+        `${address} rejected the handshake: ${reject.message} ${code}: ${reject.reason}`,
+        { step: "handshake", reject: { message: reject.message, code, reason: reject.reason } },
+      );
     }
-    return fail(`Handshake with ${address} failed (${reason.code}): ${reason.message}`);
+    return fail(`Handshake with ${address} failed (${reason.code}): ${reason.message}`, {
+      step: "handshake",
+      code: reason.code,
+    });
   }
-  printVersion(peer, peer.remoteVersion!);
+  printVersion(out, peer, peer.remoteVersion!);
 
   const pingStart = performance.now();
   void peer.queueMessage({ command: "ping", nonce });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const outcome = await Promise.race([
-    pong.promise.then(() => "pong" as const),
-    peer.closed.then((reason) => reason),
-    new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), timeoutMs)),
-  ]);
-  clearTimeout(timer);
+  const outcome = await deadline(
+    Promise.race([pong.promise.then(() => "pong" as const), peer.closed]),
+    timeoutMs,
+  ).catch(() => "timeout" as const);
   if (outcome === "timeout") {
     peer.disconnect("No pong");
     await peer.closed;
-    return fail(`No pong from ${address} within ${timeoutMs / 1000} s`);
+    return fail(`No pong from ${address} within ${timeoutMs / 1000} s`, { step: "ping" });
   }
   if (outcome !== "pong") {
-    return fail(`${address} disconnected before its pong (${outcome.code}): ${outcome.message}`);
+    return fail(`${address} disconnected before its pong (${outcome.code}): ${outcome.message}`, {
+      step: "ping",
+      code: outcome.code,
+    });
   }
   // The peer times the round trip itself (from the write to the pong); fall back to ours.
   const rttMs = peer.lastPingMicros > 0
     ? peer.lastPingMicros / 1000
     : performance.now() - pingStart;
-  console.log(`ping RTT:      ${rttMs.toFixed(2)} ms`);
+  out.info(`ping RTT:      ${rttMs.toFixed(2)} ms`, { rttMs });
 
   peer.disconnect("Handshake example finished");
   const reason = await peer.closed;
-  console.log(`disconnected:  ${reason.message}`);
+  out.info(`disconnected:  ${reason.message}`, { reason: reason.message });
   return 0;
 }
 
-function printVersion(peer: Peer, version: VersionMessage): void {
+function printVersion(out: Output, peer: Peer, version: VersionMessage): void {
   const seenAs = cli.joinHostPort(ipToString(version.addrRecv.ip), version.addrRecv.port);
   const yesNo = (b: boolean) => (b ? "yes" : "no");
-  console.log(`version:       ${version.protocolVersion} (negotiated ${peer.protocolVersion})`);
-  console.log(`services:      ${cli.formatServices(version.services)}`);
-  console.log(`user agent:    ${version.userAgent}`);
-  console.log(`start height:  ${version.startHeight}`);
-  console.log(`time offset:   ${peer.timeOffset} s`);
-  console.log(`relay:         ${version.relay}`);
-  console.log(`addrv2:        ${yesNo(peer.wantsAddrV2)}`);
-  console.log(`wtxidrelay:    ${yesNo(peer.wtxidRelay)}`);
-  console.log(`sees us as:    ${seenAs}`);
+  const lines: [string, string, unknown][] = [
+    ["version", `${version.protocolVersion} (negotiated ${peer.protocolVersion})`, {
+      protocolVersion: version.protocolVersion,
+      negotiated: peer.protocolVersion,
+    }],
+    ["services", cli.formatServices(version.services), cli.servicesHex(version.services)],
+    ["user agent", version.userAgent, version.userAgent],
+    ["start height", String(version.startHeight), version.startHeight],
+    ["time offset", `${peer.timeOffset} s`, peer.timeOffset],
+    ["relay", String(version.relay), version.relay],
+    ["addrv2", yesNo(peer.wantsAddrV2), peer.wantsAddrV2],
+    ["wtxidrelay", yesNo(peer.wtxidRelay), peer.wtxidRelay],
+    ["sees us as", seenAs, seenAs],
+  ];
+  for (const [name, text, value] of lines) {
+    out.info(`${`${name}:`.padEnd(15)}${text}`, { [camelCase(name)]: value });
+  }
+}
+
+/** `user agent` as `userAgent`. */
+function camelCase(words: string): string {
+  return words.replace(/ (\w)/g, (_, c: string) => c.toUpperCase());
 }
 
 await cli.runCli("handshake", HELP, main);

@@ -8,11 +8,13 @@ import {
   InvType,
   type Message,
   type Peer,
+  serviceFlagsToString,
   txid,
   type UnknownMessage,
 } from "../mod.ts";
 import { Server } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
+import { setupOutput } from "./_log.ts";
 
 const HELP = `listen: accept inbound Bitcoin peers and log what they send
 
@@ -24,9 +26,21 @@ Options:
   --port N           port (default: the network's; 0 lets the OS choose)
   --max-peers N      inbound peers at most (default 125)
   --exit-after N     stop once N peers have disconnected
+  --services LIST    services we announce (default WITNESS): ServiceFlag names, comma-
+                     separated, any case (NETWORK,WITNESS), or a number (1033, 0x409)
+  --log-format F     text (default) or json (JSON Lines: one object per line, with the
+                     peer, command and size as properties)
   --help             show this text
 
-The first line is "listening on HOST:PORT". Ctrl-C (or SIGTERM) stops cleanly.`;
+The first line is "listening on HOST:PORT". Ctrl-C (or SIGTERM) stops cleanly.
+
+Services: this node serves no blocks, so by default it claims only WITNESS (it reads
+witness serialization). NETWORK promises the whole chain: a node that claims it is asked
+for blocks it cannot send, is dropped as stalling, and misleads the crawlers and DNS seeds
+that list it. But an outbound peer must offer it: btcd refuses one without NETWORK
+("required services 0x1 not offered"), Bitcoin Core one without NETWORK (or, once synced,
+NETWORK_LIMITED) and WITNESS. To be accepted when btcd or Core dials this node in a test,
+give --services NETWORK,WITNESS, knowing what it promises.`;
 
 const INV_NAMES = new Map<number, string>(
   Object.entries(InvType).map(([name, type]) => [type, name.toLowerCase()]),
@@ -83,37 +97,51 @@ function summarize(m: Message | UnknownMessage): string {
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const parsed = cli.parseArgs(args, ["network", "host", "port", "max-peers", "exit-after"]);
+  const parsed = cli.parseArgs(args, {
+    options: ["network", "host", "port", "max-peers", "exit-after", "services"],
+  });
   const network = cli.networkOption(parsed);
   const hostname = cli.stringOption(parsed, "host", "127.0.0.1");
   const port = cli.intOption(parsed, "port", network.defaultPort, 0, 65535);
   const maxPeers = cli.intOption(parsed, "max-peers", 125, 1, 100_000);
   const exitAfter = cli.intOption(parsed, "exit-after", Infinity, 1);
+  const services = cli.parseServices(cli.stringOption(parsed, "services", "WITNESS"));
   if (parsed.positionals.length > 0) {
     throw new cli.UsageError(`Unexpected ${parsed.positionals[0]}`);
   }
+  const out = await setupOutput("listen", cli.logFormatOption(parsed));
 
   const done = Promise.withResolvers<string>();
   let closed = 0;
-  const log = (peer: Peer, text: string) => console.log(`[${peer.address}] ${text}`);
+  const log = (peer: Peer, text: string, properties: Record<string, unknown> = {}) =>
+    out.info(`[${peer.address}] ${text}`, { peer: peer.address, ...properties });
   const server = new Server({
     network,
     listen: { hostname, port },
     maxPeers,
     targetOutbound: 0,
     dnsSeed: false,
+    services,
     userAgentName: "listen",
     userAgentVersion: "0.1.0",
     listeners: {
       // Every frame read, the handshake's included.
       onRead: (peer, bytes, message, error) => {
         if (message === undefined) {
-          log(peer, `read failed: ${cli.errorMessage(error)}`);
+          log(peer, `read failed: ${cli.errorMessage(error)}`, {
+            event: "read-failed",
+            error: cli.errorMessage(error),
+          });
           return;
         }
         const name = message.command === "unknown" ? "unknown" : message.command;
         const summary = summarize(message);
-        log(peer, `${name} (${bytes} B)${summary === "" ? "" : `: ${summary}`}`);
+        log(peer, `${name} (${bytes} B)${summary === "" ? "" : `: ${summary}`}`, {
+          event: "message",
+          command: message.command === "unknown" ? message.name : message.command,
+          bytes,
+          ...(summary === "" ? {} : { summary }),
+        });
       },
     },
     onPeerReady: (peer) =>
@@ -121,9 +149,20 @@ async function main(args: readonly string[]): Promise<number> {
         peer,
         `handshake complete: ${peer.userAgent}, version ${peer.protocolVersion}, ` +
           `addrv2 ${peer.wantsAddrV2}, wtxidrelay ${peer.wtxidRelay}`,
+        {
+          event: "ready",
+          userAgent: peer.userAgent,
+          version: peer.protocolVersion,
+          addrv2: peer.wantsAddrV2,
+          wtxidrelay: peer.wtxidRelay,
+        },
       ),
     onPeerClosed: (peer, reason) => {
-      log(peer, `disconnected (${reason.code}): ${reason.message}`);
+      log(peer, `disconnected (${reason.code}): ${reason.message}`, {
+        event: "closed",
+        code: reason.code,
+        reason: reason.message,
+      });
       if (++closed >= exitAfter) done.resolve(`${count(closed, "peer")} disconnected`);
     },
   });
@@ -133,16 +172,22 @@ async function main(args: readonly string[]): Promise<number> {
     try {
       await server.start();
     } catch (error) {
-      console.error(
-        `listen: Cannot listen on ${cli.joinHostPort(hostname, port)}: ${cli.errorMessage(error)}`,
+      out.error(
+        `Cannot listen on ${cli.joinHostPort(hostname, port)}: ${cli.errorMessage(error)}`,
+        { host: hostname, port },
       );
       return 1;
     }
     const bound = server.listenAddresses[0];
-    console.log(`listening on ${cli.joinHostPort(bound.hostname, bound.port)}`);
+    out.info(`listening on ${cli.joinHostPort(bound.hostname, bound.port)}`, {
+      host: bound.hostname,
+      port: bound.port,
+      network: network.name,
+      services: serviceFlagsToString(services),
+    });
     const why = await done.promise;
     await server.stop();
-    console.log(`stopped (${why})`);
+    out.info(`stopped (${why})`, { why });
     return 0;
   } finally {
     removeSignals();

@@ -3,35 +3,44 @@
 // other through `getaddr`/`addr` gossip, connect, ping, and the terminal shows it live.
 //
 //   deno run --allow-net=127.0.0.1 examples/local_network.ts --nodes 12
+import { delay } from "@std/async/delay";
+import { format as formatBytes } from "@std/fmt/bytes";
+import { bold, green } from "@std/fmt/colors";
 import { netAddressV2FromString, type Peer, ServiceFlag } from "../mod.ts";
 import { Server } from "../server/mod.ts";
 import * as cli from "./_cli.ts";
+import { type Output, setupOutput } from "./_log.ts";
 
 const HELP = `local_network: a Bitcoin peer-to-peer network on 127.0.0.1, no internet needed
 
 Usage: deno run --allow-net=127.0.0.1 examples/local_network.ts [options]
 
 Options:
-  --nodes N        nodes to start (default 12; the first is the seed)
-  --outbound N     outbound peers each node keeps (default 8)
-  --linger S       seconds to keep running after full propagation (default 3)
-  --timeout S      give up after this many seconds (default 60)
-  --help           show this text
+  --nodes N          nodes to start (default 12; the first is the seed)
+  --outbound N       outbound peers each node keeps (default 8)
+  --linger S         seconds to keep running after full propagation (default 3)
+  --timeout S        give up after this many seconds (default 60)
+  --log-format F     text (default) or json (JSON Lines, one object per line)
+  --help             show this text
 
 Every node listens on 127.0.0.1 on a port the OS chooses and starts knowing only the
 seed's address. Nodes advertise their own address to the peers they dial, answer getaddr,
-and relay fresh addresses as Bitcoin Core does; the demo reports how long it took until
-every node knew every other node's address, then shows each node's peers and ping times.`;
+and relay fresh addresses; the demo reports how long it took until every node knew every
+other node's address, then shows each node's peers and ping times.
+
+To show in seconds what takes minutes on the real network, the demo's nodes ping every
+second (a node pings every 2 minutes), look for new addresses every 250 ms when they have
+none to dial (btcd waits 5 s), and send addresses a quarter second apart on average
+(Bitcoin Core: 30 s). Everything else is the library's defaults for a local test network.`;
 
 interface Node {
   readonly name: string;
   readonly server: Server;
   port: number;
-  handshakes: number;
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const parsed = cli.parseArgs(args, ["nodes", "outbound", "linger", "timeout"]);
+  const parsed = cli.parseArgs(args, { options: ["nodes", "outbound", "linger", "timeout"] });
   if (parsed.positionals.length > 0) {
     throw new cli.UsageError(`Unexpected argument ${parsed.positionals[0]}`);
   }
@@ -39,19 +48,21 @@ async function main(args: readonly string[]): Promise<number> {
   const outbound = cli.intOption(parsed, "outbound", 8, 1, 64);
   const lingerMs = cli.secondsOption(parsed, "linger", 3);
   const timeoutMs = cli.secondsOption(parsed, "timeout", 60);
+  const out = await setupOutput("local_network", cli.logFormatOption(parsed));
 
-  const started = performance.now();
-  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)} s`;
-  const events: string[] = [];
+  let started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const elapsed = () => `${seconds().toFixed(2)} s`;
+  const events: [string, Record<string, unknown>][] = [];
   const nodes: Node[] = [];
   const byPort = new Map<number, Node>();
   const nameOf = (peer: Peer) => {
     const port = Number(peer.address.slice(peer.address.lastIndexOf(":") + 1));
     return byPort.get(port)?.name ?? peer.address;
   };
-  for (let i = 0; i < count; i++) {
-    const node: Node = { name: `node${i}`, server: undefined!, port: 0, handshakes: 0 };
-    (node as { server: Server }).server = new Server({
+  const makeNode = (i: number): Node => {
+    const name = `node${i}`;
+    const server = new Server({
       network: "regtest", // a local test network: loopback addresses are kept and gossiped
       listen: { hostname: "127.0.0.1", port: 0 },
       targetOutbound: outbound,
@@ -60,43 +71,51 @@ async function main(args: readonly string[]): Promise<number> {
       services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
       pingIntervalMs: 1_000, // so the demo shows round trips; a real node pings every 2 min
       retryDurationMs: 250, // look for new addresses often; btcd waits 5 s
+      addrSendIntervalMs: 250, // addresses go out within moments; Core averages 30 s
       onPeerReady: (peer) => {
-        node.handshakes++;
-        if (!peer.inbound) events.push(`${elapsed()}  ${node.name} ⇄ ${nameOf(peer)}`);
+        if (peer.inbound) return;
+        const to = nameOf(peer);
+        events.push([`${elapsed()}  ${name} ⇄ ${to}`, { at: seconds(), from: name, to }]);
       },
     });
-    nodes.push(node);
-  }
-  for (const node of nodes) {
+    return { name, server, port: 0 };
+  };
+  const start = async (node: Node) => {
     await node.server.start();
     node.port = node.server.listenAddresses[0].port;
     byPort.set(node.port, node);
-  }
-  const seed = nodes[0];
-  const now = Math.floor(Date.now() / 1000);
+    nodes.push(node);
+  };
+  const [seed, ...others] = Array.from({ length: count }, (_, i) => makeNode(i));
+  // Times count from the seed's start. Every other node starts with the seed's address in its
+  // book, so that its first look for a peer finds one.
+  started = performance.now();
+  await start(seed);
   const seedAddress = netAddressV2FromString("127.0.0.1", seed.port, {
-    timestamp: now,
+    timestamp: Math.floor(Date.now() / 1000),
     services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
   });
-  for (const node of nodes.slice(1)) node.server.addrManager.addAddress(seedAddress, seedAddress);
-  console.log(
+  for (const node of others) {
+    node.server.addrManager.addAddress(seedAddress, seedAddress);
+    await start(node);
+  }
+  out.info(
     `${count} nodes on 127.0.0.1 (ports ${nodes.map((n) => n.port).join(", ")}); ` +
       `the seed is ${seed.name} on ${seed.port}`,
+    { nodes: count, ports: nodes.map((n) => n.port), seed: seed.name },
   );
 
   const known = (node: Node) => node.server.addrManager.numAddresses();
-  const status = cli.statusLine();
+  const status = cli.progress({ quiet: out.json });
   let propagatedAt: string | undefined;
   let propagatedMs = 0;
   let interrupted = false;
   const removeInterrupt = cli.onInterrupt(() => interrupted = true);
   try {
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      if (events.length > 0 && Deno.stderr.isTerminal()) {
-        Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K")); // clear the status line
-      }
-      for (const line of events.splice(0)) console.log(line);
+      await delay(50);
+      if (events.length > 0) status.clear();
+      for (const [line, properties] of events.splice(0)) out.info(line, properties);
       const peers = nodes.reduce((n, node) => n + node.server.peerCounts.outbound, 0);
       const full = nodes.filter((node) => known(node) >= count - 1).length;
       status.update(
@@ -106,8 +125,11 @@ async function main(args: readonly string[]): Promise<number> {
       if (propagatedAt === undefined && full === count) {
         propagatedAt = elapsed();
         propagatedMs = performance.now() - started;
-        status.update(`full address propagation in ${propagatedAt}`, true);
-        console.log(`full address propagation: every node knows all ${count - 1} others`);
+        await status.done(`full address propagation in ${propagatedAt}`);
+        out.info(
+          green(`full address propagation: every node knows all ${count - 1} others`),
+          { seconds: propagatedMs / 1000 },
+        );
       }
       const since = performance.now() - started;
       if (interrupted) break;
@@ -117,63 +139,105 @@ async function main(args: readonly string[]): Promise<number> {
   } finally {
     removeInterrupt();
   }
-  printSummary(nodes, nameOf);
+  if (propagatedAt === undefined) await status.done(`${elapsed()}  stopped`);
+  printSummary(out, nodes, nameOf);
   await Promise.all(nodes.map((node) => node.server.stop()));
   if (propagatedAt === undefined) {
-    console.log(`addresses did not reach every node within ${timeoutMs / 1000} s`);
+    // Which node lacks which address, so that a network that did not converge can be read.
+    for (const node of nodes) {
+      const lacks = nodes.filter((other) =>
+        other !== node &&
+        node.server.addrManager.knownAddress(
+            netAddressV2FromString("127.0.0.1", other.port),
+          ) === undefined
+      ).map((other) => other.name);
+      if (lacks.length === 0) continue;
+      const peers = node.server.peers;
+      const list = (inbound: boolean) =>
+        peers.filter((p) => p.inbound === inbound).map(nameOf).join(" ") || "-";
+      out.info(
+        `${node.name} lacks ${lacks.join(", ")}; outbound to ${list(false)}; inbound from ${
+          list(true)
+        }`,
+        { node: node.name, lacks },
+      );
+    }
+    out.info(`addresses did not reach every node within ${timeoutMs / 1000} s`, {
+      timeoutSeconds: timeoutMs / 1000,
+      interrupted,
+    });
     return interrupted ? 130 : 1;
   }
-  console.log(`time to full address propagation: ${propagatedAt}`);
+  out.info(bold(`time to full address propagation: ${propagatedAt}`), {
+    seconds: propagatedMs / 1000,
+  });
   return 0;
+}
+
+/** The average of pings in milliseconds, or undefined without any. */
+function average(pingsMs: readonly number[]): number | undefined {
+  return pingsMs.length === 0 ? undefined : pingsMs.reduce((a, b) => a + b, 0) / pingsMs.length;
+}
+
+function pingsMs(node: Node): number[] {
+  return node.server.peerInfo().flatMap((p) => p.pingtime === undefined ? [] : [p.pingtime * 1000]);
 }
 
 /** The average of every peer's last ping round trip, over all nodes. */
 function averagePing(nodes: readonly Node[]): string {
-  const pings = nodes.flatMap((node) =>
-    node.server.peerInfo().flatMap((p) => p.pingtime === undefined ? [] : [p.pingtime * 1000])
-  );
-  if (pings.length === 0) return "-";
-  return `${(pings.reduce((a, b) => a + b, 0) / pings.length).toFixed(2)} ms`;
+  const ms = average(nodes.flatMap(pingsMs));
+  return ms === undefined ? "-" : `${ms.toFixed(2)} ms`;
 }
 
-function printSummary(nodes: readonly Node[], nameOf: (peer: Peer) => string): void {
+function printSummary(out: Output, nodes: readonly Node[], nameOf: (peer: Peer) => string): void {
   const rows = [["node", "port", "out", "in", "known", "ping avg", "sent", "received", "peers"]];
+  const records: Record<string, unknown>[] = [];
   for (const node of nodes) {
     const info = node.server.peerInfo();
-    const pings = info.flatMap((p) => p.pingtime === undefined ? [] : [p.pingtime * 1000]);
-    const average = pings.length === 0
-      ? "-"
-      : `${(pings.reduce((a, b) => a + b, 0) / pings.length).toFixed(2)} ms`;
+    const ping = average(pingsMs(node));
     const counts = node.server.peerCounts;
+    const sent = info.reduce((n, p) => n + p.bytessent, 0);
+    const received = info.reduce((n, p) => n + p.bytesrecv, 0);
+    const peers = node.server.peers.filter((p) => !p.inbound).map(nameOf);
     rows.push([
       node.name,
       String(node.port),
       String(counts.outbound),
       String(counts.inbound),
       String(node.server.addrManager.numAddresses()),
-      average,
-      kib(info.reduce((n, p) => n + p.bytessent, 0)),
-      kib(info.reduce((n, p) => n + p.bytesrecv, 0)),
-      node.server.peers.filter((p) => !p.inbound).map(nameOf).map((n) => n.replace("node", ""))
-        .join(" "),
+      ping === undefined ? "-" : `${ping.toFixed(2)} ms`,
+      formatBytes(sent, { binary: true }),
+      formatBytes(received, { binary: true }),
+      peers.map((n) => n.replace("node", "")).join(" "),
     ]);
+    records.push({
+      node: node.name,
+      port: node.port,
+      outbound: counts.outbound,
+      inbound: counts.inbound,
+      known: node.server.addrManager.numAddresses(),
+      pingMs: ping ?? null,
+      bytesSent: sent,
+      bytesReceived: received,
+      peers,
+    });
+  }
+  if (out.json) {
+    for (const record of records) out.info(`${record.node}`, record);
+    return;
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  console.log("");
+  out.info("");
   for (const [i, row] of rows.entries()) {
-    console.log(
+    out.info(
       row.map((cell, c) => c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
         .slice(0, -1).join("  ") + `  ${row.at(-1)}`,
     );
-    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+    if (i === 0) out.info(widths.map((w) => "-".repeat(w)).join("  "));
   }
-  console.log(
+  out.info(
     "(out: outbound peers, listed under peers by node number; known: addresses in its book)",
   );
-}
-
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 await cli.runCli("local_network", HELP, main);

@@ -5,7 +5,6 @@
 //
 //   deno run --allow-net=127.0.0.1 examples/peer_demo.ts
 //   deno run --allow-net=127.0.0.1 --allow-read examples/peer_demo.ts --block path/to/block.blk
-import { configure, getConsoleSink } from "@logtape/logtape";
 import {
   blockHash,
   decodeBlock,
@@ -20,6 +19,8 @@ import {
   type Tx,
   txid,
 } from "../mod.ts";
+import * as cli from "./_cli.ts";
+import { type Output, setupOutput } from "./_log.ts";
 
 const HELP = `peer_demo: two peers over TCP on 127.0.0.1
 
@@ -30,31 +31,34 @@ Options:
   --trickle MS     bob's transaction trickle interval (default 500; a node uses 10000)
   --block FILE     bob also serves this serialized block (needs --allow-read)
   --quiet-logs     do not print the library's log lines
-  --help           show this text`;
+  --log-format F   text (default) or json (JSON Lines: the demo's lines and the library's)
+  --help           show this text
+
+A bad option or file is one line on stderr and exit 1.`;
 
 interface Options {
   txs: number;
   trickleMs: number;
   block?: string;
   logs: boolean;
+  format: "text" | "json";
 }
 
-function parseArgs(args: string[]): Options | undefined {
-  const options: Options = { txs: 5, trickleMs: 500, logs: true };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new TypeError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === "--help") return undefined;
-    else if (arg === "--txs") options.txs = Number(value());
-    else if (arg === "--trickle") options.trickleMs = Number(value());
-    else if (arg === "--block") options.block = value();
-    else if (arg === "--quiet-logs") options.logs = false;
-    else throw new TypeError(`Unknown option ${arg}`);
+function parseOptions(args: readonly string[]): Options {
+  const parsed = cli.parseArgs(args, {
+    options: ["txs", "trickle", "block"],
+    flags: ["quiet-logs"],
+  });
+  if (parsed.positionals.length > 0) {
+    throw new cli.UsageError(`Unexpected argument ${parsed.positionals[0]}`);
   }
+  const options: Options = {
+    txs: Number(parsed.values.get("txs") ?? 5),
+    trickleMs: Number(parsed.values.get("trickle") ?? 500),
+    block: parsed.values.get("block"),
+    logs: !parsed.flags.has("quiet-logs"),
+    format: cli.logFormatOption(parsed),
+  };
   if (!Number.isInteger(options.txs) || options.txs < 0 || options.txs > 50_000) {
     throw new RangeError("--txs must be an integer from 0 to 50000");
   }
@@ -77,26 +81,34 @@ function demoTx(n: number): Tx {
   };
 }
 
-function printStats(name: string, s: PeerStatsSnapshot): void {
+function printStats(out: Output, name: string, s: PeerStatsSnapshot): void {
   const perCommand = (table: PeerStatsSnapshot["sentPerCommand"]) =>
     Object.entries(table).map(([c, { messages, bytes }]) => `${c} ${messages}/${bytes} B`).join(
       ", ",
     );
-  console.log(`  ${name}: sent ${s.bytesSent} B, received ${s.bytesReceived} B`);
-  console.log(`    sent:     ${perCommand(s.sentPerCommand)}`);
-  console.log(`    received: ${perCommand(s.receivedPerCommand)}`);
+  out.info(`  ${name}: sent ${s.bytesSent} B, received ${s.bytesReceived} B`, {
+    peer: name,
+    bytesSent: s.bytesSent,
+    bytesReceived: s.bytesReceived,
+  });
+  out.info(`    sent:     ${perCommand(s.sentPerCommand)}`, { peer: name, sent: s.sentPerCommand });
+  out.info(`    received: ${perCommand(s.receivedPerCommand)}`, {
+    peer: name,
+    received: s.receivedPerCommand,
+  });
 }
 
-async function main(options: Options): Promise<void> {
-  if (options.logs) {
-    await configure({
-      sinks: { console: getConsoleSink() },
-      loggers: [
-        { category: ["btcstream"], lowestLevel: "debug", sinks: ["console"] },
-        { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
-      ],
-    });
+async function main(args: readonly string[]): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    // This demo has always answered a bad command line with exit 1.
+    throw new Error(cli.errorMessage(error));
   }
+  const out = await setupOutput("peer_demo", options.format, {
+    libraryLevel: options.logs ? "debug" : undefined,
+  });
   const txs = Array.from({ length: options.txs }, (_, i) => demoTx(i));
   const txsById = new Map(txs.map((tx) => [hashToHex(txid(tx)), tx]));
   const block = options.block === undefined
@@ -109,9 +121,11 @@ async function main(options: Options): Promise<void> {
   const aliceConn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
   const bobConn = await accepting;
   listener.close();
-  console.log(
-    `TCP 127.0.0.1:${(aliceConn.localAddr as Deno.NetAddr).port} -> ${listener.addr.port}`,
-  );
+  const alicePort = (aliceConn.localAddr as Deno.NetAddr).port;
+  out.info(`TCP 127.0.0.1:${alicePort} -> ${listener.addr.port}`, {
+    from: alicePort,
+    to: listener.addr.port,
+  });
 
   const received = Promise.withResolvers<void>();
   let wanted = txs.length + (block === undefined ? 0 : 1);
@@ -119,6 +133,7 @@ async function main(options: Options): Promise<void> {
     if (--wanted === 0) received.resolve();
   };
   if (wanted === 0) received.resolve();
+  const ponged = Promise.withResolvers<void>();
 
   const alice = new Peer(aliceConn, {
     network: "regtest",
@@ -128,17 +143,26 @@ async function main(options: Options): Promise<void> {
     logCategory: ["btcstream", "alice"],
     listeners: {
       onInv: (peer, inv) => {
-        console.log(`alice: inv of ${inv.inventory.length} from bob; asking for all of them`);
+        out.info(`alice: inv of ${inv.inventory.length} from bob; asking for all of them`, {
+          inv: inv.inventory.length,
+        });
         void peer.queueMessage({ command: "getdata", inventory: inv.inventory });
       },
       onTx: (_peer, { tx }) => {
-        console.log(`alice: tx ${hashToHex(txid(tx)).slice(0, 16)}...`);
+        const id = hashToHex(txid(tx));
+        out.info(`alice: tx ${id.slice(0, 16)}...`, { txid: id });
         gotOne();
       },
       onBlock: (_peer, b) => {
-        console.log(`alice: block ${hashToHex(blockHash(b.header))}, ${b.transactions.length} txs`);
+        const hash = hashToHex(blockHash(b.header));
+        out.info(`alice: block ${hash}, ${b.transactions.length} txs`, {
+          block: hash,
+          transactions: b.transactions.length,
+        });
         gotOne();
       },
+      // The peer has timed the round trip by the time this runs.
+      onPong: () => ponged.resolve(),
     },
   });
   const bob = new Peer(bobConn, {
@@ -169,26 +193,33 @@ async function main(options: Options): Promise<void> {
 
   const [aliceReady, bobReady] = await Promise.all([alice.ready, bob.ready]);
   if (!aliceReady || !bobReady) throw new Error("the handshake failed");
-  console.log("handshake complete:");
+  out.info("handshake complete:");
   for (const [name, p] of [["alice", alice], ["bob", bob]] as const) {
-    console.log(
+    out.info(
       `  ${name} sees ${p.userAgent}, protocol ${p.protocolVersion}, services ` +
         `${serviceFlagsToString(p.services)}, height ${p.startingHeight}, addrv2 ` +
         `${p.wantsAddrV2}, wtxidrelay ${p.wtxidRelay}`,
+      {
+        peer: name,
+        userAgent: p.userAgent,
+        protocolVersion: p.protocolVersion,
+        services: serviceFlagsToString(p.services),
+        height: p.startingHeight,
+        addrv2: p.wantsAddrV2,
+        wtxidrelay: p.wtxidRelay,
+      },
     );
   }
 
   // A ping whose pong alice times.
   await alice.queueMessage({ command: "ping", nonce: 1n });
-  const rtt = Promise.withResolvers<void>();
-  const poll = setInterval(() => alice.lastPingNonce === 0n && rtt.resolve(), 5);
-  await rtt.promise;
-  clearInterval(poll);
-  console.log(`ping round trip: ${alice.lastPingMicros} µs`);
+  await ponged.promise;
+  out.info(`ping round trip: ${alice.lastPingMicros} µs`, { rttMicros: alice.lastPingMicros });
 
   // Bob announces: transactions wait for the trickle, a block goes at once.
-  console.log(
+  out.info(
     `bob: queueing ${txs.length} transaction announcements (trickle ${options.trickleMs} ms)`,
+    { txs: txs.length, trickleMs: options.trickleMs },
   );
   for (const tx of txs) bob.queueInventory({ type: InvType.TX, hash: txid(tx) });
   for (const tx of txs) bob.queueInventory({ type: InvType.TX, hash: txid(tx) }); // repeats: skipped
@@ -198,20 +229,17 @@ async function main(options: Options): Promise<void> {
   }
   await received.promise;
 
-  console.log("statistics:");
-  printStats("alice", alice.statsSnapshot());
-  printStats("bob", bob.statsSnapshot());
+  out.info("statistics:");
+  printStats(out, "alice", alice.statsSnapshot());
+  printStats(out, "bob", bob.statsSnapshot());
 
   alice.disconnect("demo finished");
   const [aliceReason, bobReason] = await Promise.all([alice.closed, bob.closed]);
-  console.log(`closed: alice ${aliceReason.code} (${aliceReason.message}), bob ${bobReason.code}`);
+  out.info(`closed: alice ${aliceReason.code} (${aliceReason.message}), bob ${bobReason.code}`, {
+    alice: aliceReason.code,
+    bob: bobReason.code,
+  });
+  return 0;
 }
 
-try {
-  const options = parseArgs(Deno.args);
-  if (options === undefined) console.log(HELP);
-  else await main(options);
-} catch (error) {
-  console.error(`peer_demo: ${error instanceof Error ? error.message : error}`);
-  Deno.exit(1);
-}
+await cli.runCli("peer_demo", HELP, main);

@@ -5,10 +5,10 @@
 // optionally a real block file is decoded.
 //
 //   deno run examples/wire_demo.ts
-//   deno run --allow-read examples/wire_demo.ts --block path/to/block.blk
+//   deno run --allow-read examples/wire_demo.ts --block path/to/block.blk --seed 7
+import { encodeHex } from "@std/encoding/hex";
 import {
   blockHash,
-  bytesToHex,
   checkMerkleRoot,
   decodeBlock,
   encodeMessage,
@@ -23,13 +23,15 @@ import {
   netAddressFromHost,
   netAddressV2FromString,
   netAddressV2ToString,
-  NETWORKS,
+  type Network,
   PROTOCOL_VERSION,
   ServiceFlag,
   serviceFlagsToString,
   txid,
   type UnknownMessage,
 } from "../mod.ts";
+import * as cli from "./_cli.ts";
+import { type Output, setupOutput } from "./_log.ts";
 
 const HELP = `wire_demo: encode, segment and decode a peer's first messages
 
@@ -37,37 +39,16 @@ Usage: deno run [--allow-read] examples/wire_demo.ts [options]
 
 Options:
   --network NAME   mainnet, testnet3, testnet4, regtest, signet or simnet (default regtest)
-  --seed N         seed for the random TCP segmentation (default: random)
+  --seed N         repeat a run: the same segmentation, hashes and timestamps, so the same
+                   bytes (an integer from 0 to 4294967295; default: a random one)
   --block FILE     also decode a serialized block (needs --allow-read)
+  --log-format F   text (default) or json (JSON Lines, one object per line)
   --help           show this text`;
 
-function parseArgs(
-  args: string[],
-): { network: keyof typeof NETWORKS; seed: number; block?: string } {
-  const out: { network: keyof typeof NETWORKS; seed: number; block?: string } = {
-    network: "regtest",
-    seed: Math.floor(Math.random() * 2 ** 31),
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") {
-      console.log(HELP);
-      Deno.exit(0);
-    } else if (a === "--network" && args[i + 1] in NETWORKS) {
-      out.network = args[++i] as keyof typeof NETWORKS;
-    } else if (a === "--seed" && /^\d+$/.test(args[i + 1] ?? "")) {
-      out.seed = Number(args[++i]);
-    } else if (a === "--block" && args[i + 1]) {
-      out.block = args[++i];
-    } else {
-      console.error(`Unknown or incomplete option ${a}\n\n${HELP}`);
-      Deno.exit(2);
-    }
-  }
-  return out;
-}
+/** The clock of a seeded run, so that it repeats byte for byte (2023-11-14T22:13:20Z). */
+const SEEDED_NOW = 1_700_000_000;
 
-/** A small deterministic generator, so that a run can be repeated with --seed. */
+/** A small deterministic generator (xorshift32), so that a run can be repeated with --seed. */
 function random(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
@@ -78,9 +59,13 @@ function random(seed: number): () => number {
   };
 }
 
-function firstMessages(network: keyof typeof NETWORKS): Message[] {
-  const port = NETWORKS[network].defaultPort;
-  const now = Math.floor(Date.now() / 1000);
+/** `n` bytes from the generator. */
+function randomBytes(next: () => number, n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
+}
+
+function firstMessages(network: Network, now: number, next: () => number): Message[] {
+  const port = network.defaultPort;
   const services = ServiceFlag.NETWORK | ServiceFlag.WITNESS | ServiceFlag.NETWORK_LIMITED;
   const genesis = hexToHash("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206");
   return [
@@ -117,7 +102,7 @@ function firstMessages(network: keyof typeof NETWORKS): Message[] {
       command: "inv",
       inventory: [1, 2, 3].map((i) => ({
         type: InvType.WTX,
-        hash: crypto.getRandomValues(new Uint8Array(32)).fill(i, 0, 1),
+        hash: randomBytes(next, 32).fill(i, 0, 1),
       })),
     },
     {
@@ -131,7 +116,7 @@ function firstMessages(network: keyof typeof NETWORKS): Message[] {
       tx: {
         version: 2,
         inputs: [{
-          previousOutput: { hash: crypto.getRandomValues(new Uint8Array(32)), index: 0 },
+          previousOutput: { hash: randomBytes(next, 32), index: 0 },
           signatureScript: new Uint8Array(),
           sequence: 0xfffffffd,
           witness: [new Uint8Array(71).fill(0x30), new Uint8Array(33).fill(0x02)],
@@ -173,22 +158,51 @@ function summarize(m: Message | UnknownMessage): string {
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(Deno.args);
-  const next = random(args.seed);
-  const messages = firstMessages(args.network);
-  console.log(
-    `Encoding ${messages.length} messages for ${args.network} (magic 0x${
-      NETWORKS[args.network].magic.toString(16)
-    }), protocol ${PROTOCOL_VERSION}, segmentation seed ${args.seed}\n`,
+/** Reads and decodes a block file, or fails with one line that says why. */
+async function readBlock(file: string) {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(file);
+  } catch (error) {
+    throw new Error(`Cannot read ${file}: ${cli.errorMessage(error)}`);
+  }
+  const start = performance.now();
+  try {
+    const block = decodeBlock(bytes);
+    return { block, size: bytes.length, ms: performance.now() - start };
+  } catch (error) {
+    if (!(error instanceof MessageError)) throw error;
+    throw new Error(`${file} is not a block: ${error.message}`);
+  }
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const parsed = cli.parseArgs(args, { options: ["network", "seed", "block"] });
+  if (parsed.positionals.length > 0) {
+    throw new cli.UsageError(`Unexpected argument ${parsed.positionals[0]}`);
+  }
+  const network = cli.networkOption(parsed, { fallback: "regtest", simnet: true });
+  const given = parsed.values.has("seed");
+  const seed = cli.intOption(parsed, "seed", Math.floor(Math.random() * 2 ** 31), 0, 2 ** 32 - 1);
+  const file = parsed.values.get("block");
+  const out = await setupOutput("wire_demo", cli.logFormatOption(parsed));
+  // Before anything is printed: a bad file is one line, not a tour and then a failure.
+  const block = file === undefined ? undefined : await readBlock(file);
+
+  const next = random(seed);
+  const now = given ? SEEDED_NOW : Math.floor(Date.now() / 1000);
+  const messages = firstMessages(network, now, next);
+  out.info(
+    `Encoding ${messages.length} messages for ${network.name} (magic 0x${
+      network.magic.toString(16)
+    }), protocol ${PROTOCOL_VERSION}, seed ${seed}\n`,
+    { network: network.name, messages: messages.length, protocolVersion: PROTOCOL_VERSION, seed },
   );
 
   // Encode, then re-cut the byte stream into random segments of 1 to 120 bytes.
-  const frames: Uint8Array[] = [];
-  const encoded = ReadableStream.from(messages).pipeThrough(
-    new MessageEncoderStream({ network: args.network }),
+  const frames = await Array.fromAsync(
+    ReadableStream.from(messages).pipeThrough(new MessageEncoderStream({ network })),
   );
-  for await (const frame of encoded) frames.push(frame);
   const wire = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const f of frames) {
@@ -201,48 +215,60 @@ async function main(): Promise<void> {
     segments.push(wire.subarray(p, p + n));
     p += n;
   }
-  console.log(`${wire.length} bytes on the wire, delivered in ${segments.length} segments\n`);
+  const digest = encodeHex(await crypto.subtle.digest("SHA-256", wire));
+  out.info(
+    `${wire.length} bytes on the wire (SHA-256 ${
+      digest.slice(0, 16)
+    }…), delivered in ${segments.length} segments\n`,
+    { bytes: wire.length, sha256: digest, segments: segments.length },
+  );
 
   const sizes: number[] = [];
   const decoded = ReadableStream.from(segments).pipeThrough(
-    new MessageDecoderStream({ network: args.network, onFrame: (_, size) => sizes.push(size) }),
+    new MessageDecoderStream({ network, onFrame: (_, size) => sizes.push(size) }),
   );
   let i = 0;
   for await (const m of decoded) {
     const name = m.command === "unknown" ? m.name : m.command;
-    console.log(`  ${name.padEnd(11)} ${String(sizes[i++]).padStart(5)} B  ${summarize(m)}`);
+    const size = sizes[i++];
+    const summary = summarize(m);
+    out.info(`  ${name.padEnd(11)} ${String(size).padStart(5)} B  ${summary}`.trimEnd(), {
+      command: name,
+      bytes: size,
+      summary,
+    });
   }
 
-  // Bad input: flip one payload bit of the ping frame.
-  const ping = encodeMessage({ command: "ping", nonce: 1n }, { network: args.network });
+  await corruptedFrame(out, network);
+
+  if (block !== undefined) {
+    const hash = hashToHex(blockHash(block.block.header));
+    const count = block.block.transactions.length;
+    const merkle = checkMerkleRoot(block.block);
+    out.info(
+      `\nBlock ${hash}\n  ${count} transactions, ${block.size} bytes, decoded and validated in ${
+        block.ms.toFixed(2)
+      } ms; merkle root ${merkle ? "matches" : "DOES NOT match"}`,
+      { block: hash, transactions: count, bytes: block.size, ms: block.ms, merkleRoot: merkle },
+    );
+  }
+  return 0;
+}
+
+/** Bad input: one payload bit of a ping frame flipped, and what the decoder stream says. */
+async function corruptedFrame(out: Output, network: Network): Promise<void> {
+  const ping = encodeMessage({ command: "ping", nonce: 1n }, { network });
   ping[30] ^= 0x10;
-  console.log(`\nA ping frame with one flipped bit: ${bytesToHex(ping)}`);
+  out.info(`\nA ping frame with one flipped bit: ${encodeHex(ping)}`, { frame: encodeHex(ping) });
   try {
-    for await (
-      const _ of ReadableStream.from([ping]).pipeThrough(
-        new MessageDecoderStream({ network: args.network }),
-      )
-    ) {
+    const decoder = new MessageDecoderStream({ network });
+    for await (const _ of ReadableStream.from([ping]).pipeThrough(decoder)) {
       // not reached
     }
   } catch (e) {
     if (!(e instanceof MessageError)) throw e;
-    console.log(`  -> MessageError ${e.code}: ${e.message}`);
-  }
-
-  if (args.block) {
-    const bytes = await Deno.readFile(args.block);
-    const start = performance.now();
-    const block = decodeBlock(bytes);
-    const ms = performance.now() - start;
-    console.log(
-      `\nBlock ${
-        hashToHex(blockHash(block.header))
-      }\n  ${block.transactions.length} transactions, ${bytes.length} bytes, decoded and validated in ${
-        ms.toFixed(2)
-      } ms; merkle root ${checkMerkleRoot(block) ? "matches" : "DOES NOT match"}`,
-    );
+    out.info(`  -> MessageError ${e.code}: ${e.message}`, { code: e.code, error: e.message });
   }
 }
 
-if (import.meta.main) await main();
+await cli.runCli("wire_demo", HELP, main);

@@ -16,7 +16,7 @@ export const MAX_KNOWN_INVENTORY = 1000;
  *
  * @example
  * ```ts
- * import { KnownInventory } from "@btcstream/p2p/peer";
+ * import { KnownInventory } from "./inventory_trickle.ts";
  * import { assert, assertEquals, assertFalse } from "@std/assert";
  * const known = new KnownInventory(2);
  * const iv = (n: number) => ({ type: 1, hash: new Uint8Array(32).fill(n) });
@@ -100,7 +100,8 @@ export interface InventoryTrickleOptions {
  *
  * @example
  * ```ts
- * import { FakeClock, InventoryTrickle } from "@btcstream/p2p/peer";
+ * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { InventoryTrickle } from "./inventory_trickle.ts";
  * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const sent: number[] = [];

@@ -29,7 +29,8 @@ export interface KeepaliveOptions {
  *
  * @example
  * ```ts
- * import { FakeClock, Keepalive } from "@btcstream/p2p/peer";
+ * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { Keepalive } from "./keepalive.ts";
  * import { assert, assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const pings: bigint[] = [];

@@ -43,7 +43,8 @@ export interface StallDetectorOptions {
  *
  * @example
  * ```ts
- * import { FakeClock, StallDetector } from "@btcstream/p2p/peer";
+ * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { StallDetector } from "./stall_detector.ts";
  * import { assertEquals } from "@std/assert";
  * const clock = new FakeClock();
  * const stalls: string[] = [];

@@ -24,7 +24,8 @@ export interface CommandCounter {
  *
  * @example
  * ```ts
- * import { FakeClock, TrafficStats } from "@btcstream/p2p/peer";
+ * import { FakeClock } from "@btcstream/p2p/peer";
+ * import { TrafficStats } from "./stats.ts";
  * import { assertEquals } from "@std/assert";
  * const stats = new TrafficStats(new FakeClock(5_000));
  * stats.recordReceived("ping", 32);

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { tap } from "@btcstream/p2p/peer";
+ * import { tap } from "./tap.ts";
  * import { assertEquals } from "@std/assert";
  * const seen: number[] = [];
  * const stream = ReadableStream.from([1, 2]).pipeThrough(tap((n) => seen.push(n)));

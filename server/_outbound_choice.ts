@@ -6,7 +6,7 @@ import { isRoutable } from "../addrmgr/network.ts";
 import type { Clock } from "../peer/clock.ts";
 import { BIP155Network, type NetAddressV2, type Network } from "../wire/mod.ts";
 import type { ConnRequest, DialTarget } from "./conn_manager.ts";
-import { parseHostPort, tryNetAddress } from "./_host_port.ts";
+import { joinHostPort, parseHostPort, tryNetAddress } from "./_host_port.ts";
 
 /** btcd's address choice: tries before giving up, and when each rule relaxes. */
 const NEW_ADDRESS_TRIES = 100;
@@ -65,27 +65,44 @@ export class OutboundChoice {
    * banned and already kept addresses, one per network group (dials in flight count too: at
    * start every slot picks before any connects), none tried in the last ten minutes for 30
    * picks, the default port only for 50. Marks the chosen one attempted.
+   *
+   * It stops early once every address in the book was refused for a reason that picking
+   * again cannot change (ours, unreachable, banned, kept, its group taken): a node whose
+   * book holds only its peers would otherwise spend 100 picks per empty slot at every
+   * retry (on the demo's local network, a third of its CPU).
    */
   next(): DialTarget | undefined {
     const { addrManager, network, localNetwork, clock } = this.#options;
     const keptKeys = new Set<string>();
     const groups = new Set<string>();
     for (const request of this.#options.kept()) {
-      keptKeys.add(`${request.host}|${request.port}`);
+      keptKeys.add(joinHostPort(request.host, request.port));
       if (request.state === "connecting" || request.state === "connected") {
         groups.add(groupOf(request.host));
       }
     }
+    const size = addrManager.numAddresses();
+    const refused = new Set<string>();
     const now = clock.now();
-    for (let tries = 0; tries < NEW_ADDRESS_TRIES; tries++) {
+    for (let tries = 0; tries < NEW_ADDRESS_TRIES && refused.size < size; tries++) {
       const known = addrManager.getAddress();
       if (known === undefined) break;
       const na = known.netAddress;
-      if (this.isOwn(na) || !this.isReachable(na)) continue;
-      const target = parseHostPort(netAddressKey(na), network.defaultPort);
-      if (keptKeys.has(`${target.host}|${target.port}`)) continue;
-      if (this.#options.isBanned(target.host)) continue;
-      if (!localNetwork && groups.has(groupKey(na))) continue;
+      const key = netAddressKey(na);
+      if (refused.has(key)) continue;
+      if (this.#ownKeys.has(key) || keptKeys.has(key) || !this.isReachable(na)) {
+        refused.add(key);
+        continue;
+      }
+      if (!localNetwork && groups.has(groupKey(na))) {
+        refused.add(key);
+        continue;
+      }
+      const target = parseHostPort(key, network.defaultPort);
+      if (this.#options.isBanned(target.host)) {
+        refused.add(key);
+        continue;
+      }
       if (tries < RECENT_ATTEMPT_TRIES && now - known.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (!localNetwork && tries < DEFAULT_PORT_TRIES && na.port !== network.defaultPort) continue;
       addrManager.attempt(na);

@@ -31,6 +31,11 @@ export class ServerPeer {
   getAddrSent = false;
   /** We answered its `getaddr` (once per connection). */
   getAddrAnswered = false;
+  /**
+   * An inbound peer sent `addr`, `addrv2` or `getaddr`, so it takes part in address relay
+   * (Core's `m_addr_relay_enabled`, set up by `SetupAddressRelay`); outbound peers always do.
+   */
+  addrRelayEnabled = false;
   /** Addresses from it that passed the rate limit and were processed. */
   addrProcessed = 0;
   /** Addresses waiting for the next `addr` to this peer (Core's `m_addrs_to_send`). */

@@ -70,18 +70,21 @@ export class AddrGossip {
   /**
    * `getaddr`: answered only for inbound peers (an outbound answer would let the remote
    * fingerprint us) and only once per connection, from the address cache minus what the
-   * peer knows.
+   * peer knows. The answer replaces what was queued for the peer (Core clears
+   * `m_addrs_to_send`).
    */
   onGetAddr(sp: ServerPeer): void {
     if (!sp.inbound) {
       this.#log.debug("Ignoring getaddr from outbound peer {peer}", { peer: sp.peer.address });
       return;
     }
+    sp.addrRelayEnabled = true;
     if (sp.getAddrAnswered) {
       this.#log.debug("Ignoring repeated getaddr from {peer}", { peer: sp.peer.address });
       return;
     }
     sp.getAddrAnswered = true;
+    sp.addrQueue = [];
     this.push(sp, this.#answer(sp));
   }
 
@@ -117,6 +120,7 @@ export class AddrGossip {
    * known to the peer; fresh ones from small messages are relayed; the rest go to the book.
    */
   onAddresses(sp: ServerPeer, addresses: readonly NetAddressV2[]): void {
+    sp.addrRelayEnabled = true;
     if (addresses.length === 0) {
       this.#options.disconnect(sp, `Empty ${sp.peer.wantsAddrV2 ? "addrv2" : "addr"} message`);
       return;
@@ -165,9 +169,28 @@ export class AddrGossip {
   /**
    * Relays `na` to two peers (one or two when we can't reach it), chosen by a keyed hash of
    * the address, the peer and the day, so the same address goes to the same peers all day
-   * and their known-address caches stop repeats (Core's `RelayAddress`).
+   * and their known-address caches stop repeats (Core's `RelayAddress`). On a local test
+   * network it goes to every peer instead: Core's two suit a large network where addresses
+   * keep coming, but in a small one that starts at once they leave gaps that nothing fills
+   * (a node whose outbound slots filled before it heard of another never hears of it).
+   *
+   * Only peers that take part in address relay get it: every outbound peer, and an inbound
+   * one once it sent `addr`, `addrv2` or `getaddr` (Core's `SetupAddressRelay`). Besides sparing
+   * peers that ignore addresses (light clients), this keeps a relay from being the first
+   * `addr` a new inbound peer gets, which would hold the answer to its `getaddr`, a moment
+   * later, until the next moment of the send schedule (30 s on average) instead of at once.
    */
   relay(origin: ServerPeer, na: NetAddressV2, reachable: boolean): void {
+    const legacy = netAddressV2ToLegacy(na) !== undefined;
+    const targets: ServerPeer[] = [];
+    for (const sp of this.#options.peers()) {
+      if (sp === origin || (sp.inbound && !sp.addrRelayEnabled)) continue;
+      if (legacy || sp.peer.wantsAddrV2) targets.push(sp);
+    }
+    if (this.#options.localNetwork) {
+      for (const sp of targets) this.push(sp, [na]);
+      return;
+    }
     const addrHash = this.#hash(na.address, na.port);
     const day = Math.floor(
       (this.#options.clock.now() + Number(addrHash & 0xffffffn)) /
@@ -176,9 +199,7 @@ export class AddrGossip {
     const base = this.#hash(addrHash, day);
     const count = reachable || (base & 1n) === 1n ? 2 : 1;
     const best: { key: bigint; sp: ServerPeer }[] = [];
-    const legacy = netAddressV2ToLegacy(na) !== undefined;
-    for (const sp of this.#options.peers()) {
-      if (sp === origin || (!legacy && !sp.peer.wantsAddrV2)) continue;
+    for (const sp of targets) {
       const key = this.#hash(base, sp.peer.id);
       let i = best.length;
       while (i > 0 && best[i - 1].key < key) i--;

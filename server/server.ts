@@ -446,10 +446,12 @@ export class Server {
       const na = sp.netAddress;
       if (na !== undefined) this.#addrManager.connected(na);
       if (this.#network.name !== "simnet") {
-        this.#selfAnnounce.announce(sp);
+        // Core's order: `getaddr` goes before our address, so that it is the first address
+        // message the remote gets from us, and its answer is the first it sends back.
         if (this.#addrManager.needMoreAddresses() && peer.protocolVersion >= 31402) {
           this.#gossip.requestAddresses(sp);
         }
+        this.#selfAnnounce.announce(sp);
       }
       if (na !== undefined) this.#addrManager.good(na);
     }

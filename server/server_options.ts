@@ -73,7 +73,8 @@ export interface ServerOptions
   readonly requiredServices?: bigint;
   /**
    * A local test network: the book keeps loopback and private addresses, they are
-   * advertised and relayed, and the one-outbound-per-group and default-port rules are
+   * advertised and relayed (a fresh address to every peer, not two), `getaddr` is answered
+   * from the whole book, and the one-outbound-per-group and default-port rules are
    * relaxed. Default: true on regtest and simnet, false elsewhere.
    */
   readonly localNetwork?: boolean;

@@ -2,6 +2,7 @@
 // `MessageError("truncated")`, so decoders never index past their input and never allocate
 // from a length field before checking it against what actually arrived.
 import { MessageError } from "./errors.ts";
+import { bytesToWireString } from "./wire_string.ts";
 
 /** Cursor over one message payload; internal to `wire/`. */
 export class ByteReader {
@@ -195,10 +196,12 @@ export class ByteReader {
     return this.bytesView(n, field);
   }
 
-  /** CompactSize-prefixed UTF-8 string, at most `max` bytes. */
+  /**
+   * CompactSize-prefixed string, at most `max` bytes: UTF-8, with any byte that is not
+   * valid UTF-8 kept (see `wire_string.ts`), so that it encodes back to the same bytes.
+   */
   varString(max: number, field: string): string {
-    const b = this.varBytes(max, field);
-    return b.length === 0 ? "" : TEXT_DECODER.decode(b);
+    return bytesToWireString(this.varBytes(max, field));
   }
 
   #nonCanonical(field: string, d: number, v: number | bigint, min: number): never {
@@ -211,7 +214,3 @@ export class ByteReader {
     );
   }
 }
-
-// `ignoreBOM`: a leading U+FEFF is text like any other (Bitcoin Core keeps the raw bytes); the
-// default would strip it, so such a user agent or reject reason would not re-encode as it came.
-const TEXT_DECODER = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });

@@ -1,8 +1,7 @@
 // A growable output buffer. Frames are written in place: the payload goes after 24 reserved
 // header bytes, and the header is filled in once the payload length and checksum are known,
 // so a frame is built with no extra copy.
-
-const TEXT_ENCODER = new TextEncoder();
+import { wireStringToBytes } from "./wire_string.ts";
 
 /** Growable little-endian writer; internal to `wire/`. */
 export class ByteWriter {
@@ -128,12 +127,13 @@ export class ByteWriter {
     this.bytesRaw(b);
   }
 
+  /** CompactSize-prefixed string; a decoded string's escaped bytes are written back as bytes. */
   varString(s: string): void {
     if (s.length === 0) {
       this.u8(0);
       return;
     }
-    this.varBytes(TEXT_ENCODER.encode(s));
+    this.varBytes(wireStringToBytes(s));
   }
 
   /** The written bytes; copies only when most of the buffer would be wasted. */

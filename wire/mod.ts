@@ -102,6 +102,7 @@ export {
 } from "./tx.ts";
 export { type Block, checkMerkleRoot, decodeBlock, encodeBlock, merkleRoot } from "./block.ts";
 export { formatUserAgent } from "./msg_version.ts";
+export { bytesToWireString, wireStringToBytes } from "./wire_string.ts";
 
 // Message shapes.
 export type { AddrMessage } from "./msg_addr.ts";
@@ -139,5 +140,5 @@ export type { SendHeadersMessage } from "./msg_sendheaders.ts";
 export type { SendTxRcnclMessage } from "./msg_sendtxrcncl.ts";
 export type { TxMessage } from "./msg_tx.ts";
 export type { VerAckMessage } from "./msg_verack.ts";
-export type { UserAgentPart, VersionMessage } from "./msg_version.ts";
+export type { UserAgentPart, VersionField, VersionMessage } from "./msg_version.ts";
 export type { WtxidRelayMessage } from "./msg_wtxidrelay.ts";

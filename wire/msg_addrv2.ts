@@ -38,7 +38,12 @@ import { MAX_ADDR_PER_MSG, MAX_ADDR_V2_SIZE } from "./protocol.ts";
 export interface AddrV2Message {
   /** The command, `addrv2`. */
   readonly command: "addrv2";
-  /** At most 1000 addresses. */
+  /**
+   * At most 1000 addresses. Decoding drops the entries Bitcoin Core reads and ignores (Tor v2,
+   * network ids it does not know, as BIP 155 allows; IPv6 entries that embed IPv4 or Tor v2),
+   * so a decoded `addrv2` that had some encodes without them: the one change the codec makes
+   * to an `addrv2`.
+   */
   readonly addresses: readonly NetAddressV2[];
 }
 

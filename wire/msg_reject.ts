@@ -3,6 +3,7 @@
 import type { MessageCodec } from "./_codec.ts";
 import { checkHash, checkUint } from "./_fields.ts";
 import { COMMAND_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH, REJECT_VERSION } from "./protocol.ts";
+import { wireStringToBytes } from "./wire_string.ts";
 
 /**
  * `reject` (BIP 61): a rejected message, a code and a reason.
@@ -29,11 +30,18 @@ import { COMMAND_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH, REJECT_VERSION } from "./pro
 export interface RejectMessage {
   /** The command, `reject`. */
   readonly command: "reject";
-  /** The rejected message's command, at most 12 bytes. */
+  /**
+   * The rejected message's command, at most 12 bytes. Kept byte for byte, as `reason` is.
+   */
   readonly message: string;
   /** BIP 61 reject code (uint8); see `RejectCode`. */
   readonly code: number;
-  /** Human-readable reason. */
+  /**
+   * Human-readable reason. Meant to be UTF-8, but a peer may send any bytes: one that is not
+   * part of valid UTF-8 is decoded as the lone surrogate U+DC00 + byte and encoded back as
+   * that byte (see `bytesToWireString`), so a decoded reject encodes to the bytes it came
+   * from.
+   */
   readonly reason: string;
   /**
    * The rejected transaction or block (32 bytes, wire order). Only for `message` "tx" or
@@ -41,8 +49,6 @@ export interface RejectMessage {
    */
   readonly hash?: Uint8Array;
 }
-
-const TEXT_ENCODER = new TextEncoder();
 
 function hasHashField(message: string): boolean {
   return message === "tx" || message === "block";
@@ -57,7 +63,7 @@ export const rejectCodec: MessageCodec<RejectMessage> = {
         `Cannot encode "reject": protocol ${ctx.protocolVersion} predates BIP 61`,
       );
     }
-    const message = TEXT_ENCODER.encode(m.message);
+    const message = wireStringToBytes(m.message);
     const n = message.length;
     if (n > COMMAND_SIZE) {
       throw new RangeError(

@@ -21,7 +21,11 @@ import { checkUint64 } from "./_net_address_io.ts";
 export interface SendCmpctMessage {
   /** The command, `sendcmpct`. */
   readonly command: "sendcmpct";
-  /** Whether to push new blocks as `cmpctblock` without an `inv` first (high-bandwidth). */
+  /**
+   * Whether to push new blocks as `cmpctblock` without an `inv` first (high-bandwidth). Read
+   * as Bitcoin Core reads a bool: any non-zero byte is true, and is written back as 1, the one
+   * change the codec makes to a `sendcmpct` it decoded.
+   */
   readonly announce: boolean;
   /** Compact block version (uint64): 1 without witnesses, 2 with (Bitcoin Core only uses 2). */
   readonly version: bigint;

@@ -4,6 +4,7 @@ import type { MessageCodec } from "./_codec.ts";
 import { checkUint64, readNetAddress, writeNetAddress } from "./_net_address_io.ts";
 import type { NetAddress } from "./net_address.ts";
 import { BIP0037_VERSION, MAX_USER_AGENT_LEN } from "./protocol.ts";
+import { wireStringToBytes } from "./wire_string.ts";
 
 /**
  * `version`: opens the handshake.
@@ -50,13 +51,52 @@ export interface VersionMessage {
   readonly addrFrom: NetAddress;
   /** Random nonce to detect connections to self (uint64); 0 when absent. */
   readonly nonce: bigint;
-  /** BIP 14 user agent, at most 256 bytes of UTF-8; "" when absent. */
+  /**
+   * BIP 14 user agent, at most 256 bytes; "" when absent. Meant to be UTF-8, but Bitcoin
+   * Core neither checks nor changes it, so neither does this codec: a byte that is not part of
+   * valid UTF-8 is decoded as the lone surrogate U+DC00 + byte and encoded back as that byte
+   * (see `bytesToWireString`), so the field keeps the bytes the peer sent. Show it
+   * with such characters replaced or escaped, as Core does for its logs.
+   */
   readonly userAgent: string;
   /** The sender's best block height (int32); 0 when absent. */
   readonly startHeight: number;
-  /** BIP 37: whether the sender wants transactions relayed; true when absent. */
+  /**
+   * BIP 37: whether the sender wants transactions relayed; true when absent. Read as Bitcoin
+   * Core reads a bool: any non-zero byte is true, and is written back as 1 (the one value
+   * this codec does not keep).
+   */
   readonly relay: boolean;
+  /**
+   * The last field the payload carried, set when decoding a payload laid out otherwise than
+   * the encoder would write it: a peer may stop after any field from `addrRecv` on (older
+   * nodes did; the fields left out take their defaults), and may send the relay byte or not
+   * whatever its version (Bitcoin Core always sends it). The encoder then writes the fields up
+   * to this one, so that the message encodes to the bytes it came from. Without it (any
+   * message built by hand, and every ordinary one decoded), every field is written and the
+   * relay byte from protocol 70001 on (BIP 37). Drop it from a copy that should be written
+   * whole.
+   */
+  readonly lastField?: VersionField;
 }
+
+/** The fields of `version` that a payload may end with, in order. */
+export type VersionField =
+  | "addrRecv"
+  | "addrFrom"
+  | "nonce"
+  | "userAgent"
+  | "startHeight"
+  | "relay";
+
+const FIELD_ORDER: readonly VersionField[] = [
+  "addrRecv",
+  "addrFrom",
+  "nonce",
+  "userAgent",
+  "startHeight",
+  "relay",
+];
 
 /**
  * Largest `version` payload (344 bytes): protocol version 4 + services 8 + timestamp 8 + two
@@ -66,7 +106,10 @@ export interface VersionMessage {
  */
 const MAX_VERSION_PAYLOAD = 4 + 8 + 8 + 26 * 2 + 8 + 3 + MAX_USER_AGENT_LEN + 4 + 1;
 
-const TEXT_ENCODER = new TextEncoder();
+/** What the encoder writes when told nothing: every field, the relay byte from BIP 37 on. */
+function defaultLastField(protocolVersion: number): VersionField {
+  return protocolVersion >= BIP0037_VERSION ? "relay" : "startHeight";
+}
 
 /** The address Bitcoin Core sends as `addr_from`, and the default when the field is absent. */
 function emptyAddress(): NetAddress {
@@ -90,25 +133,31 @@ export const versionCodec: MessageCodec<VersionMessage> = {
     }
     checkUint64("version", "services", m.services);
     checkUint64("version", "nonce", m.nonce);
-    const userAgent = TEXT_ENCODER.encode(m.userAgent);
+    const userAgent = wireStringToBytes(m.userAgent);
     const n = userAgent.length;
     if (n > MAX_USER_AGENT_LEN) {
       throw new RangeError(
         `Cannot encode "version": user agent of ${n} bytes exceeds the limit of ${MAX_USER_AGENT_LEN}`,
       );
     }
+    // BIP 37 added the relay byte at 70001. btcd decides by the negotiated version, which is
+    // not yet known when `version` is sent; the sender's own version says whether it speaks
+    // BIP 37, and Bitcoin Core (which always sends 70016+) always writes the byte. A decoded
+    // message says where its payload ended instead.
+    const last = m.lastField ?? defaultLastField(m.protocolVersion);
+    const fields = FIELD_ORDER.indexOf(last);
+    if (fields < 0) {
+      throw new TypeError(`Cannot encode "version": unknown lastField ${JSON.stringify(last)}`);
+    }
     w.i32le(m.protocolVersion);
     w.u64le(m.services);
     w.i64le(m.timestamp);
     writeNetAddress(w, m.addrRecv, false, "version", "addrRecv");
-    writeNetAddress(w, m.addrFrom, false, "version", "addrFrom");
-    w.u64le(m.nonce);
-    w.varBytes(userAgent);
-    w.i32le(m.startHeight);
-    // BIP 37 added the relay byte at 70001. btcd decides by the negotiated version, which is
-    // not yet known when `version` is sent; the sender's own version says whether it speaks
-    // BIP 37, and Bitcoin Core (which always sends 70016+) always writes the byte.
-    if (m.protocolVersion >= BIP0037_VERSION) w.u8(m.relay ? 1 : 0);
+    if (fields >= 1) writeNetAddress(w, m.addrFrom, false, "version", "addrFrom");
+    if (fields >= 2) w.u64le(m.nonce);
+    if (fields >= 3) w.varBytes(userAgent);
+    if (fields >= 4) w.i32le(m.startHeight);
+    if (fields >= 5) w.u8(m.relay ? 1 : 0);
   },
   decode(r) {
     const protocolVersion = r.i32le("protocol version");
@@ -116,15 +165,23 @@ export const versionCodec: MessageCodec<VersionMessage> = {
     const timestamp = r.i64le("timestamp");
     const addrRecv = readNetAddress(r, false);
     // As btcd and Bitcoin Core: every field after addr_recv is optional (older peers stop
-    // early), so each is read only when bytes remain.
-    const addrFrom = r.remaining > 0 ? readNetAddress(r, false) : emptyAddress();
-    const nonce = r.remaining > 0 ? r.u64le("nonce") : 0n;
-    const userAgent = r.remaining > 0 ? r.varString(MAX_USER_AGENT_LEN, "user agent") : "";
-    const startHeight = r.remaining > 0 ? r.i32le("start height") : 0;
+    // early), so each is read only when bytes remain, and where the payload ended is kept.
+    let last: VersionField = "addrRecv";
+    let addrFrom = emptyAddress();
+    let nonce = 0n;
+    let userAgent = "";
+    let startHeight = 0;
     // The relay byte is read whenever present, whatever the version (as btcd and Bitcoin
     // Core); any non-zero value means true, as Core reads a bool. Absent means true (BIP 37).
-    const relay = r.remaining > 0 ? r.u8("relay") !== 0 : true;
-    return {
+    let relay = true;
+    if (r.remaining > 0) [addrFrom, last] = [readNetAddress(r, false), "addrFrom"];
+    if (r.remaining > 0) [nonce, last] = [r.u64le("nonce"), "nonce"];
+    if (r.remaining > 0) {
+      [userAgent, last] = [r.varString(MAX_USER_AGENT_LEN, "user agent"), "userAgent"];
+    }
+    if (r.remaining > 0) [startHeight, last] = [r.i32le("start height"), "startHeight"];
+    if (r.remaining > 0) [relay, last] = [r.u8("relay") !== 0, "relay"];
+    const version: VersionMessage = {
       command: "version",
       protocolVersion,
       services,
@@ -136,6 +193,7 @@ export const versionCodec: MessageCodec<VersionMessage> = {
       startHeight,
       relay,
     };
+    return last === defaultLastField(protocolVersion) ? version : { ...version, lastField: last };
   },
   maxPayloadLength() {
     return MAX_VERSION_PAYLOAD;
@@ -187,7 +245,7 @@ export function formatUserAgent(parts: readonly UserAgentPart[]): string {
     if (comments.length > 0) out += `(${comments.join("; ")})`;
     out += "/";
   }
-  const length = TEXT_ENCODER.encode(out).length;
+  const length = wireStringToBytes(out).length;
   if (length > MAX_USER_AGENT_LEN) {
     throw new RangeError(
       `Cannot format user agent: ${length} bytes exceed the limit of ${MAX_USER_AGENT_LEN}`,

@@ -1,9 +1,9 @@
 // examples/listen.ts as a subprocess: read the port from its first line, connect a peer, send
 // it a ping and an inv, disconnect, and read what it logged.
-import { assert, assertEquals, assertGreaterOrEqual, assertMatch } from "@std/assert";
-import { TextLineStream } from "@std/streams/text-line-stream";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Peer, SentNonces } from "../../peer/mod.ts";
-import { InvType } from "../../wire/mod.ts";
+import { Server } from "../../server/mod.ts";
+import { InvType, netAddressV2FromString, ServiceFlag } from "../../wire/mod.ts";
 
 const example = new URL("../../examples/listen.ts", import.meta.url).pathname;
 
@@ -20,10 +20,22 @@ function start(args: string[]): {
   }).spawn();
   return {
     child,
-    lines: child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
-      .values(),
+    lines: readLines(child.stdout)[Symbol.asyncIterator](),
     stderr: new Response(child.stderr).text(),
   };
+}
+
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+  if (buffered !== "") yield buffered;
 }
 
 async function rest(lines: AsyncIterator<string>): Promise<string[]> {
@@ -86,7 +98,7 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
   assertEquals(code, 0, await stderr);
   const at = (pattern: RegExp) => {
     const i = out.findIndex((line) => pattern.test(line));
-    assertGreaterOrEqual(i, 0, `no line matches ${pattern}:\n${out.join("\n")}`);
+    assert(i >= 0, `no line matches ${pattern}:\n${out.join("\n")}`);
     return i;
   };
   const p = `^\\[${local.replaceAll(".", "\\.")}\\] `;
@@ -147,6 +159,17 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
     [["--exit-after", "0"], 2, /--exit-after must be an integer from 1/],
     [["--network", "moonnet"], 2, /Unknown network "moonnet"/],
     [["--verbose"], 2, /Unknown option --verbose/],
+    [["--help"], 0, /serves no blocks.*\n.*NETWORK promises the whole chain/],
+    [
+      ["--services", "NETWORK,FOO"],
+      2,
+      /Unknown service "FOO" in --services: expected names from NETWORK, /,
+    ],
+    [
+      ["--services", "0x1ffffffffffffffff"],
+      2,
+      /--services 0x1ffffffffffffffff does not fit in 64 bits/,
+    ],
   ];
   for (const [args, expected, message] of cases) {
     await t.step(args.join(" "), async () => {
@@ -156,4 +179,50 @@ Deno.test("examples/listen.ts: a port in use, --help, bad options", async (t) =>
       assertMatch(expected === 0 ? out : await stderr, message);
     });
   }
+});
+
+/** A node that dials automatically and requires NETWORK and WITNESS (the default), as btcd. */
+function dialer(port: number): Server {
+  const server = new Server({
+    network: "regtest",
+    targetOutbound: 1,
+    dnsSeed: false,
+    retryDurationMs: 50,
+  });
+  const na = netAddressV2FromString("127.0.0.1", port, {
+    timestamp: Math.floor(Date.now() / 1000),
+  });
+  server.addrManager.addAddress(na, na);
+  return server;
+}
+
+Deno.test("examples/listen.ts --services: a node that requires NETWORK accepts it", async (t) => {
+  await t.step("--services network,WITNESS: accepted", async () => {
+    const { child, lines, stderr } = start([
+      ...["--network", "regtest", "--port", "0", "--exit-after", "1"],
+      ...["--services", "network,WITNESS"],
+    ]);
+    const server = dialer(await listeningPort(lines));
+    await server.start();
+    const peer = await server.nextPeer();
+    assertEquals(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS);
+    await server.stop();
+    await rest(lines);
+    assertEquals((await child.status).code, 0, await stderr);
+  });
+  await t.step("the default, WITNESS only: refused, as btcd and Core refuse it", async () => {
+    const { child, lines, stderr } = start(["--network", "regtest", "--port", "0"]);
+    const server = dialer(await listeningPort(lines));
+    await server.start();
+    // The handshake never completes: the dialer says why and leaves (and would try again).
+    let refused = "";
+    for (let r = await lines.next(); !r.done && refused === ""; r = await lines.next()) {
+      if (/ reject /.test(r.value)) refused = r.value;
+    }
+    await server.stop();
+    child.kill("SIGTERM");
+    await rest(lines);
+    assertEquals((await child.status).code, 0, await stderr);
+    assertMatch(refused, /reject \(\d+ B\): version code 64: required services 0x9 not offered$/);
+  });
 });

@@ -1,4 +1,4 @@
-// The peer demo is what `deno task demo` runs: it must keep working and show what it claims.
+// The peer demo is what `deno task demo:peer` runs: it must keep working and show what it claims.
 import { assertEquals, assertMatch, assertNotMatch } from "@std/assert";
 import { dataTest, SHARED_DATA } from "../_util/shared_data.ts";
 

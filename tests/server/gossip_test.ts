@@ -31,7 +31,16 @@ interface Remote {
   roundTrip(): Promise<void>;
 }
 
-async function remote(net: MemoryNetwork, from: string, addrV2 = true): Promise<Remote> {
+/**
+ * A plain node at `from` that dials the server. With `join`, it sends `getaddr` first, as a
+ * node does after its handshake, which also makes it take part in address relay.
+ */
+async function remote(
+  net: MemoryNetwork,
+  from: string,
+  addrV2 = true,
+  join = false,
+): Promise<Remote> {
   const seen: string[][] = [];
   const pongs = new Map<bigint, () => void>();
   let next = 1n;
@@ -46,7 +55,7 @@ async function remote(net: MemoryNetwork, from: string, addrV2 = true): Promise<
     },
   });
   assert(await peer.ready);
-  return {
+  const r: Remote = {
     peer,
     seen,
     roundTrip() {
@@ -56,6 +65,11 @@ async function remote(net: MemoryNetwork, from: string, addrV2 = true): Promise<
       return done;
     },
   };
+  if (join) {
+    await peer.queueMessage({ command: "getaddr" });
+    await r.roundTrip();
+  }
+  return r;
 }
 
 async function withServer(
@@ -196,9 +210,9 @@ Deno.test("Gossip: addr messages are stamped, rate-limited, and an empty one dis
 });
 
 Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not twice", async () => {
-  await withServer({}, async (net, server) => {
+  await withServer({ localNetwork: false }, async (net, server) => {
     const remotes = [];
-    for (let i = 2; i <= 6; i++) remotes.push(await remote(net, `10.0.0.${i}`, i !== 6));
+    for (let i = 2; i <= 6; i++) remotes.push(await remote(net, `10.0.0.${i}`, i !== 6, true));
     await eventually(() => server.peers.length === 5, "five peers");
     const [origin, ...others] = remotes;
     const fresh = freshAddress("8.8.4.4");
@@ -227,6 +241,93 @@ Deno.test("Gossip: a fresh address is relayed to two other peers, not back, not 
     for (const r of remotes) r.peer.disconnect();
     await Promise.all(remotes.map((r) => r.peer.closed));
   });
+});
+
+Deno.test("Gossip: on a local network a fresh address is relayed to every peer", async () => {
+  await withServer({ localNetwork: true }, async (net, server) => {
+    const remotes = [];
+    for (let i = 2; i <= 6; i++) remotes.push(await remote(net, `10.0.0.${i}`, true, true));
+    await eventually(() => server.peers.length === 5, "five peers");
+    const [origin, ...others] = remotes;
+    origin.peer.pushAddrV2Msg([freshAddress("10.9.9.9")]);
+    await origin.roundTrip();
+    for (const r of others) await r.roundTrip();
+    for (const r of others) assertEquals(r.seen, [["10.9.9.9:8333"]]);
+    assertEquals(origin.seen, []);
+    for (const r of remotes) r.peer.disconnect();
+    await Promise.all(remotes.map((r) => r.peer.closed));
+  });
+});
+
+Deno.test("Gossip: an inbound peer gets relays once it takes part, so its getaddr answer comes first", async () => {
+  // Core's default schedule, on a clock that only moves when told: whatever is not the first
+  // addr to a peer waits.
+  const clock = new FakeClock(Date.now());
+  await withServer({
+    localNetwork: false,
+    clock,
+    addrSendIntervalMs: undefined,
+    idleTimeoutMs: 24 * 3_600_000,
+    pingIntervalMs: 24 * 3_600_000,
+    disableStallDetection: true,
+  }, async (net, server) => {
+    server.addrManager.addAddresses(book(100), freshAddress("9.9.9.9"));
+    // A node that just finished its handshake with us, and another that tells us an address
+    // before the first has sent anything.
+    const newcomer = await remote(net, "10.0.0.2");
+    const origin = await remote(net, "10.0.0.3");
+    await eventually(() => server.peers.length === 2, "two peers");
+    origin.peer.pushAddrV2Msg([freshAddress("8.8.4.4")]);
+    await origin.roundTrip();
+    await newcomer.roundTrip();
+    assertEquals(newcomer.seen.length, 0, "no relay before the peer takes part in address relay");
+
+    // Its getaddr is answered at once: the first addr it gets (a relay sent first would have
+    // held the answer for the next moment of the Poisson schedule, 30 s on average).
+    await newcomer.peer.queueMessage({ command: "getaddr" });
+    await newcomer.roundTrip();
+    assertEquals(newcomer.seen.length, 1);
+    assertEquals(newcomer.seen[0].length, 23);
+
+    // From now on it gets relays, on the schedule. (Another node tells us: the first spent
+    // the one address its rate limit allows at the start.)
+    const other = await remote(net, "10.0.0.4");
+    other.peer.pushAddrV2Msg([freshAddress("8.8.8.8")]);
+    await other.roundTrip();
+    await newcomer.roundTrip();
+    assertEquals(newcomer.seen.length, 1);
+    await clock.tick(10 * 60_000);
+    await newcomer.roundTrip();
+    assertEquals(newcomer.seen.slice(1), [["8.8.8.8:8333"]]);
+    for (const r of [newcomer, origin, other]) r.peer.disconnect();
+    await Promise.all([newcomer, origin, other].map((r) => r.peer.closed));
+  });
+  assertEquals(clock.pendingTimers, 0);
+});
+
+Deno.test("Gossip: a peer we dial is asked for addresses before it is told ours (Core's order)", async () => {
+  const net = new MemoryNetwork();
+  const order: string[] = [];
+  const remoteNode = acceptAt(net, "10.0.0.5", {
+    listeners: {
+      onGetAddr: () => void order.push("getaddr"),
+      onAddrV2: (_, m) => void order.push(`addrv2 ${netAddressV2ToString(m.addresses[0])}`),
+    },
+  });
+  const server = serverAt(net, "10.0.0.1", { connect: ["10.0.0.5"] });
+  await server.start();
+  try {
+    const peer = await remoteNode.peer;
+    assert(await peer.ready);
+    await eventually(() => order.length === 2, "getaddr and our address");
+    // So that its answer is the first addr it sends us, and not held behind a relay.
+    assertEquals(order, ["getaddr", "addrv2 10.0.0.1"]);
+    peer.disconnect();
+    await peer.closed;
+  } finally {
+    remoteNode.close();
+    await server.stop();
+  }
 });
 
 Deno.test("Gossip: the first addr to a peer goes at once, later ones on Core's Poisson schedule", async () => {

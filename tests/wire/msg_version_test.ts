@@ -47,19 +47,38 @@ Deno.test("version", async (t) => {
   });
   await t.step("takes defaults for the fields a short version leaves out", () => {
     // As btcd and Bitcoin Core: each field after addr_recv is optional once the payload ends.
+    // Each remembers where it ended, so that it encodes back to the same bytes.
     const cuts: [string, Partial<VersionMessage>][] = [
-      [PROTOCOL + SERVICES + TIME + RECV, { nonce: 0n, userAgent: "", startHeight: 0 }],
-      [PROTOCOL + SERVICES + TIME + RECV + FROM, { nonce: 0n, userAgent: "", startHeight: 0 }],
-      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE, { userAgent: "", startHeight: 0 }],
-      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA, { startHeight: 0 }],
-      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA + HEIGHT, {}],
+      [PROTOCOL + SERVICES + TIME + RECV, {
+        addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
+        nonce: 0n,
+        userAgent: "",
+        startHeight: 0,
+        lastField: "addrRecv",
+      }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM, {
+        nonce: 0n,
+        userAgent: "",
+        startHeight: 0,
+        lastField: "addrFrom",
+      }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE, {
+        userAgent: "",
+        startHeight: 0,
+        lastField: "nonce",
+      }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA, {
+        startHeight: 0,
+        lastField: "userAgent",
+      }],
+      [PROTOCOL + SERVICES + TIME + RECV + FROM + NONCE + UA + HEIGHT, {
+        lastField: "startHeight",
+      }],
     ];
     for (const [hex, changes] of cuts) {
-      assertEquals(decodeWith(versionCodec, hexToBytes(hex)), {
-        ...VERSION,
-        ...changes,
-        relay: true,
-      });
+      const decoded = decodeWith(versionCodec, hexToBytes(hex));
+      assertEquals(decoded, { ...VERSION, ...changes, relay: true });
+      assertEquals(bytesToHex(encodeWith(versionCodec, decoded)), hex);
     }
   });
   await t.step("is truncated at every offset inside a field", () => {
