@@ -1,5 +1,6 @@
 // Host names to addresses: literals and onion names parsed locally, anything else through a
 // resolver the caller can replace (btcd's `HostToNetAddress` with its `lookupFunc`).
+import { resolve4, resolve6 } from "node:dns/promises";
 import { type NetAddressV2, netAddressV2FromString } from "../wire/net_address_v2.ts";
 
 /** Resolves a host name to IP literals (IPv4 or IPv6 text). */
@@ -13,7 +14,7 @@ export interface HostToNetAddressOptions {
   readonly timestamp?: number;
   /**
    * Resolves names that are neither IP literals nor `.onion`/`.b32.i2p` names; defaults to
-   * DNS A then AAAA lookups through `Deno.resolveDns` where that exists.
+   * DNS A then AAAA lookups through `node:dns/promises` (in Deno and Node alike).
    */
   readonly resolve?: Resolver;
 }
@@ -60,20 +61,15 @@ function isIpLiteral(host: string): boolean {
   return /^[0-9.]+$/.test(host) || host.includes(":");
 }
 
+// `node:dns` rather than `Deno.resolveDns`: Deno provides both, Node only the first.
 async function defaultResolve(host: string): Promise<string[]> {
-  const deno = (globalThis as { Deno?: { resolveDns?: DenoResolveDns } }).Deno;
-  if (deno?.resolveDns === undefined) {
-    throw new TypeError(`Cannot resolve ${host}: no resolver given and no DNS available`);
-  }
   const out: string[] = [];
-  for (const type of ["A", "AAAA"] as const) {
+  for (const resolve of [resolve4, resolve6]) {
     try {
-      out.push(...await deno.resolveDns(host, type));
+      out.push(...await resolve(host));
     } catch {
       // No record of this type; try the other.
     }
   }
   return out;
 }
-
-type DenoResolveDns = (host: string, type: "A" | "AAAA") => Promise<string[]>;

@@ -1,6 +1,8 @@
 // Where the address book is kept: a small interface, a file with atomic replacement, and
-// memory for tests. Only FileStorage touches the runtime (Deno's file API); everything else
-// in addrmgr is runtime-neutral.
+// memory for tests. Only FileStorage touches the runtime, through `node:fs/promises`, which
+// Deno and Node both provide (Deno's own file API does not exist under Node, where JSR's npm
+// build runs); everything else in addrmgr is runtime-neutral.
+import { open, readFile, rename, unlink } from "node:fs/promises";
 
 /**
  * Storage for the serialized address book.
@@ -106,7 +108,10 @@ export class MemoryStorage implements AddrStorage {
 
 /** The file operations {@linkcode FileStorage} uses; replaceable in tests. */
 export interface FileSystem {
-  /** Reads a whole file as UTF-8; rejects with `Deno.errors.NotFound` when absent. */
+  /**
+   * Reads a whole file as UTF-8; when it is absent, rejects with an error whose `code` is
+   * `"ENOENT"` (as `node:fs` and Deno's file API do) or with a `Deno.errors.NotFound`.
+   */
   readTextFile(path: string): Promise<string>;
   /** Creates or truncates `path`, writes `data`, flushes it to disk and closes it. */
   writeAndSync(path: string, data: Uint8Array): Promise<void>;
@@ -118,27 +123,32 @@ export interface FileSystem {
 
 /** Options for {@linkcode FileStorage}. */
 export interface FileStorageOptions {
-  /** File operations; defaults to Deno's. */
+  /** File operations; defaults to `node:fs/promises`'s. */
   readonly fs?: FileSystem;
   /** The current time in ms, for naming set-aside files; defaults to `Date.now`. */
   readonly now?: () => number;
 }
 
-const DENO_FS: FileSystem = {
-  readTextFile: (path) => Deno.readTextFile(path),
+const NODE_FS: FileSystem = {
+  readTextFile: (path) => readFile(path, "utf8"),
   async writeAndSync(path, data) {
-    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    const file = await open(path, "w");
     try {
-      let written = 0;
-      while (written < data.length) written += await file.write(data.subarray(written));
+      await file.writeFile(data);
       await file.sync();
     } finally {
-      file.close();
+      await file.close();
     }
   },
-  rename: (from, to) => Deno.rename(from, to),
-  remove: (path) => Deno.remove(path),
+  rename: (from, to) => rename(from, to),
+  remove: (path) => unlink(path),
 };
+
+/** Whether `e` says a file is absent, from `node:fs`, Deno's file API or a replacement. */
+function isNotFound(e: unknown): boolean {
+  if ((e as { code?: unknown } | null)?.code === "ENOENT") return true;
+  return typeof Deno !== "undefined" && e instanceof Deno.errors.NotFound;
+}
 
 /**
  * An {@linkcode AddrStorage} in a file (`peers.json` by default), replaced atomically: the
@@ -171,7 +181,7 @@ export class FileStorage implements AddrStorage {
    */
   constructor(path: string, options: FileStorageOptions = {}) {
     this.path = path;
-    this.#fs = options.fs ?? DENO_FS;
+    this.#fs = options.fs ?? NODE_FS;
     this.#now = options.now ?? Date.now;
   }
 
@@ -184,7 +194,7 @@ export class FileStorage implements AddrStorage {
     try {
       return await this.#fs.readTextFile(this.path);
     } catch (e) {
-      if (typeof Deno !== "undefined" && e instanceof Deno.errors.NotFound) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
@@ -217,7 +227,7 @@ export class FileStorage implements AddrStorage {
       await this.#fs.rename(this.path, to);
       return to;
     } catch (e) {
-      if (typeof Deno !== "undefined" && e instanceof Deno.errors.NotFound) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }

@@ -1,6 +1,8 @@
 // Where a header chain is kept: a small byte-level interface, a file, and memory for tests.
-// Only FileHeaderStorage touches the runtime (Deno's file API); the format lives in
-// `_file_format.ts` and the recovery logic in the chain.
+// Only FileHeaderStorage touches the runtime, through `node:fs/promises`, which Deno and Node
+// both provide (Deno's own file API does not exist under Node, where JSR's npm build runs);
+// the format lives in `_file_format.ts` and the recovery logic in the chain.
+import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 
 /** Options for {@linkcode HeaderStorage.write}. */
 export interface HeaderStorageWriteOptions {
@@ -172,9 +174,9 @@ export class FileHeaderStorage implements HeaderStorage {
    */
   async size(): Promise<number | undefined> {
     try {
-      return (await Deno.stat(this.path)).size;
+      return (await stat(this.path)).size;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
+      if ((e as { code?: unknown }).code === "ENOENT") return undefined;
       throw e;
     }
   }
@@ -187,16 +189,21 @@ export class FileHeaderStorage implements HeaderStorage {
    * @returns The bytes read; fewer at the end of the file.
    */
   async read(offset: number, length: number): Promise<Uint8Array> {
-    using file = await Deno.open(this.path, { read: true });
-    await file.seek(offset, Deno.SeekMode.Start);
-    const out = new Uint8Array(length);
-    let got = 0;
-    while (got < length) {
-      const n = await file.read(out.subarray(got));
-      if (n === null) break;
-      got += n;
+    // try/finally rather than `using`: Node before 24 cannot parse `using` declarations, and
+    // JSR's npm build leaves them as they are.
+    const file = await open(this.path, "r");
+    try {
+      const out = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await file.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? out : out.slice(0, got);
+    } finally {
+      await file.close();
     }
-    return got === length ? out : out.slice(0, got);
   }
 
   /**
@@ -207,14 +214,16 @@ export class FileHeaderStorage implements HeaderStorage {
   async replace(data: Uint8Array): Promise<void> {
     const tmp = `${this.path}.tmp-${Date.now()}-${this.#counter++}`;
     try {
-      {
-        using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-        await writeAll(file, data);
+      const file = await open(tmp, "w");
+      try {
+        await writeAll(file, data, 0);
         await file.sync();
+      } finally {
+        await file.close();
       }
-      await Deno.rename(tmp, this.path);
+      await rename(tmp, this.path);
     } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
+      await unlink(tmp).catch(() => {});
       throw e;
     }
   }
@@ -231,15 +240,27 @@ export class FileHeaderStorage implements HeaderStorage {
     data: Uint8Array,
     options: HeaderStorageWriteOptions = {},
   ): Promise<void> {
-    using file = await Deno.open(this.path, { write: true });
-    await file.seek(offset, Deno.SeekMode.Start);
-    await writeAll(file, data);
-    if (options.truncate) await file.truncate(offset + data.length);
-    await file.syncData();
+    // "r+": write in place without creating; the file exists once `replace` created it.
+    const file = await open(this.path, "r+");
+    try {
+      await writeAll(file, data, offset);
+      if (options.truncate) await file.truncate(offset + data.length);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
   }
 }
 
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+async function writeAll(file: FileHandle, data: Uint8Array, position: number): Promise<void> {
   let written = 0;
-  while (written < data.length) written += await file.write(data.subarray(written));
+  while (written < data.length) {
+    const { bytesWritten } = await file.write(
+      data,
+      written,
+      data.length - written,
+      position + written,
+    );
+    written += bytesWritten;
+  }
 }
