@@ -25,6 +25,9 @@ Usage: deno run --allow-net examples/handshake.ts host[:port] [options]
 Options:
   --network NAME   mainnet (default), testnet3, testnet4, signet or regtest
   --timeout S      seconds for each step: connect, handshake, ping (default 10)
+  --v2             use BIP 324's encrypted v2 transport; a node that closes the connection
+                   before answering our key (a v1-only node) is dialed again with v1, as
+                   Bitcoin Core and btcstream's Server do
   --log-format F   text (default) or json (JSON Lines: one object per line, the node's
                    answers as properties)
   --help           show this text
@@ -37,7 +40,8 @@ const REJECT_NAMES = new Map<number, string>(
 );
 
 async function main(args: readonly string[]): Promise<number> {
-  const parsed = cli.parseArgs(args, { options: ["network", "timeout"] });
+  const parsed = cli.parseArgs(args, { options: ["network", "timeout"], flags: ["v2"] });
+  const v2 = parsed.flags.has("v2");
   const network = cli.networkOption(parsed);
   const timeoutMs = cli.secondsOption(parsed, "timeout", 10);
   if (parsed.positionals.length !== 1) {
@@ -51,45 +55,56 @@ async function main(args: readonly string[]): Promise<number> {
     return 1;
   };
 
-  const started = performance.now();
-  let connection: Connection;
-  try {
-    connection = await tcpNet().dial(host, port, { timeoutMs });
-  } catch (error) {
-    const message = cli.errorMessage(error);
-    return fail(
-      message.startsWith("Cannot connect") ? message : `Cannot connect to ${address}: ${message}`,
-      { step: "connect" },
-    );
-  }
-  const connectMs = performance.now() - started;
-  out.info(`connected to ${address} (${network.name}) in ${connectMs.toFixed(1)} ms`, {
-    address,
-    network: network.name,
-    connectMs,
-  });
-
   const nonce = crypto.getRandomValues(new BigUint64Array(1))[0];
   const pong = Promise.withResolvers<void>();
   let reject: RejectMessage | undefined;
-  const peer = new Peer(connection, {
-    network,
-    address,
-    userAgentName: "handshake",
-    userAgentVersion: "0.1.0",
-    // A probe: no transaction announcements, please.
-    disableRelayTx: true,
-    negotiateTimeoutMs: timeoutMs,
-    listeners: {
-      // Sees the handshake's messages too: a node that refuses us often says why first.
-      onRead: (_peer, _bytes, message) => {
-        if (message?.command === "reject") reject = message;
+  let attempt: Peer | undefined;
+  for (const transport of v2 ? ["v2", "v1"] as const : ["v1"] as const) {
+    const started = performance.now();
+    let connection: Connection;
+    try {
+      connection = await tcpNet().dial(host, port, { timeoutMs });
+    } catch (error) {
+      const message = cli.errorMessage(error);
+      return fail(
+        message.startsWith("Cannot connect") ? message : `Cannot connect to ${address}: ${message}`,
+        { step: "connect" },
+      );
+    }
+    const connectMs = performance.now() - started;
+    out.info(`connected to ${address} (${network.name}) in ${connectMs.toFixed(1)} ms`, {
+      address,
+      network: network.name,
+      connectMs,
+    });
+    attempt = new Peer(connection, {
+      network,
+      address,
+      transport,
+      userAgentName: "handshake",
+      userAgentVersion: "0.1.0",
+      // A probe: no transaction announcements, please.
+      disableRelayTx: true,
+      negotiateTimeoutMs: timeoutMs,
+      listeners: {
+        // Sees the handshake's messages too: a node that refuses us often says why first.
+        onRead: (_peer, _bytes, message) => {
+          if (message?.command === "reject") reject = message;
+        },
+        onPong: (_peer, message) => {
+          if (message.nonce === nonce) pong.resolve();
+        },
       },
-      onPong: (_peer, message) => {
-        if (message.nonce === nonce) pong.resolve();
-      },
-    },
-  });
+    });
+    if (await attempt.ready || transport === "v1") break;
+    const ended = await attempt.closed;
+    if (ended.code !== "v2-not-supported") break;
+    out.info(`${address} closed the connection before answering our v2 key: trying v1`, {
+      step: "transport",
+      code: ended.code,
+    });
+  }
+  const peer = attempt!;
 
   if (!await peer.ready) {
     const reason = await peer.closed;
@@ -106,6 +121,13 @@ async function main(args: readonly string[]): Promise<number> {
     });
   }
   printVersion(out, peer, peer.remoteVersion!);
+  const transportLine = peer.transportProtocol === "v2"
+    ? `v2 (session id ${peer.sessionId})`
+    : "v1";
+  out.info(`${"transport:".padEnd(15)}${transportLine}`, {
+    transport: peer.transportProtocol,
+    ...(peer.sessionId === "" ? {} : { sessionId: peer.sessionId }),
+  });
 
   const pingStart = performance.now();
   void peer.queueMessage({ command: "ping", nonce });

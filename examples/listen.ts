@@ -8,6 +8,7 @@ import {
   InvType,
   type Message,
   type Peer,
+  ServiceFlag,
   serviceFlagsToString,
   txid,
   type UnknownMessage,
@@ -28,6 +29,8 @@ Options:
   --exit-after N     stop once N peers have disconnected
   --services LIST    services we announce (default WITNESS): ServiceFlag names, comma-
                      separated, any case (NETWORK,WITNESS), or a number (1033, 0x409)
+  --no-v2            accept v1 only (default: BIP 324's v2 encrypted transport and v1, told
+                     apart by the first bytes, as Bitcoin Core)
   --log-format F     text (default) or json (JSON Lines: one object per line, with the
                      peer, command and size as properties)
   --help             show this text
@@ -99,7 +102,9 @@ function summarize(m: Message | UnknownMessage): string {
 async function main(args: readonly string[]): Promise<number> {
   const parsed = cli.parseArgs(args, {
     options: ["network", "host", "port", "max-peers", "exit-after", "services"],
+    flags: ["no-v2"],
   });
+  const v2Transport = !parsed.flags.has("no-v2");
   const network = cli.networkOption(parsed);
   const hostname = cli.stringOption(parsed, "host", "127.0.0.1");
   const port = cli.intOption(parsed, "port", network.defaultPort, 0, 65535);
@@ -122,6 +127,7 @@ async function main(args: readonly string[]): Promise<number> {
     targetOutbound: 0,
     dnsSeed: false,
     services,
+    v2Transport,
     userAgentName: "listen",
     userAgentVersion: "0.1.0",
     listeners: {
@@ -148,15 +154,35 @@ async function main(args: readonly string[]): Promise<number> {
       log(
         peer,
         `handshake complete: ${peer.userAgent}, version ${peer.protocolVersion}, ` +
-          `addrv2 ${peer.wantsAddrV2}, wtxidrelay ${peer.wtxidRelay}`,
+          `addrv2 ${peer.wantsAddrV2}, wtxidrelay ${peer.wtxidRelay}, transport ` +
+          (peer.transportProtocol === "v2" ? `v2 (session id ${peer.sessionId})` : "v1"),
         {
           event: "ready",
           userAgent: peer.userAgent,
           version: peer.protocolVersion,
           addrv2: peer.wantsAddrV2,
           wtxidrelay: peer.wtxidRelay,
+          transport: peer.transportProtocol,
+          ...(peer.sessionId === "" ? {} : { sessionId: peer.sessionId }),
         },
       ),
+    // Every connection that ended before it became a peer, on one line: a failed or timed
+    // out handshake (with the remote's reject, if it sent one), a refusal at accept.
+    onConnectionFailed: ({ address, direction, reason }) =>
+      out.info(`[${address}] ${direction} connection ended (${reason.code}): ${reason.message}`, {
+        peer: address,
+        event: "failed",
+        direction,
+        code: reason.code,
+        reason: reason.message,
+        ...(reason.reject === undefined ? {} : {
+          reject: {
+            message: reason.reject.message,
+            code: reason.reject.code,
+            reason: reason.reject.reason,
+          },
+        }),
+      }),
     onPeerClosed: (peer, reason) => {
       log(peer, `disconnected (${reason.code}): ${reason.message}`, {
         event: "closed",
@@ -183,7 +209,8 @@ async function main(args: readonly string[]): Promise<number> {
       host: bound.hostname,
       port: bound.port,
       network: network.name,
-      services: serviceFlagsToString(services),
+      services: serviceFlagsToString(services | (v2Transport ? ServiceFlag.P2P_V2 : 0n)),
+      v2: v2Transport,
     });
     const why = await done.promise;
     await server.stop();

@@ -24,8 +24,9 @@ import type { RejectMessage } from "../wire/mod.ts";
  *   or `sendtxrcncl` after `verack`).
  * - `listener-error`: a listener threw.
  * - `v2-not-supported`: we dialed with BIP 324's v2 transport and the remote closed the
- *   connection before answering our key: it may speak v1 only (dial it again with v1, as
- *   Bitcoin Core does; the server's connection manager does so).
+ *   connection before answering our key, did not answer it by the negotiation deadline, or
+ *   answered it with a v1 message (btcd and bcoin send a v1 `reject`): it speaks v1 only, it
+ *   seems. Dial it again with v1, as Bitcoin Core does; the server does so.
  */
 export type DisconnectCode =
   | "local"

@@ -289,14 +289,15 @@ export class Peer {
   // ─── The data flow (see the diagram at the top of this file) ──────────────────────────
 
   async #run(): Promise<void> {
-    this.#negotiateTimer = this.#config.clock.setTimeout(
-      () =>
-        this.#end(
-          "negotiation-timeout",
-          `Handshake not complete after ${this.#config.negotiateTimeoutMs / 1000} s`,
-        ),
-      this.#config.negotiateTimeoutMs,
-    );
+    this.#negotiateTimer = this.#config.clock.setTimeout(() => {
+      const seconds = this.#config.negotiateTimeoutMs / 1000;
+      if (this.#transport.looksV1Only === true) {
+        // Our v2 key went unanswered: perhaps a v1 node waiting for the rest of a message.
+        this.#end("v2-not-supported", `No answer to our v2 key in ${seconds} s`);
+      } else {
+        this.#end("negotiation-timeout", `Handshake not complete after ${seconds} s`);
+      }
+    }, this.#config.negotiateTimeoutMs);
     let reader: ReadableStreamDefaultReader<RawMessage> | undefined;
     let result: HandshakeResult;
     try {

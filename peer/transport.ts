@@ -36,6 +36,11 @@ export interface PeerTransport {
    */
   readonly heldBytes: number;
   /**
+   * v2 initiators: true while our key is out and nothing came back, so that a connection
+   * ending now (closed, or the deadline) may be a v1-only node's doing.
+   */
+  readonly looksV1Only?: boolean;
+  /**
    * Runs the transport's own handshake, before any message (v1 has none). Resolves with any
    * bytes read past it, which the peer feeds to {@linkcode PeerTransport.receive} first.
    */

@@ -11,7 +11,7 @@ import { getLogger } from "@logtape/logtape";
 import { messageTypeBytes } from "../transport/contents.ts";
 import type { TransportError } from "../transport/errors.ts";
 import { V2Session } from "../transport/session.ts";
-import type { Network, NetworkName, RawMessage } from "../wire/mod.ts";
+import { type Network, type NetworkName, NETWORKS, type RawMessage } from "../wire/mod.ts";
 import { MESSAGE_HEADER_SIZE } from "../wire/protocol.ts";
 import { type PeerTransport, type TransportIo, v1Transport } from "./transport.ts";
 
@@ -34,8 +34,10 @@ export interface V2TransportOptions {
  * dropped it (Bitcoin Core's `ShouldReconnectV1`).
  */
 export class V2NotSupportedError extends Error {
-  constructor() {
-    super("The remote closed the connection before answering our v2 key: it may speak v1 only");
+  constructor(
+    message = "The remote closed the connection before answering our v2 key: it may speak v1 only",
+  ) {
+    super(message);
   }
 }
 
@@ -61,9 +63,16 @@ class V2PeerTransport implements PeerTransport {
   /** Messages decrypted in the same read that finished the key exchange. */
   #early: RawMessage[] = [];
   #protocolVersion: number | undefined;
+  /** The first bytes an initiator received, until there are 4 (see `open`). */
+  #head: number[] | undefined = [];
+  readonly #magic: number;
 
   constructor(options: V2TransportOptions) {
     this.#options = options;
+    const network = typeof options.network === "string"
+      ? NETWORKS[options.network]
+      : options.network ?? NETWORKS.mainnet;
+    this.#magic = network.magic >>> 0;
     this.#session = new V2Session(options.role, { network: options.network });
     this.#log = getLogger([...(options.logCategory ?? ["btcstream", "peer"])]);
   }
@@ -95,6 +104,11 @@ class V2PeerTransport implements PeerTransport {
           ? new V2NotSupportedError()
           : new ClosedDuringKeyExchange();
       }
+      if (this.#answeredInV1(chunk)) {
+        throw new V2NotSupportedError(
+          "The remote answered our v2 key with a v1 message: it speaks v1 only",
+        );
+      }
       const out = this.#session.receive(chunk);
       await this.#writeAll(out.send);
       if (out.fallbackToV1 !== undefined) {
@@ -114,6 +128,31 @@ class V2PeerTransport implements PeerTransport {
         return this.#early.length > 0 ? new Uint8Array(0) : undefined;
       }
     }
+  }
+
+  /**
+   * Whether we dialed, sent our key and have received nothing: if the connection ends now
+   * (closed, or the deadline), the remote may be a v1-only node (Core's `ShouldReconnectV1`).
+   */
+  get looksV1Only(): boolean {
+    return this.#session.shouldReconnectV1;
+  }
+
+  /**
+   * An initiator whose first 4 bytes back are the network magic is talking to a v1 node:
+   * btcd and bcoin answer bytes they cannot parse with a v1 `reject` and keep the
+   * connection open, where Bitcoin Core closes it. A v2 responder's key starts with the
+   * magic once in 2^32. Bitcoin Core only retries with v1 after a close without a byte;
+   * this lets the v1 retry happen with those nodes too, instead of after the deadline.
+   */
+  #answeredInV1(chunk: Uint8Array): boolean {
+    const head = this.#head;
+    if (head === undefined || this.#options.role !== "initiator") return false;
+    for (let i = 0; i < chunk.length && head.length < 4; i++) head.push(chunk[i]);
+    if (head.length < 4) return false;
+    this.#head = undefined;
+    const got = (head[0] | head[1] << 8 | head[2] << 16 | head[3] << 24) >>> 0;
+    return got === this.#magic;
   }
 
   receive(chunk: Uint8Array, out: (message: RawMessage, wireBytes: number) => void): void {

@@ -21,7 +21,7 @@ import { InboundAdmission, MAX_PENDING_INBOUND_PER_SOURCE } from "./_inbound_adm
 import { OutboundChoice } from "./_outbound_choice.ts";
 import { SelfAnnounce } from "./_self_announce.ts";
 import { closeQuietly } from "./_close_quietly.ts";
-import { joinHostPort, parseHostPort } from "./_host_port.ts";
+import { joinHostPort, parseHostPort, tryNetAddress } from "./_host_port.ts";
 import { ServerPeer } from "./_server_peer.ts";
 import { AddrGossip, AVG_ADDR_SEND_INTERVAL_MS } from "./addr_gossip.ts";
 import { serverListeners } from "./_server_listeners.ts";
@@ -110,6 +110,8 @@ export class Server {
   readonly #v2: boolean;
   /** Addresses whose v2 dial was refused before the key exchange: dialed next with v1. */
   readonly #downgrade = new Set<string>();
+  /** The services our outbound peers announced, by `host:port` (for manual peers' v2). */
+  readonly #dialedServices = new Map<string, bigint>();
   readonly #bound: NetListener[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -222,6 +224,7 @@ export class Server {
         if (!sp.inbound && sp.netAddress !== undefined && network.name !== "simnet") {
           this.#addrManager.setServices(sp.netAddress, version.services);
         }
+        if (!sp.inbound) this.#noteServices(sp.host, sp.port, version.services);
         if (version.protocolVersion < 209) return undefined;
         // As Bitcoin Core, a connection the user asked for is exempt.
         const missing = this.#requiredServices & ~version.services;
@@ -407,16 +410,34 @@ export class Server {
   }
 
   /**
-   * As Bitcoin Core: inbound connections are told apart (v2, or v1 by its first bytes); we
-   * dial v2 to an address that advertises NODE_P2P_V2 and to the peers the user asked for,
-   * and v1 to the rest and to an address whose v2 dial was just refused.
+   * Inbound connections are told apart (v2, or v1 by its first bytes), as Bitcoin Core. We
+   * dial v2 to an address known to advertise NODE_P2P_V2 (from the address book, or from its
+   * last `version`), v1 to the rest and to one whose v2 dial was just refused. Bitcoin Core
+   * also tries v2 first with manual peers whose services it does not know; we do not, because
+   * some v1 nodes (bcoin) answer the 64-byte key and the garbage after it with a v1 reject per
+   * 24 bytes and a ban score per reject, and ban us before a v1 retry could reach them.
    */
   #transportFor(host: string, port: number, request: ConnRequest | undefined): "v1" | "v2" {
     if (!this.#v2) return "v1";
     if (request === undefined) return "v2";
-    if (this.#downgrade.delete(joinHostPort(host, port))) return "v1";
-    if (request.permanent) return "v2";
-    return ((request.services ?? 0n) & ServiceFlag.P2P_V2) !== 0n ? "v2" : "v1";
+    const key = joinHostPort(host, port);
+    if (this.#downgrade.delete(key)) return "v1";
+    const services = request.services ?? this.#dialedServices.get(key) ?? this.#bookServices(
+      host,
+      port,
+    );
+    return (services & ServiceFlag.P2P_V2) !== 0n ? "v2" : "v1";
+  }
+
+  /** What the address book knows of `host:port`'s services (0n when nothing). */
+  #bookServices(host: string, port: number): bigint {
+    const na = tryNetAddress(host, port);
+    return na === undefined ? 0n : this.#addrManager.knownAddress(na)?.netAddress.services ?? 0n;
+  }
+
+  #noteServices(host: string, port: number, services: bigint): void {
+    if (this.#dialedServices.size >= 1000) this.#dialedServices.clear();
+    this.#dialedServices.set(joinHostPort(host, port), services);
   }
 
   async #lifecycle(sp: ServerPeer): Promise<void> {
@@ -494,8 +515,10 @@ export class Server {
       });
     }
     if (sp.request !== undefined && this.#state === "running") {
-      this.#connManager.disconnected(sp.request);
+      // The v1 redial first: its request is then kept, and the automatic slot the old one
+      // frees does not pick the same address again with v2.
       if (reason.code === "v2-not-supported") this.#redialWithV1(sp.request);
+      this.#connManager.disconnected(sp.request);
     }
   }
 

@@ -28,9 +28,9 @@ export interface ServerOptions
   readonly net?: Net;
   /**
    * BIP 324's v2 encrypted transport (default true, as Bitcoin Core since 27): NODE_P2P_V2 is
-   * advertised, inbound connections may use v2 or v1, addresses that advertise NODE_P2P_V2
-   * and the peers asked for by `connect`/`addPeers` are dialed with v2, and one whose v2
-   * dial is closed before the key exchange is dialed again with v1.
+   * advertised, inbound connections may use v2 or v1, addresses known to advertise
+   * NODE_P2P_V2 are dialed with v2, and one whose v2 dial is refused before the key exchange
+   * is dialed again with v1.
    */
   readonly v2Transport?: boolean;
   /** A SOCKS5 proxy for outbound connections (Tor); also makes `.onion` peers dialable. */

@@ -123,7 +123,8 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
         addr: `127.0.0.1:${ports[i]}`,
         ok: true,
         version: node.protocolVersion,
-        services: node.services.toString(16).padStart(16, "0"),
+        // The nodes are Servers: NODE_P2P_V2 on top of their services (v2 is on by default).
+        services: (node.services | ServiceFlag.P2P_V2).toString(16).padStart(16, "0"),
         userAgent: `/btcstream:0.1.0/${node.agent}/`,
         startHeight: node.height,
         addrsLearned: 2,
@@ -143,7 +144,7 @@ Deno.test("examples/crawl.ts reaches all three nodes from one seed", async () =>
     assertMatch(stdout, /^by protocol version:\n +2 {2}70016\n +1 {2}70015$/m);
     assertMatch(
       stdout,
-      /^by services:\n +2 {2}0x0000000000000008 WITNESS\n +1 {2}0x0000000000000001 NETWORK$/m,
+      /^by services:\n +2 {2}0x0000000000000808 WITNESS\|P2P_V2\n +1 {2}0x0000000000000801 NETWORK\|P2P_V2$/m,
     );
     // Not a terminal: plain progress lines, the last one final.
     assertMatch(stderr, /tried 4 \/ reachable 3 \/ queued 0 \/ in flight 0\n$/);

@@ -51,7 +51,11 @@ Deno.test("examples/handshake.ts prints what a node announces, and its ping RTT"
     assertEquals(code, 0, stderr);
     assertMatch(stdout, new RegExp(`^connected to 127\\.0\\.0\\.1:${port} \\(regtest\\)`));
     assertMatch(stdout, /^version: +70016 \(negotiated 70016\)$/m);
-    assertMatch(stdout, /^services: +0x0000000000000409 NETWORK\|WITNESS\|NETWORK_LIMITED$/m);
+    // The server adds NODE_P2P_V2: v2 is on by default.
+    assertMatch(
+      stdout,
+      /^services: +0x0000000000000c09 NETWORK\|WITNESS\|NETWORK_LIMITED\|P2P_V2$/m,
+    );
     assertMatch(stdout, /^user agent: +\/btcstream:0\.1\.0\/hs-test:9\.9\/$/m);
     assertMatch(stdout, /^start height: +123$/m);
     assertMatch(stdout, /^time offset: +(3599|3600|3601) s$/m);
@@ -59,11 +63,48 @@ Deno.test("examples/handshake.ts prints what a node announces, and its ping RTT"
     assertMatch(stdout, /^addrv2: +yes$/m);
     assertMatch(stdout, /^wtxidrelay: +yes$/m);
     assertMatch(stdout, /^sees us as: +127\.0\.0\.1:\d+$/m);
+    assertMatch(stdout, /^transport: +v1$/m);
     assertMatch(stdout, /^ping RTT: +\d+\.\d\d ms$/m);
     assertMatch(stdout, /^disconnected: +Handshake example finished$/m);
     assertEquals(await seen.promise, "/btcstream:0.1.0/handshake:0.1.0/");
   } finally {
     await server.stop();
+  }
+});
+
+Deno.test("examples/handshake.ts --v2: v2 with a node that speaks it, v1 after a v1 node refuses", async (t) => {
+  for (const v2Transport of [true, false]) {
+    await t.step(v2Transport ? "a v2 node" : "a v1-only node", async () => {
+      const sessions: string[] = [];
+      const server = new Server({
+        network: "regtest",
+        listen: { hostname: "127.0.0.1", port: 0 },
+        dnsSeed: false,
+        targetOutbound: 0,
+        v2Transport,
+        onPeerReady: (peer) => void sessions.push(peer.sessionId),
+      });
+      await server.start();
+      try {
+        const port = server.listenAddresses[0].port;
+        const { code, stdout, stderr } = await run([
+          `127.0.0.1:${port}`,
+          "--network",
+          "regtest",
+          "--v2",
+        ]);
+        assertEquals(code, 0, stderr);
+        if (v2Transport) {
+          assertMatch(stdout, /^transport: +v2 \(session id [0-9a-f]{64}\)$/m);
+          assertEquals(stdout.match(/session id ([0-9a-f]{64})/)?.[1], sessions[0]);
+        } else {
+          assertMatch(stdout, /before answering our v2 key: trying v1$/m);
+          assertMatch(stdout, /^transport: +v1$/m);
+        }
+      } finally {
+        await server.stop();
+      }
+    });
   }
 });
 

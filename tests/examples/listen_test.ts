@@ -111,7 +111,7 @@ Deno.test("examples/listen.ts logs a peer's handshake and messages, exits after 
   const ready = at(
     new RegExp(
       `${p}handshake complete: /btcstream:0\\.1\\.0/probe:7\\.7/, version 70016, ` +
-        "addrv2 true, wtxidrelay true$",
+        "addrv2 true, wtxidrelay true, transport v1$",
     ),
   );
   const ping = at(new RegExp(`${p}ping \\(32 B\\): nonce 4242$`));
@@ -205,7 +205,8 @@ Deno.test("examples/listen.ts --services: a node that requires NETWORK accepts i
     const server = dialer(await listeningPort(lines));
     await server.start();
     const peer = await server.nextPeer();
-    assertEquals(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS);
+    // And NODE_P2P_V2: the listener accepts v2 by default.
+    assertEquals(peer.services, ServiceFlag.NETWORK | ServiceFlag.WITNESS | ServiceFlag.P2P_V2);
     await server.stop();
     await rest(lines);
     assertEquals((await child.status).code, 0, await stderr);
@@ -225,4 +226,57 @@ Deno.test("examples/listen.ts --services: a node that requires NETWORK accepts i
     assertEquals((await child.status).code, 0, await stderr);
     assertMatch(refused, /reject \(\d+ B\): version code 64: required services 0x9 not offered$/);
   });
+});
+
+Deno.test("examples/listen.ts: a v2 peer's transport and session id are logged", async () => {
+  const { child, lines, stderr } = start([
+    "--network",
+    "regtest",
+    "--port",
+    "0",
+    "--exit-after",
+    "1",
+  ]);
+  const port = await listeningPort(lines);
+  const peer = new Peer(await Deno.connect({ hostname: "127.0.0.1", port }), {
+    network: "regtest",
+    address: `127.0.0.1:${port}`,
+    transport: "v2",
+    sentNonces: new SentNonces(),
+  });
+  assertEquals(await peer.ready, true);
+  const session = peer.sessionId;
+  peer.disconnect();
+  await peer.closed;
+  const out = await rest(lines);
+  assertEquals((await child.status).code, 0, await stderr);
+  assert(
+    out.some((line) => line.endsWith(`transport v2 (session id ${session})`)),
+    out.join("\n"),
+  );
+});
+
+Deno.test("examples/listen.ts --no-v2: a failed handshake is one line", async () => {
+  const { child, lines, stderr } = start(["--network", "regtest", "--port", "0", "--no-v2"]);
+  const port = await listeningPort(lines);
+  // A ping before the version, from a raw socket.
+  const socket = await Deno.connect({ hostname: "127.0.0.1", port });
+  const ping = new Uint8Array(32);
+  const view = new DataView(ping.buffer);
+  view.setUint32(0, 0xdab5bffa, true);
+  ping.set(new TextEncoder().encode("ping"), 4);
+  view.setUint32(16, 8, true);
+  ping.set([0x7e, 0xf0, 0xca, 0x62], 20); // dSHA256 of eight zero bytes, first four
+  await socket.write(ping);
+  // The ping itself is logged first (every frame read is), then the connection's end.
+  let line = await lines.next();
+  while (!line.done && !line.value.includes("connection ended")) line = await lines.next();
+  socket.close();
+  assertMatch(
+    line.value ?? "",
+    /^\[127\.0\.0\.1:\d+\] inbound connection ended \(handshake-failed\): Received "ping" before "version"$/,
+  );
+  child.kill("SIGTERM");
+  await rest(lines);
+  assertEquals((await child.status).code, 0, await stderr);
 });

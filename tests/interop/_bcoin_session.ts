@@ -350,6 +350,8 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
       // services"), the rule our server applies to its own automatic outbound peers.
       services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
       dnsSeed: false,
+      onConnectionFailed: (f) =>
+        log(`server: ${f.direction} ${f.address} ended (${f.reason.code}): ${f.reason.message}`),
     });
     const dialed = server.nextPeer();
     await server.start();

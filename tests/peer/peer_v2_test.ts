@@ -131,3 +131,23 @@ Deno.test("v2: a flipped bit in a packet ends the peer with a typed error", asyn
   assertEquals(reason.error.code, "bad-packet");
   await end(alice);
 });
+
+Deno.test("v2: a node that answers our key with a v1 reject is taken for v1-only at once", async () => {
+  const { startPeer, rawFrame } = await import("../_util/raw_remote.ts");
+  const { peer, remote, close } = startPeer({ transport: "v2" });
+  // As btcd and bcoin: our key does not parse as a v1 header, and the reply is a v1 reject.
+  const reject = new Uint8Array([9, ...new TextEncoder().encode("malformed"), 1, 0]);
+  await remote.sendBytes(rawFrame("reject", reject));
+  assertEquals((await peer.closed).code, "v2-not-supported");
+  await close();
+});
+
+Deno.test("v2: a node that never answers our key is taken for v1-only at the deadline", async () => {
+  const { startPeer } = await import("../_util/raw_remote.ts");
+  const { peer, clock, close } = startPeer({ transport: "v2" });
+  await clock.tick(30_000);
+  const reason = await peer.closed;
+  assertEquals(reason.code, "v2-not-supported");
+  assertMatch(reason.message, /No answer to our v2 key in 30 s/);
+  await close();
+});

@@ -56,5 +56,5 @@ Deno.test("OutboundChoice gives up once every address in the book is refused", (
 
   // Once one is free again it is chosen.
   requests.pop();
-  assertEquals(choice.next(), { host: "10.0.0.3", port: 18444 });
+  assertEquals(choice.next(), { host: "10.0.0.3", port: 18444, services: 1n });
 });

@@ -25,14 +25,13 @@ Deno.test("Server: two nodes connect, count each other, and report peerInfo as J
     assertEquals(info.inbound, false);
     assertEquals(info.subver, "/btcstream:0.1.0/");
     assertEquals(info.network, "not_publicly_routable");
-    // WITNESS, and NODE_P2P_V2: v2 is on by default, and the two spoke it.
+    // WITNESS, and NODE_P2P_V2: v2 is on by default. A manual peer whose services are not
+    // known yet is dialed with v1.
     assertEquals(info.services, "0000000000000808");
     assertEquals(info.servicesnames, ["WITNESS", "P2P_V2"]);
-    assertEquals(info.transport_protocol_type, "v2");
-    assertEquals(info.session_id, a.peerInfo()[0].session_id);
-    assertEquals(info.session_id.length, 64);
-    // v2: 3 length bytes, a header byte, the 13-byte long form, the payload and a 16-byte tag.
-    assertEquals(info.bytessent_per_msg.version, 3 + 1 + 13 + 103 + 16);
+    assertEquals(info.transport_protocol_type, "v1");
+    assertEquals(info.session_id, "");
+    assertEquals(info.bytessent_per_msg.version, 24 + 103);
     const [inbound] = a.peerInfo();
     assertEquals(inbound.connection_type, "inbound");
     assertEquals(inbound.addr, "10.0.0.2:49152");
