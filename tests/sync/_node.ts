@@ -5,7 +5,7 @@
 import { filterHash, filterHeader } from "../../filters/mod.ts";
 import type { Clock } from "../../peer/clock.ts";
 import type { Peer } from "../../peer/peer.ts";
-import { MemoryNetwork, Server, type ServerOptions } from "../../server/mod.ts";
+import { MemoryNetwork, type Net, Server, type ServerOptions } from "../../server/mod.ts";
 import {
   type BlockHeader,
   CF_CHECKPT_INTERVAL,
@@ -53,8 +53,12 @@ export class TestNode {
     | undefined;
   readonly #serving = new Set<Promise<void>>();
 
+  /**
+   * @param net The in-memory network (the node is `host` on it), or a `Net` such as
+   *   `tcpNet()` (then pass `listen` too).
+   */
   constructor(
-    net: MemoryNetwork,
+    net: MemoryNetwork | Net,
     host: string,
     chain: TestChain,
     options: ServerOptions & { behaviour?: Behaviour; clock?: Clock } = {},
@@ -65,7 +69,7 @@ export class TestNode {
     this.behaviour = behaviour;
     this.server = new Server({
       network: "regtest",
-      net: net.host(host),
+      net: net instanceof MemoryNetwork ? net.host(host) : net,
       listen: { hostname: host, port: PORT },
       services: behaviour.noFilters ? ServiceFlag.NETWORK | ServiceFlag.WITNESS : FILTER_SERVICES,
       requiredServices: 0n,
