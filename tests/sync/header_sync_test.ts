@@ -1,15 +1,16 @@
 // HeaderSync against nodes on an in-memory network serving chains the tests mine: honest peers,
 // a liar among them, a staller, one that answers without progress, a reorganization during the
 // sync, announcements after it, and a reader that stops reading.
-import { assert, assertEquals, assertLess } from "@std/assert";
+import { assert, assertEquals, assertLess, assertMatch } from "@std/assert";
 import { delay } from "@std/async/delay";
 import { CHAIN_PARAMS, type ChainEvent, checkProofOfWork, HeaderChain } from "../../headers/mod.ts";
 import { FakeClock } from "../../peer/fake_clock.ts";
+import { Peer, SentNonces } from "../../peer/mod.ts";
 import { HeaderSync } from "../../sync/mod.ts";
 import { blockHash, type BlockHeader, hashToHex } from "../../wire/mod.ts";
 import { eventually } from "../server/_nodes.ts";
 import { TestChain } from "./_chain.ts";
-import { clientServer, MemoryNetwork, TestNode } from "./_node.ts";
+import { clientServer, MemoryNetwork, PORT, TestNode } from "./_node.ts";
 
 const CLIENT = "10.0.0.1";
 
@@ -229,5 +230,38 @@ Deno.test("HeaderSync: a reader that stops reading stops the peers' messages bei
   } finally {
     await sync.close();
     await Promise.all([a.stop(), client.stop()]);
+  }
+});
+
+Deno.test("HeaderSync: on peers of its own (no server), a liar is disconnected and the honest peer syncs", async () => {
+  const net = new MemoryNetwork();
+  const liar = await new TestNode(net, "10.0.0.9", MAIN, {
+    behaviour: { headers: (hs) => hs.map((h, i) => (i === 5 ? withoutWork(h) : h)) },
+  }).start();
+  const honest = await new TestNode(net, "10.0.0.2", MAIN).start();
+  const dial = async (to: string) =>
+    new Peer(await net.host(CLIENT).dial(to, PORT), {
+      network: "regtest",
+      address: `${to}:${PORT}`,
+      sentNonces: new SentNonces(),
+    });
+  const bad = await dial(liar.host);
+  const good = await dial(honest.host);
+  const chain = regtestChain();
+  // The liar first: it is the one asked while the chain is behind.
+  const sync = new HeaderSync(chain, { peers: [bad] });
+  try {
+    assertMatch(
+      (await bad.closed).message,
+      /^Misbehaving: Header 5 of 2000 .* fails its proof of work/,
+    );
+    sync.addPeer(good);
+    assertEquals(await sync.synced, true);
+    assertEquals(chain.height, 2_500);
+  } finally {
+    await sync.close();
+    good.disconnect();
+    await good.closed;
+    await Promise.all([liar.stop(), honest.stop()]);
   }
 });
