@@ -265,3 +265,33 @@ Deno.test("HeaderSync: on peers of its own (no server), a liar is disconnected a
     await Promise.all([liar.stop(), honest.stop()]);
   }
 });
+
+Deno.test("HeaderSync: a chain below the minimum chain work goes through the peer's presync first", async () => {
+  const net = new MemoryNetwork();
+  const client = clientServer(net, CLIENT);
+  await client.start();
+  // Regtest that stores nothing below 2,200 blocks of work, with a small presync.
+  const chain = new HeaderChain({
+    network: {
+      ...CHAIN_PARAMS.regtest,
+      name: "regtest-presync",
+      minimumChainWork: 2n * 2_200n,
+      headersSync: { commitmentPeriod: 5, redownloadBufferSize: 100 },
+    },
+  });
+  const sync = new HeaderSync(chain, { server: client });
+  const events = sync.events();
+  const node = await new TestNode(net, "10.0.0.2", MAIN, { connect: [CLIENT] }).start();
+  try {
+    const seen: ChainEvent[] = [];
+    await readUntil(events, seen, MAIN.tip.hash);
+    assertEquals(await sync.synced, true);
+    assertEquals(chain.height, 2_500);
+    // Measured (2,000 + 500), then fetched again from genesis (2,000 + 500) before storing.
+    assertEquals(node.received.filter((c) => c === "getheaders").length, 4);
+    assertEquals(seen[0].added[0].height, 1);
+  } finally {
+    await sync.close();
+    await Promise.all([node.stop(), client.stop()]);
+  }
+});
