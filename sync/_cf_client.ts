@@ -322,7 +322,8 @@ export class CFClient {
       const from = i === 0 ? 0 : i * CF_CHECKPT_INTERVAL + 1;
       const end = (i + 1) * CF_CHECKPT_INTERVAL;
       const previous = i === 0 ? ZERO_HASH : a.list[i - 1];
-      const stop = chain.hashAt(end)!;
+      const stop = chain.hashAt(end);
+      if (stop === undefined) return "retry";
       // Each side's headers for the range must lead to its own checkpoint.
       const [ra, rb] = await Promise.all([
         this.#cfheaders(a.peer, from, end, stop, previous, a.list),
@@ -405,7 +406,8 @@ export class CFClient {
     const i = firstDisagreement(sides[0][0].headers, sides[1][0].headers);
     const height = from + i;
     const chain = this.#ctx.chain;
-    const hash = chain.hashAt(height)!;
+    const hash = chain.hashAt(height);
+    if (hash === undefined) return undefined; // reorganized meanwhile: settled on the next try
     this.#log.info("Peers disagree on the filter header of block {height}; checking its block", {
       height,
     });
