@@ -112,3 +112,19 @@ benchThroughput("HeaderSync from a peer in memory, 20,000 headers through its st
   await Promise.all([local.closed, remote.closed]);
   if (chain.height !== N) throw new Error(`height ${chain.height}`);
 });
+
+benchThroughput("HeaderSync from a peer in memory, 20,000 headers, no stream (synced)", {
+  group: "sync",
+  items: N,
+  itemName: "headers",
+  bytes: N * 81,
+}, async () => {
+  const chain = new HeaderChain({ network: "regtest" });
+  const { local, remote } = servingPair();
+  const sync = new HeaderSync(chain, { peers: [local] });
+  await sync.synced;
+  await sync.close();
+  local.disconnect();
+  await Promise.all([local.closed, remote.closed]);
+  if (chain.height !== N) throw new Error(`height ${chain.height}`);
+});
