@@ -12,7 +12,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { ProgressBar } from "@std/cli/unstable-progress-bar";
 import { bech32, bech32m, createBase58check } from "@scure/base";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { HeaderChain } from "../headers/mod.ts";
+import { FileHeaderStorage, HeaderChain } from "../headers/mod.ts";
 import { DNS_SEEDS, Server } from "../server/mod.ts";
 import { FilterSync, HeaderSync } from "../sync/mod.ts";
 import {
@@ -39,6 +39,7 @@ Options:
   --watch ADDRESS|SCRIPT   an address (base58check or bech32/bech32m, of --network) or an
                            output script in hex to watch (repeatable)
   --from HEIGHT            the first block to look at (default 0)
+  --headers FILE           keep the header chain in FILE (default: in memory only)
   --exit-at-tip            exit 0 once headers and filters reach the peers' tip
   --help                   show this text
 
@@ -132,7 +133,7 @@ function matches(block: Block, watched: Set<string>, coins: Set<string>): string
 
 async function main(args: readonly string[]): Promise<number> {
   const parsed = parseArgs([...args], {
-    string: ["network", "connect", "watch", "from"],
+    string: ["network", "connect", "watch", "from", "headers"],
     boolean: ["exit-at-tip"],
     collect: ["connect", "watch"],
     unknown: (arg) => {
@@ -165,10 +166,13 @@ async function main(args: readonly string[]): Promise<number> {
     userAgentName: "light_client",
     userAgentVersion: "0.1.0",
   });
-  const chain = new HeaderChain({
+  const chainOptions = {
     network: network.name as NetworkName,
     adjustedTime: () => server.timeSource.adjustedTime(),
-  });
+  };
+  const chain = parsed.headers === undefined
+    ? new HeaderChain(chainOptions)
+    : await HeaderChain.open(new FileHeaderStorage(parsed.headers), chainOptions);
   const headers = new HeaderSync(chain, { server });
   const scripts = [...watched].map((hex) => hexToBytes(hex));
   const filters = new FilterSync(headers, { scripts, startHeight: from, fetchBlocks: true });
@@ -229,6 +233,7 @@ async function main(args: readonly string[]): Promise<number> {
     await headers.close();
     await server.stop();
     await work.catch(() => {});
+    await chain.close();
     await out.close();
   }
 }

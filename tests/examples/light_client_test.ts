@@ -36,13 +36,13 @@ function expectedLine(chain: TestChain, height: number, tx: number): string {
   }`;
 }
 
-function start(args: string[]): {
+function start(args: string[], permissions: string[] = []): {
   child: Deno.ChildProcess;
   lines: AsyncIterator<string>;
   stderr: Promise<string>;
 } {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-net=127.0.0.1", example, ...args],
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", ...permissions, example, ...args],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -103,6 +103,33 @@ Deno.test("examples/light_client.ts: the watched addresses' and script's transac
     assertMatch(err, /filters at the tip, height 180/);
   } finally {
     await node.stop();
+  }
+});
+
+Deno.test("examples/light_client.ts: --headers keeps the chain in a file, read again by the next run", async () => {
+  const { chain } = chainWithPayments();
+  const { node, port } = await servedNode(chain);
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "--network=regtest",
+      `--connect=127.0.0.1:${port}`,
+      `--headers=${dir}/headers.dat`,
+      "--exit-at-tip",
+    ];
+    for (const _run of [1, 2]) {
+      const { child, lines, stderr } = start(args, [`--allow-read=${dir}`, `--allow-write=${dir}`]);
+      assertEquals(await rest(lines), []);
+      assertEquals((await child.status).code, 0, await stderr);
+    }
+    // 96 bytes of file header, then 80 bytes for each of the 181 headers from genesis.
+    assertEquals((await Deno.stat(`${dir}/headers.dat`)).size, 96 + 181 * 80);
+    // The second run asked for headers from the stored tip, and got none.
+    const asked = node.received.filter((c) => c === "getheaders").length;
+    assertEquals(asked, 2);
+  } finally {
+    await node.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
