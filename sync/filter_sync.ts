@@ -145,20 +145,20 @@ export type FilterEvent = FilterBlockEvent | FilterReorgEvent | FilterSyncedEven
  * and filter header), and one request's answer at a time per peer.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { HeaderChain } from "@btcstream/p2p/headers";
- * import { Server } from "@btcstream/p2p/server";
  * import { FilterSync, HeaderSync } from "@btcstream/p2p/sync";
+ * import { assertEquals } from "@std/assert";
  *
- * const server = new Server({ network: "signet", requiredServices: 0x49n }); // NETWORK, WITNESS, COMPACT_FILTERS
- * const chain = new HeaderChain({ network: "signet", adjustedTime: () => server.timeSource.adjustedTime() });
- * await server.start();
- * const headers = new HeaderSync(chain, { server });
- * const filters = new FilterSync(headers, { scripts: [myScript], startHeight: 200_000, fetchBlocks: true });
- * for await (const event of filters.readable) {
- *   if (event.type === "block" && event.block) wallet.scan(event.block);
- *   if (event.type === "reorg") wallet.undo(event.removed);
- * }
+ * // Usually: new HeaderSync(chain, { server }), and filters from the server's filter peers.
+ * await using headers = new HeaderSync(new HeaderChain({ network: "regtest" }));
+ * const wallet = new Uint8Array([0x00, 0x14, ...new Uint8Array(20).fill(7)]);
+ * await using filters = new FilterSync(headers, { scripts: [wallet], startHeight: 1, fetchBlocks: true });
+ * const reader = filters.readable.getReader();
+ * // Nothing to look at yet: every block up to the tip (genesis) is done.
+ * const { value } = await reader.read();
+ * assertEquals([value?.type, filters.height], ["synced", 0]);
+ * reader.releaseLock();
  * ```
  */
 export class FilterSync {

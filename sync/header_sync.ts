@@ -79,7 +79,7 @@ export interface HeaderSyncOptions {
   readonly server?: Server;
   /** Peers to sync from, besides the server's (more can be added with `addPeer`). */
   readonly peers?: Iterable<Peer>;
-  /** The clock of the progress check (default: the system clock; a server's peers' clock). */
+  /** The clock of the progress check (default: the system clock; give a server's its own). */
   readonly clock?: Clock;
   /**
    * How long a peer we expect headers from may go without progress before it is
