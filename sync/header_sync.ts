@@ -42,6 +42,12 @@ export const HEADERS_PROGRESS_TIMEOUT_MS = 120_000;
 /** Default of {@linkcode HeaderSyncEventsOptions.highWaterMark}: headers a reader may leave unread. */
 export const DEFAULT_HEADER_EVENTS_HIGH_WATER_MARK = 10_000;
 
+/**
+ * Bitcoin Core (to v26) `MAX_NUM_UNCONNECTING_HEADERS_MSGS`: every 10th `headers` message in a
+ * row whose first header's parent we don't know costs the peer 20 points.
+ */
+const MAX_UNCONNECTING_HEADERS = 10;
+
 /** How often the progress of the peers we expect headers from is checked. */
 const PROGRESS_CHECK_INTERVAL_MS = 15_000;
 
@@ -154,6 +160,8 @@ class SyncPeer {
   askedFrom: { height: number; hash: Uint8Array } | undefined;
   /** When it last made progress (or was first asked since it was at its tip). */
   progressAt = 0;
+  /** `headers` messages in a row that did not connect. */
+  unconnecting = 0;
 
   constructor(peer: Peer, chain: HeaderChain) {
     this.peer = peer;
@@ -458,7 +466,16 @@ export class HeaderSync {
           this.#drop(sp, undefined);
           return;
         }
-      } else if (error.code !== "bad-prevblk") {
+      } else if (error.code === "bad-prevblk") {
+        // Core's HandleUnconnectingHeaders: ask again from our tip, and count them.
+        if (++sp.unconnecting % MAX_UNCONNECTING_HEADERS === 0) {
+          const why = `${sp.unconnecting} headers messages in a row that do not connect`;
+          if (this.#discipline.misbehaving(sp.peer, 20, why)) {
+            this.#drop(sp, undefined);
+            return;
+          }
+        }
+      } else {
         this.#log.debug("Headers from {peer} not stored ({code}): {message}", {
           peer: sp.peer.address,
           code: error.code,
@@ -466,6 +483,7 @@ export class HeaderSync {
         });
       }
     }
+    if (error?.code !== "bad-prevblk" && headers.length > 0) sp.unconnecting = 0;
     if (headers.length > 0 && (error === undefined || error.index !== 0)) {
       this.#sawBlock(sp, blockHash(headers[headers.length - 1]));
     } else if (answered && headers.length === 0 && sp.askedFrom !== undefined) {

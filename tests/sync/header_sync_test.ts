@@ -295,3 +295,26 @@ Deno.test("HeaderSync: a chain below the minimum chain work goes through the pee
     await Promise.all([node.stop(), client.stop()]);
   }
 });
+
+Deno.test("HeaderSync: headers that never connect cost 20 points per 10 messages (Core to v26) until discouraged", async () => {
+  const net = new MemoryNetwork();
+  const client = clientServer(net, CLIENT);
+  await client.start();
+  const chain = regtestChain();
+  const sync = new HeaderSync(chain, { server: client });
+  // Blocks 2 and 3 of a branch whose block 1 it never sends: their parent is unknown to us.
+  const orphans = TestChain.genesis().extend(3, { salt: 99 }).headers(2, 3);
+  const node = await new TestNode(net, "10.0.0.6", MAIN, {
+    connect: [CLIENT],
+    behaviour: { headers: () => orphans },
+  }).start();
+  try {
+    await eventually(() => client.isDiscouraged(node.host), "the node discouraged");
+    // 50 answers (each followed by a getheaders from our tip), 5 x 20 points.
+    assertEquals(node.received.filter((c) => c === "getheaders").length, 50);
+    assertEquals(chain.height, 0);
+  } finally {
+    await sync.close();
+    await Promise.all([node.stop(), client.stop()]);
+  }
+});
