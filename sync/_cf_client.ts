@@ -13,8 +13,11 @@
 // side's own filter hash), and `checkBlockFilter` tests each filter against the block: a side
 // whose filter provably is not the block's (an output script missing, or malformed) is
 // misbehaving. Without the scripts the block's inputs spend, two filters that both hold every
-// output script cannot be told apart by the block: the one with more elements is kept (a
-// filter that hides a wallet's spend has fewer) and the other peer is disconnected, unpunished.
+// output script cannot be told apart by the block: the one with more elements is kept (a filter
+// that hides a wallet's spend has fewer; one padded with extra elements costs only false
+// positives) and the other peer is no longer used for filters, unpunished. A peer padding its
+// filters can so push honest filter peers aside (they stay connected, for headers and blocks):
+// a limit of checking against blocks alone.
 //
 // A peer is only asked about blocks it has shown us it has (BIP 157 servers such as Bitcoin
 // Core disconnect a client that asks for an unknown stop hash). With one filter peer there is
@@ -449,7 +452,14 @@ export class CFClient {
     const n = verdicts.map((v) => safeCount(v.filter!));
     const winner = n[0] >= n[1] ? 0 : 1;
     for (const answer of sides[1 - winner]) {
-      this.#drop(answer.peer, `Its filter for block ${height} has fewer elements than another's`);
+      // Not provably lying: not punished, not disconnected; its filter headers now differ from
+      // ours from this block on, so it is of no further use for them.
+      this.#log.warn(
+        "Filter peers disagree on block {height} and the block cannot tell which is right; " +
+          "keeping the filter with more elements, no longer using {peer} for filters",
+        { height, peer: answer.peer.address },
+      );
+      this.#drop(answer.peer, undefined);
     }
     return winner;
   }

@@ -188,6 +188,31 @@ Deno.test("FilterSync: a node lying about filter headers is found out by the blo
   }
 });
 
+Deno.test("FilterSync: a filter hiding a spend cannot be proven wrong by the block; the fuller one is kept", async () => {
+  // Block 2,200 spends W1's coin: the liar's filter leaves out the spent script, so it still
+  // holds every output script, as the honest one does.
+  const { block } = MAIN.blocks[2_200];
+  const hiding = buildBasicFilter(block, [new Uint8Array(0)]); // an empty script is left out
+  const w = await world([
+    { host: "10.0.0.9", behaviour: { lieFilter: (h) => (h === 2_200 ? hiding : undefined) } },
+    { host: "10.0.0.2" },
+  ]);
+  const filters = new FilterSync(w.headers, { scripts: [W1], startHeight: 2_150 });
+  try {
+    const reader = filters.readable.getReader();
+    const events = await readUntilSynced(reader, 2_300);
+    reader.releaseLock();
+    // The honest filter (more elements) won: the spend is seen.
+    assertEquals(matchedHeights(events), [2_200]);
+    // Not provably lying: neither discouraged nor disconnected.
+    assertEquals(w.client.isDiscouraged("10.0.0.9"), false);
+    assertEquals(w.client.peers.length, 2);
+  } finally {
+    await filters.close();
+    await w.stop();
+  }
+});
+
 Deno.test("FilterSync: a node whose filters match no filter header is discouraged; another serves them", async () => {
   const w = await world([
     {
