@@ -28,33 +28,17 @@ import {
   filterElementCount,
   FilterError,
   firstDisagreement,
-  matchFilterAny,
   verifyCFCheckpt,
   verifyCFHeaders,
   verifyCFilter,
 } from "../filters/mod.ts";
 import type { Peer } from "../peer/peer.ts";
-import {
-  type Block,
-  blockHash,
-  CF_CHECKPT_INTERVAL,
-  checkMerkleRoot,
-  hashToHex,
-  InvType,
-  MAX_CF_HEADERS_PER_MSG,
-  ServiceFlag,
-} from "../wire/mod.ts";
+import { type Block, CF_CHECKPT_INTERVAL, MAX_CF_HEADERS_PER_MSG } from "../wire/mod.ts";
 import { FilterHeaderStore } from "./_filter_headers.ts";
-import { PeerLink, RequestFailed } from "./_peer_link.ts";
+import { FilterPeers, type FilterResult } from "./_filter_peers.ts";
 import type { SyncContext } from "./header_sync.ts";
 
 const ZERO_HASH = new Uint8Array(32);
-/** BIP 159: a NODE_NETWORK_LIMITED peer serves at least the last 288 blocks. */
-const LIMITED_BLOCKS = 288;
-/** Peers tried for one block before giving up for now. */
-const BLOCK_ATTEMPTS = 8;
-/** Bitcoin Core's score for a provable lie: disconnect and discourage at once. */
-const LIE = 100;
 
 /** What a step needs before it can go on: `wait` for peers or blocks, `retry` at once. */
 export type Outcome = "ok" | "wait" | "retry";
@@ -68,13 +52,6 @@ interface Answer {
   readonly filterHashes: Uint8Array[];
 }
 
-/** One checked `cfilter`: the block and whether the wallet's scripts may be in it. */
-export interface FilterResult {
-  readonly height: number;
-  readonly blockHash: Uint8Array;
-  readonly matched: boolean;
-}
-
 /** Options for {@linkcode CFClient}. */
 export interface CFClientOptions {
   readonly context: SyncContext;
@@ -83,19 +60,15 @@ export interface CFClientOptions {
   readonly responseTimeoutMs: number;
 }
 
-/** The filter header chain and the requests behind it. */
+/** The filter header chain, learned and checked across peers. */
 export class CFClient {
   readonly store: FilterHeaderStore = new FilterHeaderStore();
   readonly #ctx: SyncContext;
   readonly #log: Logger;
   readonly #maxPeers: number;
-  readonly #timeoutMs: number;
-  readonly #links = new Map<Peer, PeerLink>();
-  /** Peers this client stopped using (lied, stalled, or lost a dispute). */
-  readonly #dropped = new WeakSet<Peer>();
+  readonly #peers: FilterPeers;
   /** Agreed filter headers at heights 1,000, 2,000, ... */
   #checkpoints: Uint8Array[] = [];
-  #turn = 0;
   /** The store has its first height. */
   #started = false;
   #closed = false;
@@ -104,20 +77,35 @@ export class CFClient {
     this.#ctx = options.context;
     this.#log = options.log;
     this.#maxPeers = options.maxFilterPeers;
-    this.#timeoutMs = options.responseTimeoutMs;
+    this.#peers = new FilterPeers(options.context, options.log, options.responseTimeoutMs);
   }
 
-  /** Peers serving filters that have shown us the block at `height`. */
-  filterPeers(height: number): Peer[] {
-    return this.#eligible(height, (peer) => (peer.services & ServiceFlag.COMPACT_FILTERS) !== 0n);
+  /**
+   * Fetches and checks the filters of heights `from` to `to` (headers stored) from one peer
+   * and matches `scripts` against them (see {@linkcode FilterPeers.fetchFilters}).
+   */
+  fetchFilters(
+    from: number,
+    to: number,
+    scripts: readonly Uint8Array[],
+  ): Promise<FilterResult[] | "wait"> {
+    return this.#peers.fetchFilters(from, to, this.store, scripts);
   }
 
-  /** Peers serving the block at `height` (BIP 159's limited ones for the last 288). */
-  blockPeers(height: number): Peer[] {
-    const recent = height > this.#ctx.chain.height - LIMITED_BLOCKS;
-    return this.#eligible(height, (peer) =>
-      (peer.services & ServiceFlag.NETWORK) !== 0n ||
-      (recent && (peer.services & ServiceFlag.NETWORK_LIMITED) !== 0n));
+  /** Fetches a block, checked (see {@linkcode FilterPeers.fetchBlock}). */
+  fetchBlock(height: number, hash: Uint8Array): Promise<Block | undefined> {
+    return this.#peers.fetchBlock(height, hash);
+  }
+
+  /** Forgets links to peers that are gone. */
+  prune(): void {
+    this.#peers.prune();
+  }
+
+  /** Ends every link. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#peers.close();
   }
 
   /**
@@ -159,11 +147,11 @@ export class CFClient {
       const end = Math.min(chain.height, from + MAX_CF_HEADERS_PER_MSG - 1);
       if (end < from) return "wait";
       const stopHash = chain.hashAt(end)!;
-      const peers = this.filterPeers(end);
+      const peers = this.#peers.filterPeers(end);
       if (peers.length === 0) return "wait";
       // Inside the agreed checkpoints one answer settles it; past them, everyone's is compared.
       const covered = end <= this.#checkpoints.length * CF_CHECKPT_INTERVAL;
-      const asked = covered ? [this.#pick(peers)] : peers.slice(0, this.#maxPeers);
+      const asked = covered ? [this.#peers.pick(peers)] : peers.slice(0, this.#maxPeers);
       const previous = this.store.headerAt(from - 1)!.slice();
       const answers = await Promise.all(
         asked.map((p) => this.#cfheaders(p, from, end, stopHash, previous, this.#checkpoints)),
@@ -181,127 +169,18 @@ export class CFClient {
     return "ok";
   }
 
-  /**
-   * Fetches the filters of heights `from` to `to` (≤ 1,000, headers stored) from one peer,
-   * checks each against its filter header and matches `scripts` against it. Returns those
-   * checked before any failure (the peer is dropped then), or `wait` when no peer has them.
-   */
-  async fetchFilters(
-    from: number,
-    to: number,
-    scripts: readonly Uint8Array[],
-  ): Promise<FilterResult[] | "wait"> {
-    const peers = this.filterPeers(to);
-    if (peers.length === 0) return "wait";
-    const peer = this.#pick(peers);
-    const store = this.store;
-    const results: FilterResult[] = [];
-    const count = to - from + 1;
-    try {
-      await this.#link(peer).request(
-        { command: "getcfilters", filterType: 0, startHeight: from, stopHash: store.hashAt(to)! },
-        (m) => {
-          if (m.command !== "cfilter") return "ignore";
-          const height = from + results.length;
-          const hash = store.hashAt(height);
-          const header = store.headerAt(height);
-          const previous = store.headerAt(height - 1);
-          if (hash === undefined || header === undefined || previous === undefined) {
-            return "done"; // truncated by a reorganization meanwhile
-          }
-          verifyCFilter(m, {
-            blockHash: hash,
-            filterHeader: header,
-            previousFilterHeader: previous,
-          });
-          results.push({
-            height,
-            blockHash: hash.slice(),
-            matched: matches(m.filter, hash, scripts),
-          });
-          return results.length === count ? "done" : "more";
-        },
-      );
-    } catch (error) {
-      this.#failed(peer, error, "cfilter");
-    }
-    return results;
-  }
-
-  /**
-   * Fetches the block at `height` with hash `hash` from a peer that has it, checked against
-   * the hash and its merkle root; `undefined` when no peer could give it.
-   */
-  async fetchBlock(height: number, hash: Uint8Array): Promise<Block | undefined> {
-    const refused = new Set<Peer>();
-    for (let attempt = 0; attempt < BLOCK_ATTEMPTS && !this.#closed; attempt++) {
-      const peers = this.blockPeers(height).filter((p) => !refused.has(p));
-      if (peers.length === 0) return undefined;
-      // BIP 157: blocks from peers at random, so that no one peer sees which ones we want.
-      const peer = peers[Math.floor(Math.random() * peers.length)];
-      let block: Block | undefined;
-      let notFound = false;
-      try {
-        const type = peer.witnessEnabled ? InvType.WITNESS_BLOCK : InvType.BLOCK;
-        await this.#link(peer).request({ command: "getdata", inventory: [{ type, hash }] }, (m) => {
-          if (m.command === "notfound") {
-            if (!m.inventory.some((inv) => sameBytes(inv.hash, hash))) return "ignore";
-            notFound = true;
-            return "done";
-          }
-          if (m.command !== "block" || !sameBytes(blockHash(m.header), hash)) return "ignore";
-          block = { header: m.header, transactions: m.transactions };
-          return "done";
-        });
-      } catch (error) {
-        this.#failed(peer, error, "block");
-        continue;
-      }
-      if (notFound || block === undefined) {
-        refused.add(peer);
-        continue;
-      }
-      if (!checkMerkleRoot(block)) {
-        // Core: a block whose transactions its header does not commit to is a lie.
-        this.#punish(peer, `block ${hashToHex(hash)} does not match its merkle root`);
-        continue;
-      }
-      return block;
-    }
-    return undefined;
-  }
-
-  /** Ends every link. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    const links = [...this.#links.values()];
-    this.#links.clear();
-    await Promise.all(links.map((l) => l.close()));
-  }
-
-  /** Forgets links to peers that are gone. */
-  prune(): void {
-    const current = new Set(this.#ctx.peers().map((p) => p.peer));
-    for (const [peer, link] of this.#links) {
-      if (!current.has(peer) || link.closed) {
-        this.#links.delete(peer);
-        void link.close();
-      }
-    }
-  }
-
   // ─── Filter headers ────────────────────────────────────────────────────────────────────
 
   async #fetchCheckpoints(): Promise<Outcome> {
     const chain = this.#ctx.chain;
     const height = Math.floor(chain.height / CF_CHECKPT_INTERVAL) * CF_CHECKPT_INTERVAL;
     const stopHash = chain.hashAt(height)!;
-    const peers = this.filterPeers(height).slice(0, this.#maxPeers);
+    const peers = this.#peers.filterPeers(height).slice(0, this.#maxPeers);
     if (peers.length === 0) return "wait";
     const answers = await Promise.all(peers.map(async (peer) => {
       let list: Uint8Array[] | undefined;
       try {
-        await this.#link(peer).request(
+        await this.#peers.link(peer).request(
           { command: "getcfcheckpt", filterType: 0, stopHash },
           (m) => {
             if (m.command !== "cfcheckpt") return "ignore";
@@ -310,7 +189,7 @@ export class CFClient {
           },
         );
       } catch (error) {
-        this.#failed(peer, error, "cfcheckpt");
+        this.#peers.failed(peer, error, "cfcheckpt");
         return undefined;
       }
       return list === undefined ? undefined : { peer, list };
@@ -366,7 +245,7 @@ export class CFClient {
   ): Promise<Answer | undefined> {
     let answer: Answer | undefined;
     try {
-      await this.#link(peer).request(
+      await this.#peers.link(peer).request(
         { command: "getcfheaders", filterType: 0, startHeight: from, stopHash },
         (m) => {
           if (m.command !== "cfheaders") return "ignore";
@@ -381,7 +260,7 @@ export class CFClient {
         },
       );
     } catch (error) {
-      this.#failed(peer, error, "cfheaders");
+      this.#peers.failed(peer, error, "cfheaders");
       return undefined;
     }
     return answer;
@@ -414,14 +293,14 @@ export class CFClient {
     this.#log.info("Peers disagree on the filter header of block {height}; checking its block", {
       height,
     });
-    const block = await this.fetchBlock(height, hash);
+    const block = await this.#peers.fetchBlock(height, hash);
     if (block === undefined) return undefined;
     const verdicts = await Promise.all(sides.map(async (side) => {
       const claim = side[0];
       const peer = claim.peer;
       let filter: Uint8Array | undefined;
       try {
-        await this.#link(peer).request(
+        await this.#peers.link(peer).request(
           { command: "getcfilters", filterType: 0, startHeight: height, stopHash: hash },
           (m) => {
             if (m.command !== "cfilter") return "ignore";
@@ -440,7 +319,7 @@ export class CFClient {
     for (const [s, side] of sides.entries()) {
       if (verdicts[s].verdict !== "mismatch") continue;
       for (const answer of side) {
-        this.#punish(
+        this.#peers.punish(
           answer.peer,
           `its filter headers commit to a filter that is not block ${height}'s`,
         );
@@ -459,64 +338,9 @@ export class CFClient {
           "keeping the filter with more elements, no longer using {peer} for filters",
         { height, peer: answer.peer.address },
       );
-      this.#drop(answer.peer, undefined);
+      this.#peers.drop(answer.peer, undefined);
     }
     return winner;
-  }
-
-  // ─── Peers ─────────────────────────────────────────────────────────────────────────────
-
-  #eligible(height: number, serves: (peer: Peer) => boolean): Peer[] {
-    const out: Peer[] = [];
-    for (const info of this.#ctx.peers()) {
-      const peer = info.peer;
-      if (!peer.connected || this.#dropped.has(peer) || !serves(peer)) continue;
-      if ((info.bestHeight ?? -1) >= height) out.push(peer);
-    }
-    return out;
-  }
-
-  /** The next of `peers` in turn, spreading the requests. */
-  #pick(peers: readonly Peer[]): Peer {
-    return peers[this.#turn++ % peers.length];
-  }
-
-  #link(peer: Peer): PeerLink {
-    let link = this.#links.get(peer);
-    if (link === undefined || link.closed) {
-      link = new PeerLink(peer, this.#ctx.clock, this.#timeoutMs);
-      this.#links.set(peer, link);
-    }
-    return link;
-  }
-
-  /** Handles a failed request: a lie is punished, a timeout disconnects, a closed peer goes. */
-  #failed(peer: Peer, error: unknown, what: string): void {
-    if (error instanceof FilterError) {
-      this.#punish(peer, `bad "${what}": ${error.message}`);
-    } else if (error instanceof RequestFailed) {
-      if (error.reason === "timeout") this.#drop(peer, error.message);
-      else this.#drop(peer, undefined);
-    } else {
-      throw error;
-    }
-  }
-
-  #punish(peer: Peer, reason: string): void {
-    this.#ctx.discipline.misbehaving(peer, LIE, reason);
-    this.#drop(peer, undefined);
-  }
-
-  /** Stops using `peer`; disconnects it when `why` is given. */
-  #drop(peer: Peer, why: string | undefined): void {
-    this.#dropped.add(peer);
-    const link = this.#links.get(peer);
-    this.#links.delete(peer);
-    void link?.close();
-    if (why !== undefined) {
-      this.#log.info("Dropping filter peer {peer}: {why}", { peer: peer.address, why });
-      peer.disconnect(why);
-    }
   }
 }
 
@@ -556,17 +380,6 @@ function checkCheckpoints(
         `Cannot accept "cfheaders": the filter header at height ${height} is not the agreed checkpoint`,
       );
     }
-  }
-}
-
-/** Whether any script may be in the block; a malformed filter counts as a match (fetch it). */
-function matches(filter: Uint8Array, hash: Uint8Array, scripts: readonly Uint8Array[]): boolean {
-  if (scripts.length === 0) return false;
-  try {
-    return matchFilterAny(filter, hash, scripts);
-  } catch (error) {
-    if (error instanceof FilterError) return true;
-    throw error;
   }
 }
 

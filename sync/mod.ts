@@ -34,14 +34,14 @@
  *
  * @module
  */
+export { HeaderSync } from "./header_sync.ts";
 export {
   DEFAULT_HEADER_EVENTS_HIGH_WATER_MARK,
   HEADERS_PROGRESS_TIMEOUT_MS,
-  HeaderSync,
   type HeaderSyncEventsOptions,
   type HeaderSyncOptions,
   type HeaderSyncPeer,
-} from "./header_sync.ts";
+} from "./header_sync_options.ts";
 export {
   DEFAULT_FILTER_EVENTS_HIGH_WATER_MARK,
   DEFAULT_MAX_FILTER_PEERS,
