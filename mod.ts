@@ -16,7 +16,9 @@
  * - `@btcstream/p2p/headers`: a verified header chain (proof of work, retargets, checkpoints,
  *   reorganizations, headers presync, its file);
  * - `@btcstream/p2p/filters`: BIP 158 compact block filters (build, match) and BIP 157
- *   filter headers.
+ *   filter headers;
+ * - `@btcstream/p2p/sync`: the light client's network half: headers from peers into a
+ *   `HeaderChain`, and a wallet's filters checked across peers (BIP 157), as streams.
  *
  * @example
  * ```ts
@@ -38,3 +40,4 @@ export * from "./addrmgr/mod.ts";
 export * from "./server/mod.ts";
 export * from "./filters/mod.ts";
 export * from "./headers/mod.ts";
+export * from "./sync/mod.ts";

@@ -25,11 +25,14 @@ import {
   txid,
 } from "../../wire/mod.ts";
 import { Server } from "../../server/mod.ts";
+import { HeaderChain } from "../../headers/mod.ts";
+import { HeaderSync } from "../../sync/mod.ts";
 import { netAddressV2FromString } from "../../wire/mod.ts";
 import { Bcoin } from "./_bcoin.ts";
 import { Inbox, type Received } from "./_inbox.ts";
 import {
   BLOCKS_MINED,
+  HEADER_SYNC_BLOCKS,
   type InteropReport,
   MINING_ADDRESS,
   REGTEST_GENESIS_HASH,
@@ -337,7 +340,33 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
       inbound,
       version,
     }));
-    // 7. Our Server, the same way round both ways: it dials bcoin (a permanent peer), asks it
+    // 7. Our HeaderSync: a few hundred more blocks, synced from bcoin into a HeaderChain.
+    step("header sync");
+    await bcoin.rpc("generatetoaddress", [HEADER_SYNC_BLOCKS, MINING_ADDRESS], budget(60_000));
+    const chain = new HeaderChain({ network: "regtest" });
+    const syncPeer = await connect(new Inbox());
+    const sync = new HeaderSync(chain, { peers: [syncPeer] });
+    let streamed = 0;
+    const reading = (async () => {
+      for await (const event of sync.events()) streamed += event.added.length;
+    })();
+    try {
+      const synced = await withTimeout("header sync", sync.synced, budget(30_000));
+      report.headerSync = {
+        synced,
+        height: chain.height,
+        tipHash: hashToHex(chain.tip.hash),
+        streamed,
+        bestBlockHash: await rpc<string>("getbestblockhash"),
+        blockCount: await rpc<number>("getblockcount"),
+      };
+    } finally {
+      await sync.close();
+      await reading;
+    }
+    log(`header sync: height ${chain.height}, ${streamed} headers streamed`);
+
+    // 8. Our Server, the same way round both ways: it dials bcoin (a permanent peer), asks it
     // for addresses, and accepts bcoin's connection to its listener.
     step("server");
     server = new Server({
@@ -380,6 +409,7 @@ async function run(prefix: string, report: InteropReport, step: (name: string) =
       addrProcessed: infos.find((p) => !p.inbound)?.addr_processed ?? 0,
     };
     log(`server: ${infos.length} peers, ${book.numAddresses()} addresses in its book`);
+
     step("stop");
   } finally {
     await server?.stop().catch((error) => log(`server stop: ${error}`));

@@ -3,6 +3,8 @@ import { ipToString, type NetAddress } from "../../wire/mod.ts";
 
 /** Blocks mined before the checks. */
 export const BLOCKS_MINED = 5;
+/** Blocks mined afterwards, for our HeaderSync to sync from bcoin. */
+export const HEADER_SYNC_BLOCKS = 300;
 /** The regtest genesis block (bcoin's is Bitcoin Core's). */
 export const REGTEST_GENESIS_HASH =
   "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206";
@@ -72,6 +74,16 @@ export interface InteropReport {
     commands: string[];
   };
   peerInfo?: { addr: string; subver: string; inbound: boolean; version: number }[];
+  /** Our HeaderSync, from bcoin, after HEADER_SYNC_BLOCKS more blocks. */
+  headerSync?: {
+    synced: boolean;
+    height: number;
+    tipHash: string;
+    /** Headers that came out of the sync's stream. */
+    streamed: number;
+    bestBlockHash: string;
+    blockCount: number;
+  };
   /** Our Server: dials bcoin (a manual peer) and is dialed by it. */
   server?: {
     /** Its peers, from `server.peerInfo()`. */

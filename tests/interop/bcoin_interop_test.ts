@@ -24,6 +24,7 @@ import {
 } from "../../wire/mod.ts";
 import {
   BLOCKS_MINED,
+  HEADER_SYNC_BLOCKS,
   type InteropReport,
   MINING_SCRIPT_HEX,
   REGTEST_GENESIS_HASH,
@@ -369,7 +370,19 @@ async function interop(t: Deno.TestContext, unshareArgs: string[]): Promise<bool
   });
 
   await step(
-    "7. our Server and bcoin: connections both ways, bcoin's addresses in its book",
+    "7. our HeaderSync takes bcoin's chain of a few hundred blocks into a HeaderChain",
+    () => {
+      const sync = section(report, "headerSync");
+      assert(sync.synced);
+      assertEquals(sync.blockCount, BLOCKS_MINED + HEADER_SYNC_BLOCKS);
+      assertEquals(sync.height, sync.blockCount);
+      assertEquals(sync.tipHash, sync.bestBlockHash);
+      assertEquals(sync.streamed, sync.height);
+    },
+  );
+
+  await step(
+    "8. our Server and bcoin: connections both ways, bcoin's addresses in its book",
     () => {
       const server = section(report, "server");
       const subvers = server.peers.map((p) => p.subver);
