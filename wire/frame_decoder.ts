@@ -210,7 +210,14 @@ export class FrameDecoder {
 
   #flushTail(): void {
     if (this.#tailFill === 0) return;
-    this.#pieces.push(this.#tail!.subarray(0, this.#tailFill));
+    const tail = this.#tail!;
+    // A tail mostly empty (a byte or two before a large read) is trimmed, or each one would
+    // keep its 4 KiB alive.
+    this.#pieces.push(
+      tail.length > 2 * this.#tailFill
+        ? tail.slice(0, this.#tailFill)
+        : tail.subarray(0, this.#tailFill),
+    );
     this.#piecesBytes += this.#tailFill;
     this.#tail = undefined;
     this.#tailFill = 0;

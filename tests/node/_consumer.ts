@@ -12,6 +12,7 @@ import * as root from "@btcstream/p2p";
 import * as addrmgr from "@btcstream/p2p/addrmgr";
 import * as filters from "@btcstream/p2p/filters";
 import * as headers from "@btcstream/p2p/headers";
+import * as sync from "@btcstream/p2p/sync";
 import * as peer from "@btcstream/p2p/peer";
 import * as server from "@btcstream/p2p/server";
 import * as transport from "@btcstream/p2p/transport";
@@ -37,7 +38,7 @@ function connection(socket: Socket): peer.Connection {
 // The names each entry point exports (the test compares them with the Deno modules').
 report("exports", {
   names: Object.fromEntries(
-    Object.entries({ root, wire, transport, peer, addrmgr, server, filters, headers })
+    Object.entries({ root, wire, transport, peer, addrmgr, server, filters, headers, sync })
       .map(([entry, module]) => [entry, Object.keys(module).sort()]),
   ),
 });

@@ -94,7 +94,7 @@ Deno.test("FrameDecoder", async (t) => {
           return d.bufferedBytes === arrived;
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 1000 },
     );
   });
 
