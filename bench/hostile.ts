@@ -81,6 +81,8 @@ interface GoodPeer {
   readonly peer: Peer;
   /** The longest wait for a pong so far (an unanswered ping counts until now). */
   maxWaitMs(): number;
+  /** Every completed round trip so far, ms, in order, with when its ping went out. */
+  waits(): { at: number; ms: number }[];
   pongs(): number;
   stop(): Promise<void>;
 }
@@ -89,6 +91,7 @@ async function goodPeer(pingEveryMs: number): Promise<GoodPeer> {
   const connection = await connectFrom("127.0.0.2", port);
   const sent = new Map<bigint, number>();
   let maxWait = 0;
+  const waits: { at: number; ms: number }[] = [];
   let pongs = 0;
   const peer = new Peer(connection, {
     network: "regtest",
@@ -101,6 +104,7 @@ async function goodPeer(pingEveryMs: number): Promise<GoodPeer> {
         sent.delete(pong.nonce);
         pongs++;
         maxWait = Math.max(maxWait, performance.now() - at);
+        waits.push({ at, ms: performance.now() - at });
       },
     },
   });
@@ -114,6 +118,7 @@ async function goodPeer(pingEveryMs: number): Promise<GoodPeer> {
   }, pingEveryMs);
   return {
     peer,
+    waits: () => waits,
     maxWaitMs: () => {
       let wait = maxWait;
       for (const at of sent.values()) wait = Math.max(wait, performance.now() - at);
@@ -195,6 +200,7 @@ async function flood(total: number): Promise<void> {
   let written = 0;
   let pushedBack = false;
   let during: Status | undefined;
+  const floodStart = performance.now();
   while (written < total) {
     const write = attacker.write(bytes);
     const result = await Promise.race([write, sleep(2_000).then(() => "blocked" as const)]);
@@ -208,6 +214,11 @@ async function flood(total: number): Promise<void> {
   await sleep(1_000);
   const peak = await ask("status");
   const maxWait = good.maxWaitMs();
+  const sortedWaits = good.waits().map((w) => w.ms).sort((a, b) => a - b);
+  const p99 = sortedWaits[Math.floor(sortedWaits.length * 0.99)] ?? NaN;
+  const slow = good.waits().filter((w) => w.ms > 50).map((w) =>
+    `${w.ms.toFixed(0)} ms at +${((w.at - floodStart) / 1000).toFixed(2)} s`
+  );
   const pongs = good.pongs();
   attacker.close();
   await good.stop();
@@ -218,8 +229,11 @@ async function flood(total: number): Promise<void> {
       ? `pushed back after ${written.toLocaleString("en")} pings (the server stopped reading); ` +
         `its send queue ${mb(during!.maxSendQueueBytes)}, paused peers ${during!.sendPaused}`
       : `all ${written.toLocaleString("en")} pings written`,
-    `second peer: ${pongs} pongs, longest wait ${maxWait.toFixed(1)} ms ` +
+    `second peer: ${pongs} pongs, p99 ${p99.toFixed(1)} ms, longest wait ${
+      maxWait.toFixed(1)
+    } ms ` +
     `(alone, before the flood: ${aloneWait.toFixed(1)} ms)`,
+    `waits over 50 ms: ${slow.length === 0 ? "none" : slow.join(", ")}`,
   ]);
 }
 

@@ -159,6 +159,9 @@ export function chunkWriter(
   return { write: (bytes) => writer.write(bytes) };
 }
 
+/** Bytes of a read framed at a time (see `rawMessages`). */
+const FRAME_SLICE_BYTES = 16 * 1024;
+
 /**
  * The connection's messages, undecoded, as a pull-based stream: the next chunk is read from the
  * connection only when every message of the previous one was taken, so a busy or paused
@@ -178,6 +181,8 @@ export function rawMessages(
   first: Uint8Array | undefined,
   observe: { onRead(): void; onMessage(command: string, bytes: number): void },
 ): ReadableStream<RawMessage> {
+  // Bytes read and not yet framed: the rest of the last read (and, first, what the
+  // transport's own handshake read past).
   let pending = first;
   // A bad message after good ones in the same read: the good ones are handed over first (as
   // Bitcoin Core processes what came before), and the error on the next pull.
@@ -191,19 +196,25 @@ export function rawMessages(
         controller.enqueue(message);
         produced++;
       };
+      // At most FRAME_SLICE_BYTES are framed at a time: a 256 KiB read of small messages is
+      // thousands of frames, checksums and objects, which would otherwise be made in one go
+      // (tens of milliseconds in which no other peer is served) and then queued together.
       const receive = (bytes: Uint8Array) => {
+        const slice = bytes.length > FRAME_SLICE_BYTES
+          ? bytes.subarray(0, FRAME_SLICE_BYTES)
+          : bytes;
+        pending = slice === bytes ? undefined : bytes.subarray(FRAME_SLICE_BYTES);
         try {
-          transport.receive(bytes, out);
+          transport.receive(slice, out);
         } catch (error) {
+          pending = undefined;
           if (produced === 0) throw error;
           failure = { error };
         }
       };
-      if (pending !== undefined) {
-        const bytes = pending;
-        pending = undefined;
-        receive(bytes);
-        if (produced > 0) return;
+      while (pending !== undefined) {
+        receive(pending);
+        if (produced > 0 || failure !== undefined) return;
       }
       for (;;) {
         const chunk = await source.read();
@@ -214,7 +225,8 @@ export function rawMessages(
           return;
         }
         receive(chunk);
-        if (produced > 0) return;
+        while (produced === 0 && failure === undefined && pending !== undefined) receive(pending);
+        if (produced > 0 || failure !== undefined) return;
       }
     },
     // Nothing to cancel: the peer ends the reads by closing the connection.
