@@ -22,10 +22,14 @@ export const BLOCK_FILES: readonly { name: string; bytes: Uint8Array }[] = HAVE_
   ]
   : [];
 
-/** Splits `bytes` into chunks of `size` (views, no copy). */
+/**
+ * Splits `bytes` into chunks of `size`, each in a buffer of its own, as a socket's reads
+ * deliver them (a decoder may keep views of a read's buffer; views of one large buffer would
+ * measure a case no connection produces).
+ */
 export function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.slice(i, i + size));
   return out;
 }
 

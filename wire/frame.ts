@@ -349,13 +349,32 @@ export function decodeRawMessage(
 /** {@linkcode decodeRawMessage} with a resolved context: the peer's path. */
 export function decodeRawWith(raw: RawMessage, ctx: CodecContext): Message | UnknownMessage {
   const { command, payload } = raw;
-  const codec = checkedCodec(
-    { command, length: payload.length, checksum: 0 },
-    ctx.protocolVersion,
-  );
+  const codec = codecFor(command);
   if (codec === undefined) return { command: "unknown", name: command, payload };
-  return decodeWith(codec, payload, ctx) as Message;
+  const max = codec.maxPayloadLength(ctx.protocolVersion);
+  if (payload.length > max) {
+    throw new MessageError(
+      "payload-too-large",
+      `Cannot decode "${command}": payload of ${payload.length} bytes exceeds its limit of ${max} at protocol ${ctx.protocolVersion}`,
+      command,
+    );
+  }
+  // The messages of one read share its buffer: one view of it serves them all, instead of
+  // a DataView per message (small messages come by the thousand).
+  const buffer = payload.buffer;
+  if (buffer !== lastBuffer) {
+    lastBuffer = buffer;
+    lastBytes = new Uint8Array(buffer);
+    lastView = new DataView(buffer);
+  }
+  const start = payload.byteOffset;
+  return decodeWith(codec, lastBytes!, ctx, start, start + payload.length, lastView) as Message;
 }
+
+// The buffer the last raw message decoded lay in, and views of all of it.
+let lastBuffer: ArrayBufferLike | undefined;
+let lastBytes: Uint8Array | undefined;
+let lastView: DataView | undefined;
 
 /**
  * Frames a raw message for v1: the 24-byte header (magic, command, length, checksum) and the
