@@ -91,9 +91,10 @@ async function main(args: readonly string[]): Promise<number> {
   // book, so that its first look for a peer finds one.
   started = performance.now();
   await start(seed);
+  // As the seed announces itself: with NODE_P2P_V2, so the others dial it with BIP 324's v2.
   const seedAddress = netAddressV2FromString("127.0.0.1", seed.port, {
     timestamp: Math.floor(Date.now() / 1000),
-    services: ServiceFlag.NETWORK | ServiceFlag.WITNESS,
+    services: ServiceFlag.NETWORK | ServiceFlag.WITNESS | ServiceFlag.P2P_V2,
   });
   for (const node of others) {
     node.server.addrManager.addAddress(seedAddress, seedAddress);
@@ -190,7 +191,9 @@ function averagePing(nodes: readonly Node[]): string {
 }
 
 function printSummary(out: Output, nodes: readonly Node[], nameOf: (peer: Peer) => string): void {
-  const rows = [["node", "port", "out", "in", "known", "ping avg", "sent", "received", "peers"]];
+  const rows = [
+    ["node", "port", "out", "in", "v2", "known", "ping avg", "sent", "received", "peers"],
+  ];
   const records: Record<string, unknown>[] = [];
   for (const node of nodes) {
     const info = node.server.peerInfo();
@@ -204,6 +207,7 @@ function printSummary(out: Output, nodes: readonly Node[], nameOf: (peer: Peer) 
       String(node.port),
       String(counts.outbound),
       String(counts.inbound),
+      `${info.filter((p) => p.transport_protocol_type === "v2").length}/${info.length}`,
       String(node.server.addrManager.numAddresses()),
       ping === undefined ? "-" : `${ping.toFixed(2)} ms`,
       formatBytes(sent, { binary: true }),
@@ -215,6 +219,7 @@ function printSummary(out: Output, nodes: readonly Node[], nameOf: (peer: Peer) 
       port: node.port,
       outbound: counts.outbound,
       inbound: counts.inbound,
+      v2: info.filter((p) => p.transport_protocol_type === "v2").length,
       known: node.server.addrManager.numAddresses(),
       pingMs: ping ?? null,
       bytesSent: sent,
@@ -236,7 +241,7 @@ function printSummary(out: Output, nodes: readonly Node[], nameOf: (peer: Peer) 
     if (i === 0) out.info(widths.map((w) => "-".repeat(w)).join("  "));
   }
   out.info(
-    "(out: outbound peers, listed under peers by node number; known: addresses in its book)",
+    "(out: outbound peers, listed under peers by node number; v2: connections on BIP 324's v2 transport; known: addresses in its book)",
   );
 }
 

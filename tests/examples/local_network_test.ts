@@ -25,13 +25,15 @@ Deno.test("examples/local_network.ts: nodes that know only the seed find each ot
   assertMatch(out, /time to full address propagation: \d+\.\d\d s/);
   // Handshakes as they happen.
   assertMatch(out, /^\d+\.\d\d s {2}node\d ⇄ node\d$/m);
-  // The summary: one row per node, each with 3 outbound peers, 5 known addresses, and a
-  // ping time (the demo pings every second and lingers 1.5 s).
+  // The summary: one row per node, each with 3 outbound peers, every connection on BIP 324's
+  // v2, 5 known addresses, and a ping time (the demo pings every second and lingers 1.5 s).
   const rows = out.split("\n").filter((l) => /^node\d /.test(l));
   assertEquals(rows.length, 6, out);
   for (const row of rows) {
-    const [, , outbound, , known, ping] = row.split(/\s{2,}/);
+    const [, , outbound, inbound, v2, known, ping] = row.split(/\s{2,}/);
     assertEquals(outbound, "3", row);
+    const peers = Number(outbound) + Number(inbound);
+    assertEquals(v2, `${peers}/${peers}`, row);
     assertEquals(known, "5", row);
     assertMatch(ping, /^\d+\.\d\d ms$/, row);
   }
