@@ -10,15 +10,34 @@ import { Server } from "../server/mod.ts";
 
 const gc = (globalThis as { gc?: (options?: object) => void }).gc;
 
+// When the pings of the peer from 127.0.0.2 (the bench's well-behaved one) reach the
+// dispatcher: the longest gap between two shows how long its reads waited here.
+let lastPingAt = 0;
+let maxPingGapMs = 0;
 const server = new Server({
   network: "regtest",
   listen: { hostname: "127.0.0.1", port: 0 },
   dnsSeed: false,
+  listeners: {
+    onPing: (peer) => {
+      if (!peer.address.startsWith("127.0.0.2:")) return;
+      const now = performance.now();
+      if (lastPingAt > 0) maxPingGapMs = Math.max(maxPingGapMs, now - lastPingAt);
+      lastPingAt = now;
+    },
+  },
 });
 await server.start();
 
 let peakRss = Deno.memoryUsage().rss;
+// Also the longest the event loop went without running this timer: how long every peer's
+// messages, timers and writes could have waited.
+let lastTick = performance.now();
+let maxLagMs = 0;
 const sampler = setInterval(() => {
+  const now = performance.now();
+  maxLagMs = Math.max(maxLagMs, now - lastTick - 10);
+  lastTick = now;
   const { rss } = Deno.memoryUsage();
   if (rss > peakRss) peakRss = rss;
 }, 10);
@@ -32,6 +51,8 @@ function status(): Record<string, unknown> {
     heapUsed,
     external,
     peakRss,
+    maxLagMs,
+    maxPingGapMs,
     peers: info.length,
     pending: server.pendingPeers,
     recvBufferBytes: info.reduce((n, p) => n + p.recv_buffer_bytes, 0),
@@ -51,6 +72,9 @@ for await (const line of lines) {
     print(status());
   } else if (line === "reset") {
     peakRss = Deno.memoryUsage().rss;
+    maxLagMs = 0;
+    maxPingGapMs = 0;
+    lastPingAt = 0;
     print(status());
   } else if (line === "gc") {
     for (let i = 0; i < 3; i++) {

@@ -15,7 +15,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { format as formatBytes } from "@std/fmt/bytes";
 import { TextLineStream } from "@std/streams";
 import { Peer, SentNonces } from "../peer/mod.ts";
-import { connectFrom, headerOnly, pingBytes, RawClient } from "../tests/_util/attacker.ts";
+import { connectFrom, headerOnly, RawClient } from "../tests/_util/attacker.ts";
 
 const args = parseArgs(Deno.args, {
   string: ["pings", "segments", "silent", "handshakes", "only"],
@@ -36,6 +36,8 @@ interface Status {
   heapUsed: number;
   external: number;
   peakRss: number;
+  maxLagMs: number;
+  maxPingGapMs: number;
   peers: number;
   pending: number;
   recvBufferBytes: number;
@@ -193,47 +195,51 @@ async function flood(total: number): Promise<void> {
   await alone.stop();
   await ask("reset");
   const good = await goodPeer(10);
-  const attacker = await RawClient.connect(port);
-  if (!await attacker.handshake()) throw new Error("The flooder's handshake failed");
-  const batch = 1_000;
-  const bytes = pingBytes(batch);
-  let written = 0;
-  let pushedBack = false;
-  let during: Status | undefined;
+  // The flooder runs in a process of its own: it must not share the measured peer's event loop.
+  const flooder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      new URL("./_hostile_flooder.ts", import.meta.url).pathname,
+      String(port),
+      String(total),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const flooderLines = flooder.stdout.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new TextLineStream())[Symbol.asyncIterator]();
+  await flooderLines.next(); // connected
   const floodStart = performance.now();
-  while (written < total) {
-    const write = attacker.write(bytes);
-    const result = await Promise.race([write, sleep(2_000).then(() => "blocked" as const)]);
-    if (result === "blocked") {
-      pushedBack = true;
-      during = await ask("status");
-      break;
-    }
-    written += batch;
-  }
+  const { written, pushedBack } = JSON.parse((await flooderLines.next()).value ?? "{}");
+  const during = await ask("status");
   await sleep(1_000);
   const peak = await ask("status");
   const maxWait = good.maxWaitMs();
+  const pongs = good.pongs();
+  await flooder.stdin.close();
+  await flooder.status;
+  await good.stop();
+  await sleep(500);
+  const after = await ask("gc");
   const sortedWaits = good.waits().map((w) => w.ms).sort((a, b) => a - b);
   const p99 = sortedWaits[Math.floor(sortedWaits.length * 0.99)] ?? NaN;
   const slow = good.waits().filter((w) => w.ms > 50).map((w) =>
     `${w.ms.toFixed(0)} ms at +${((w.at - floodStart) / 1000).toFixed(2)} s`
   );
-  const pongs = good.pongs();
-  attacker.close();
-  await good.stop();
-  await sleep(500);
-  const after = await ask("gc");
   report(`flood: ${total.toLocaleString("en")} pings, never reading`, before, peak, after, [
     pushedBack
       ? `pushed back after ${written.toLocaleString("en")} pings (the server stopped reading); ` +
-        `its send queue ${mb(during!.maxSendQueueBytes)}, paused peers ${during!.sendPaused}`
+        `its send queue ${mb(during.maxSendQueueBytes)}, paused peers ${during.sendPaused}`
       : `all ${written.toLocaleString("en")} pings written`,
     `second peer: ${pongs} pongs, p99 ${p99.toFixed(1)} ms, longest wait ${
       maxWait.toFixed(1)
-    } ms ` +
-    `(alone, before the flood: ${aloneWait.toFixed(1)} ms)`,
+    } ms (alone, before the flood: ${aloneWait.toFixed(1)} ms)`,
     `waits over 50 ms: ${slow.length === 0 ? "none" : slow.join(", ")}`,
+    `the server: event loop's longest stall ${peak.maxLagMs.toFixed(1)} ms; longest gap ` +
+    `between two of the second peer's pings reaching it ${peak.maxPingGapMs.toFixed(1)} ms ` +
+    `(sent every 10 ms)`,
   ]);
 }
 

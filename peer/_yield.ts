@@ -9,12 +9,14 @@
 //
 // The break is a timer: in Deno, `setImmediate` and `MessageChannel` callbacks run without
 // the event loop polling for I/O (measured: a socket read stayed pending through 50 of them
-// and 100 ms), while a zero-delay timer lets pending reads and writes complete. It costs about
-// a millisecond, hence a turn of 10 ms: a flood loses a tenth of its throughput, every other
-// peer waits at most a turn per flooding peer.
+// and 100 ms), while a zero-delay timer lets pending reads and writes complete. Turns of 2 ms:
+// in `deno task bench:hostile` a second peer's pongs during a ping flood came back within
+// 15-19 ms (p99 7 ms); with 5 or 10 ms turns some waited 150 ms, its socket's reads completing
+// only every few turns. A flooding peer gets about half its throughput; a peer that reads its
+// socket between messages (large ones, or traffic that does not pile up) never yields.
 
 /** How long a peer may handle buffered messages before letting other work run. */
-export const TURN_MS = 10;
+export const TURN_MS = 2;
 
 /** Resolves on a later turn of the event loop, after pending I/O has been polled. */
 export function yieldToEventLoop(): Promise<void> {
