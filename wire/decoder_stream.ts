@@ -2,8 +2,8 @@
 // stream, for programs that know their protocol version up front. A peer frames and decodes
 // in two steps instead, because its protocol version is only known after the handshake.
 import type { CodecContext } from "./_codec.ts";
-import { decodeRawWith, resolveWireOptions } from "./frame.ts";
-import { FrameDecoder, type FrameDecoderOptions } from "./frame_decoder.ts";
+import { resolveWireOptions } from "./frame.ts";
+import { FrameDecoder, type FrameDecoderOptions, pushDecoded } from "./frame_decoder.ts";
 import type { Message, UnknownMessage } from "./message.ts";
 
 /** Options for {@linkcode MessageDecoderStream}. */
@@ -55,8 +55,8 @@ export class MessageDecoderStream extends TransformStream<Uint8Array, Message | 
         if (failure !== undefined) throw failure.error;
         let produced = 0;
         try {
-          frames.push(chunk, (raw) => {
-            controller.enqueue(decodeRawWith(raw, decoding.ctx));
+          pushDecoded(frames, chunk, decoding.ctx, (message) => {
+            controller.enqueue(message);
             produced++;
           });
         } catch (error) {

@@ -19,8 +19,49 @@ import {
   verifyChecksum,
   type WireOptions,
 } from "./frame.ts";
-import type { RawMessage } from "./message.ts";
+import type { CodecContext, MessageCodec } from "./_codec.ts";
+import { decodeWith } from "./_payload.ts";
+import type { Message, RawMessage, UnknownMessage } from "./message.ts";
 import { MESSAGE_HEADER_SIZE } from "./protocol.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyCodec = MessageCodec<any>;
+
+/**
+ * Receives a complete, checked frame: its command, its payload at `bytes[start, end)` (`view`,
+ * when given, is a DataView of `bytes`), and its codec when the command is known.
+ */
+type FrameSink = (
+  command: string,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  view: DataView | undefined,
+  codec: AnyCodec | undefined,
+) => void;
+
+/** Set by FrameDecoder's static block: its frame loop with a sink of the caller's. */
+let pushFrames: (decoder: FrameDecoder, chunk: Uint8Array, frame: FrameSink) => void;
+
+/**
+ * Feeds `chunk` and decodes each complete frame's payload in place with `ctx` (unknown
+ * commands as {@linkcode UnknownMessage}): {@linkcode MessageDecoderStream}'s path, which
+ * skips the raw message object and the payload view a frame would otherwise cost.
+ */
+export function pushDecoded(
+  decoder: FrameDecoder,
+  chunk: Uint8Array,
+  ctx: CodecContext,
+  out: (message: Message | UnknownMessage) => void,
+): void {
+  pushFrames(decoder, chunk, (command, bytes, start, end, view, codec) => {
+    out(
+      codec === undefined
+        ? { command: "unknown", name: command, payload: bytes.subarray(start, end) }
+        : decodeWith(codec, bytes, ctx, start, end, view) as Message,
+    );
+  });
+}
 
 /** A piece at least this long that fills half its buffer is kept as a view, not copied. */
 const VIEW_PIECE_BYTES = 16 * 1024;
@@ -63,8 +104,9 @@ export class FrameDecoder {
   /** A header split across chunks. */
   #headerBytes: Uint8Array | undefined;
   #headerFill = 0;
-  /** The frame whose payload is arriving, if any. */
+  /** The frame whose payload is arriving, if any, and its codec (undefined: unknown). */
   #header: FrameHeader | undefined;
+  #codec: AnyCodec | undefined;
   /** Its bytes so far: whole pieces, then the small ones copied into `#tail[0, #tailFill)`. */
   #pieces: Uint8Array[] = [];
   #piecesBytes = 0;
@@ -121,6 +163,16 @@ export class FrameDecoder {
    * @throws {MessageError} For a bad header or checksum; the decoder is then unusable.
    */
   push(chunk: Uint8Array, out: (message: RawMessage) => void): void {
+    this.#push(chunk, (command, bytes, start, end) => {
+      out({ command, payload: bytes.subarray(start, end) });
+    });
+  }
+
+  static {
+    pushFrames = (decoder, chunk, frame) => decoder.#push(chunk, frame);
+  }
+
+  #push(chunk: Uint8Array, frame: FrameSink): void {
     const n = chunk.length;
     let pos = 0;
     let view: DataView | undefined;
@@ -134,7 +186,7 @@ export class FrameDecoder {
         if (this.#received < pending.length) return;
         const payload = this.#takePayload(pending.length);
         this.#header = undefined;
-        this.#emit(pending, payload, 0, payload.length, out);
+        this.#emit(pending, this.#codec, payload, 0, payload.length, undefined, frame);
         continue;
       }
       let header: FrameHeader;
@@ -152,12 +204,14 @@ export class FrameDecoder {
         this.#headerFill = 0;
         header = parseHeader(headerBytes, 0, this.#magic);
       }
-      checkedCodec(header, this.#protocolVersion);
+      const codec = checkedCodec(header, this.#protocolVersion);
       if (n - pos >= header.length) {
-        this.#emit(header, chunk, pos, pos + header.length, out);
+        view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        this.#emit(header, codec, chunk, pos, pos + header.length, view, frame);
         pos += header.length;
       } else {
         this.#header = header;
+        this.#codec = codec;
         const take = n - pos;
         this.#append(chunk, pos, take, header.length);
         pos += take;
@@ -242,16 +296,18 @@ export class FrameDecoder {
 
   #emit(
     header: FrameHeader,
+    codec: AnyCodec | undefined,
     bytes: Uint8Array,
     start: number,
     end: number,
-    out: (message: RawMessage) => void,
+    view: DataView | undefined,
+    frame: FrameSink,
   ): void {
     verifyChecksum(header, bytes, start, end);
     // Reported before the frame is handed on: a consumer may run synchronously inside `out`
     // and look for the frame's size.
     this.#onFrame?.(header.command, MESSAGE_HEADER_SIZE + header.length);
-    out({ command: header.command, payload: bytes.subarray(start, end) });
+    frame(header.command, bytes, start, end, view, codec);
   }
 }
 
