@@ -16,6 +16,7 @@ import {
   MAX_BLOCK_HEADERS_PER_MSG,
   type NetworkName,
 } from "../wire/mod.ts";
+import { decodeBlockHeaderAt } from "../wire/block_header.ts";
 import { EventHub } from "./_event_hub.ts";
 import { branchOf, BranchView, pruneSide, type SideEntry } from "./_side.ts";
 import { hashEquals, HeaderStore, setU32le, u32le } from "./_store.ts";
@@ -687,8 +688,7 @@ export class HeaderChain {
         tipChanged = true;
       }
     } else if (tipChanged && this.#hub.active) {
-      const added: ChainEntry[] = [];
-      for (let h = oldTip + 1; h <= this.height; h++) added.push(this.#entry(h));
+      const added = this.#entries(oldTip + 1, this.height);
       this.#hub.emit({ type: "tip", added, tip: added[added.length - 1], work: this.#tipWork });
     }
     if (this.#side.size > this.#maxSide) {
@@ -845,6 +845,30 @@ export class HeaderChain {
     if (this.#side.size === 0) return undefined;
     const side = this.#side.get(bytesToHex(hash));
     return side === undefined ? undefined : { height: side.height, side };
+  }
+
+  /**
+   * The entries of heights `[from, to]` of the best chain, in one buffer: each header's hash is
+   * the next header's `prevBlock`, so one copy of the range holds them all (a tip event of
+   * 2,000 headers is one allocation, not 4,000).
+   */
+  #entries(from: number, to: number): ChainEntry[] {
+    const count = to - from + 1;
+    const bytes = this.#store.rawRange(from, to + 1);
+    const view = new DataView(bytes.buffer);
+    const tipHash = this.#store.hash(to);
+    const out: ChainEntry[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = i * BLOCK_HEADER_SIZE;
+      out[i] = {
+        height: from + i,
+        hash: i + 1 < count
+          ? bytes.subarray(at + BLOCK_HEADER_SIZE + 4, at + BLOCK_HEADER_SIZE + 36)
+          : tipHash,
+        header: decodeBlockHeaderAt(bytes, at, view),
+      };
+    }
+    return out;
   }
 
   #entry(height: number): ChainEntry {

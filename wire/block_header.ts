@@ -254,6 +254,19 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
 }
 
 /**
+ * The header at `bytes[offset, offset + 80)`, decoded lazily like {@linkcode decodeBlockHeader}
+ * with one DataView shared by many headers (internal: the header chain's batch events). The
+ * caller guarantees the 80 bytes are there.
+ */
+export function decodeBlockHeaderAt(
+  bytes: Uint8Array,
+  offset: number,
+  view: DataView,
+): BlockHeader {
+  return new DecodedBlockHeader(bytes, view, offset);
+}
+
+/**
  * The block hash: the double SHA-256 of the 80-byte header. A decoded, unchanged header hashes
  * its original bytes.
  *
