@@ -53,6 +53,25 @@ export class FilterPeers {
     return this.#eligible(height, (peer) => (peer.services & ServiceFlag.COMPACT_FILTERS) !== 0n);
   }
 
+  /**
+   * Whether a peer of the header sync may soon be asked about the block at `height`, so that
+   * nothing is to be taken without it: one still in its handshake (its services unknown), or a
+   * filter peer that has not shown the block and whose exchange of headers is not over (not
+   * asked yet, as every peer but the download peer while the chain is behind, or its answer
+   * awaited). BIP 157: filter headers are compared across every peer serving them. The wait
+   * ends by the header sync's deadlines (its progress timeout, the peer's stall detector).
+   */
+  settling(height: number): boolean {
+    for (const info of this.#ctx.peers()) {
+      const peer = info.peer;
+      if (peer.ended || this.#dropped.has(peer)) continue;
+      if (!peer.connected) return true;
+      if ((peer.services & ServiceFlag.COMPACT_FILTERS) === 0n) continue;
+      if (!info.atTip && (info.bestHeight ?? -1) < height) return true;
+    }
+    return false;
+  }
+
   /** Peers serving the block at `height` (BIP 159's limited ones for the last 288). */
   blockPeers(height: number): Peer[] {
     const recent = height > this.#ctx.chain.height - LIMITED_BLOCKS;

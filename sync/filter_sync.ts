@@ -136,7 +136,10 @@ export type FilterEvent = FilterBlockEvent | FilterReorgEvent | FilterSyncedEven
  * whose filter headers disagree found out by fetching the block and the disputed filters and
  * testing them (`checkBlockFilter`), as BIP 157 describes; then `getcfilters` (up to 1,000 a
  * request), each filter checked against its filter header and matched against the watched
- * scripts in one pass. Peers that lie are reported as misbehaving.
+ * scripts in one pass. Peers that lie are reported as misbehaving. Every filter peer of the
+ * header sync is compared: nothing is taken while one it has yet to hear from may still show
+ * the blocks (so filters wait for the headers to catch up), and one that comes later has its
+ * checkpoints compared with the agreed ones before the next range is taken.
  *
  * {@linkcode FilterSync.readable} yields `{ height, blockHash, matched }` for each block from
  * `startHeight` to the tip and on as the chain grows, `reorg` events when blocks it reported

@@ -38,6 +38,13 @@ export interface Behaviour {
   readonly headers?: (headers: BlockHeader[]) => BlockHeader[];
   /** Commands it never answers. */
   readonly silent?: readonly string[];
+  /** Answers to these commands (and everything after them) wait until `until` resolves. */
+  readonly hold?: { readonly commands: readonly string[]; readonly until: Promise<void> };
+  /**
+   * With `lieFilter`: its `cfcheckpt` answers are the honest ones, so that the lie hides between
+   * two checkpoints (its `cfheaders` contradict its own checkpoints).
+   */
+  readonly honestCheckpoints?: boolean;
 }
 
 /** A node on a MemoryNetwork serving a chain (which the test may replace or extend). */
@@ -114,6 +121,7 @@ export class TestNode {
     for await (const message of peer.messages()) {
       this.received.push(message.command);
       if (this.behaviour.silent?.includes(message.command)) continue;
+      if (this.behaviour.hold?.commands.includes(message.command)) await this.behaviour.hold.until;
       const answers = this.#answer(message as Message);
       for (const answer of answers) void peer.queueMessage(answer);
     }
@@ -141,7 +149,9 @@ export class TestNode {
         if (stop === undefined || this.behaviour.noFilters) return [];
         const filterHeaders: Uint8Array[] = [];
         for (let h = CF_CHECKPT_INTERVAL; h <= stop; h += CF_CHECKPT_INTERVAL) {
-          filterHeaders.push(this.#filterHeader(h));
+          filterHeaders.push(
+            this.behaviour.honestCheckpoints ? chain.blocks[h].filterHeader : this.#filterHeader(h),
+          );
         }
         return [{ command: "cfcheckpt", filterType: 0, stopHash: m.stopHash, filterHeaders }];
       }

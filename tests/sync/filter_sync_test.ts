@@ -149,6 +149,30 @@ Deno.test("FilterSync: every block from the start height, the wallet's blocks ma
   }
 });
 
+Deno.test("FilterSync: a chain shorter than a checkpoint interval, from genesis, every peer compared", async () => {
+  const short = TestChain.genesis().extend(300, {
+    payTo: (h) => (h === 100 ? [W1] : undefined),
+  });
+  const w = await world([{ host: "10.0.0.2", chain: short }, { host: "10.0.0.3", chain: short }]);
+  // Started before the headers: nothing to ask about yet, then everything at once.
+  const filters = new FilterSync(w.headers, { scripts: [W1] });
+  try {
+    const reader = filters.readable.getReader();
+    const events = await readUntilSynced(reader, 300);
+    reader.releaseLock();
+    assertEquals(blocks(events).map((e) => e.height), Array.from({ length: 301 }, (_, i) => i));
+    assertEquals(matchedHeights(events), [100]);
+    // No checkpoints below 1,000: both nodes were asked for the filter headers.
+    for (const node of w.nodes) {
+      assertEquals(node.received.includes("getcfcheckpt"), false);
+      assert(node.received.includes("getcfheaders"));
+    }
+  } finally {
+    await filters.close();
+    await w.stop();
+  }
+});
+
 Deno.test("FilterSync: a node lying about filter headers is found out by the block and discouraged", async (t) => {
   for (
     const [where, height, script] of [
@@ -158,7 +182,8 @@ Deno.test("FilterSync: a node lying about filter headers is found out by the blo
   ) {
     await t.step(where, async () => {
       const w = await world([
-        // First, so that its answers are the first the client has.
+        // First: the header sync's download peer, the first to show the blocks. Being first
+        // must not make its word the only one (the others are compared once they show them).
         {
           host: "10.0.0.9",
           behaviour: { lieFilter: (h) => (h === height ? omitting(MAIN, h, script) : undefined) },
@@ -186,6 +211,141 @@ Deno.test("FilterSync: a node lying about filter headers is found out by the blo
       }
     });
   }
+});
+
+/** The liar of the tests below: its filter of block 1,500 leaves out the output paying W1. */
+const LIE_AT_1500: Behaviour = {
+  lieFilter: (h) => (h === 1_500 ? omitting(MAIN, h, W1) : undefined),
+};
+
+/** Resolves once `done()` holds (checked after each timer turn). */
+async function eventually(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+function honestKept(w: World): void {
+  assertEquals(w.client.isDiscouraged("10.0.0.2"), false);
+  assertEquals(w.client.isDiscouraged("10.0.0.3"), false);
+  assertEquals(w.client.peers.map((p) => p.address.split(":")[0]).toSorted(), [
+    "10.0.0.2",
+    "10.0.0.3",
+  ]);
+}
+
+Deno.test("FilterSync: filter peers still in their exchange of headers are waited for, not left out", async () => {
+  // The liar has shown us the chain; the honest nodes have not answered the header sync's
+  // getheaders yet, so they may not be asked about its blocks. Nothing may be taken from the
+  // liar alone meanwhile: they are about to be there to compare with.
+  const w = await world([{ host: "10.0.0.9", behaviour: LIE_AT_1500 }]);
+  assertEquals(await w.headers.synced, true);
+  const answer = Promise.withResolvers<void>();
+  const slow: Behaviour = { hold: { commands: ["getheaders"], until: answer.promise } };
+  const honest = [
+    await w.add({ host: "10.0.0.2", behaviour: slow }),
+    await w.add({ host: "10.0.0.3", behaviour: slow }),
+  ];
+  const filters = new FilterSync(w.headers, { scripts: [W1, W2], startHeight: 1_200 });
+  try {
+    const reader = filters.readable.getReader();
+    const events = readUntilSynced(reader, 2_300);
+    events.catch(() => {}); // awaited below; a failure before shows its own assertion
+    await eventually(() => honest.every((n) => n.received.includes("getheaders")));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // room to ask the liar (it must not)
+    assertEquals(w.nodes[0].received.filter((c) => c.startsWith("getcf")), []);
+    answer.resolve();
+    assertEquals(matchedHeights(await events), [1_500, 2_100, 2_200]);
+    reader.releaseLock();
+    assert(w.client.isDiscouraged("10.0.0.9"));
+    honestKept(w);
+  } finally {
+    answer.resolve();
+    await filters.close();
+    await w.stop();
+  }
+});
+
+Deno.test("FilterSync: inside the checkpoints a range of filter headers ends on one, so a lie between two is found out", async () => {
+  // The liar's checkpoints are honest, its filter headers from 1,500 on are not. From genesis,
+  // 2,000 headers would end at 1,999: taken from one peer, the lie would be past the checkpoint
+  // at 1,000 and short of the one at 2,000 that gives it away.
+  const w = await world([
+    { host: "10.0.0.9", behaviour: { ...LIE_AT_1500, honestCheckpoints: true } },
+    { host: "10.0.0.2" },
+    { host: "10.0.0.3" },
+  ]);
+  assertEquals(await w.headers.synced, true);
+  const filters = new FilterSync(w.headers, { scripts: [W1, W2], startHeight: 1 });
+  try {
+    const reader = filters.readable.getReader();
+    const events = await readUntilSynced(reader, 2_300);
+    reader.releaseLock();
+    assertEquals(matchedHeights(events), [1_500, 2_100, 2_200]);
+    // Its filter headers contradict its own checkpoint (at 2,000, or as the previous header of
+    // the range after it, which every peer is asked for).
+    assert(w.client.isDiscouraged("10.0.0.9"));
+    honestKept(w);
+  } finally {
+    await filters.close();
+    await w.stop();
+  }
+});
+
+Deno.test("FilterSync: filter peers that come after the checkpoints were agreed are compared with them before the next range", async (t) => {
+  await t.step("the liar's checkpoints are replaced before its lie is used", async () => {
+    const w = await world([{ host: "10.0.0.9", behaviour: LIE_AT_1500 }]);
+    assertEquals(await w.headers.synced, true);
+    const filters = new FilterSync(w.headers, { scripts: [W1, W2], startHeight: 1 });
+    try {
+      // Alone, the liar is believed (nothing to compare): its checkpoints, and the filter
+      // headers to 1,000, before its lie. The stream holds blocks 1 to 1,000, unread.
+      await eventually(() => w.nodes[0].received.includes("getcfilters"));
+      await w.add({ host: "10.0.0.2" });
+      await w.add({ host: "10.0.0.3" });
+      const reader = filters.readable.getReader();
+      const events = await readUntilSynced(reader, 2_300);
+      reader.releaseLock();
+      assertEquals(matchedHeights(events), [1_500, 2_100, 2_200]);
+      assert(w.client.isDiscouraged("10.0.0.9"));
+      honestKept(w);
+    } finally {
+      await filters.close();
+      await w.stop();
+    }
+  });
+
+  await t.step(
+    "filter headers taken from the liar are fetched again from the last checkpoint kept",
+    async () => {
+      const w = await world([{ host: "10.0.0.9", behaviour: LIE_AT_1500 }]);
+      assertEquals(await w.headers.synced, true);
+      // One event held at a time: each read past the last fetched asks for the next 1,000.
+      const filters = new FilterSync(w.headers, {
+        scripts: [W1, W2],
+        startHeight: 1,
+        highWaterMark: 1,
+      });
+      try {
+        const reader = filters.readable.getReader();
+        const before: FilterEvent[] = [];
+        while (blocks(before).length < 1_000) before.push((await reader.read()).value!);
+        // Blocks 1,001 to 2,000 are fetched, from the liar alone (the stream holds them).
+        await eventually(() => w.nodes[0].received.filter((c) => c === "getcfilters").length === 2);
+        await w.add({ host: "10.0.0.2" });
+        await w.add({ host: "10.0.0.3" });
+        const events = await readUntilSynced(reader, 2_300, before);
+        reader.releaseLock();
+        // Block 1,500 was reported from the liar's filter before anyone could contradict it (the
+        // limit of one filter peer); the honest nodes are not punished for disagreeing with it,
+        // and the filter headers from 1,001 on are theirs.
+        assertEquals(matchedHeights(events), [2_100, 2_200]);
+        assert(w.client.isDiscouraged("10.0.0.9"));
+        honestKept(w);
+      } finally {
+        await filters.close();
+        await w.stop();
+      }
+    },
+  );
 });
 
 Deno.test("FilterSync: a filter hiding a spend cannot be proven wrong by the block; the fuller one is kept", async () => {
@@ -217,7 +377,9 @@ Deno.test("FilterSync: a node whose filters match no filter header is discourage
   const w = await world([
     {
       host: "10.0.0.9",
-      behaviour: { badCFilter: (h) => (h >= 1_200 ? omitting(MAIN, h, W1) : undefined) },
+      // Every filter from 1,200 on is wrong (another block's), not only 1,500's: which peer
+      // serves which blocks is the sync's choice (in turn), so it must be found out anywhere.
+      behaviour: { badCFilter: (h) => (h >= 1_200 ? MAIN.blocks[h - 1].filter : undefined) },
     },
     { host: "10.0.0.2" },
   ]);
