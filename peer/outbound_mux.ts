@@ -12,8 +12,9 @@ import type { Message } from "../wire/mod.ts";
 
 /**
  * What one queued message costs beyond its encoded bytes: the entry, the message object, the
- * buffer object and its backing store header, and the sender's promise (measured in
- * `tests/peer/outbound_mux_test.ts`: a queued `pong` holds about 330 bytes of heap).
+ * buffer object and its backing store header, and the sender's promise. Before this charge,
+ * 200,000 pongs queued for a remote that never read held 65 MB of heap for 6.4 MB of frames
+ * (about 330 bytes each beyond the frame); 400 rounds that up.
  */
 export const QUEUE_ENTRY_OVERHEAD_BYTES = 400;
 
